@@ -1,0 +1,120 @@
+package dev.keygate.core.key;
+
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+
+/**
+ * The API key format, GitHub-style: {@code <prefix>_<id>_<secret><checksum>}, for example {@code
+ * kg_3fKq9ZbT0aW_qL7...}.
+ *
+ * <ul>
+ *   <li>{@code prefix}: configurable, default {@value #DEFAULT_PREFIX}; {@code
+ *       [a-z][a-z0-9]{1,15}}.
+ *   <li>{@code id}: {@value #ID_LENGTH} base62 characters (65 random bits), public and stable for
+ *       the life of the key: rotation keeps it. It is the cache and storage key.
+ *   <li>{@code secret}: {@value #SECRET_LENGTH} base62 characters from {@code SecureRandom} (178
+ *       bits). Only {@code SHA-256(secret)} is ever stored.
+ *   <li>{@code checksum}: CRC32 of every character before it, as {@value #CHECKSUM_LENGTH} base62
+ *       digits, so typos and garbage are rejected without I/O and secret scanners can recognise our
+ *       keys.
+ * </ul>
+ *
+ * With the default prefix a key is 51 characters long. Immutable and thread-safe.
+ */
+public final class ApiKeyFormat {
+
+    /** The prefix used when none is configured. */
+    public static final String DEFAULT_PREFIX = "kg";
+
+    /** Length of the public id. */
+    public static final int ID_LENGTH = 11;
+
+    /** Length of the secret part. */
+    public static final int SECRET_LENGTH = 30;
+
+    /** Length of the checksum. */
+    public static final int CHECKSUM_LENGTH = 6;
+
+    /** Inputs longer than this are refused before they are even looked at. */
+    public static final int MAX_INPUT_LENGTH = 255;
+
+    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9]{1,15}");
+    private static final Pattern ID = Pattern.compile("[0-9A-Za-z]{" + ID_LENGTH + "}");
+
+    private final String prefix;
+
+    private ApiKeyFormat(String prefix) {
+        if (prefix == null || !PREFIX.matcher(prefix).matches()) {
+            throw new IllegalArgumentException(
+                    "key prefix must match " + PREFIX.pattern() + " but was '" + prefix + "'");
+        }
+        this.prefix = prefix;
+    }
+
+    /** The format with the {@value #DEFAULT_PREFIX} prefix. */
+    public static ApiKeyFormat defaults() {
+        return new ApiKeyFormat(DEFAULT_PREFIX);
+    }
+
+    /** The format with the given prefix ({@code [a-z][a-z0-9]{1,15}}). */
+    public static ApiKeyFormat withPrefix(String prefix) {
+        return new ApiKeyFormat(prefix);
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The exact length of every key in this format. */
+    public int keyLength() {
+        return prefix.length() + 1 + ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
+    }
+
+    /** Whether {@code id} has the shape of a key id (does not say whether it exists). */
+    public static boolean isWellFormedId(String id) {
+        return id != null && ID.matcher(id).matches();
+    }
+
+    /** The part of a key that may be shown to users to recognise it: {@code <prefix>_<id>}. */
+    public String visiblePart(String id) {
+        return prefix + "_" + id;
+    }
+
+    /** Assembles a full key from its id and secret, appending the checksum. */
+    public String format(String id, String secret) {
+        if (!isWellFormedId(id)) {
+            throw new IllegalArgumentException("not a key id: '" + id + "'");
+        }
+        if (secret == null || secret.length() != SECRET_LENGTH) {
+            throw new IllegalArgumentException("secret must have " + SECRET_LENGTH + " characters");
+        }
+        int bodyLength = keyLength() - CHECKSUM_LENGTH;
+        char[] key = new char[keyLength()];
+        String body = prefix + "_" + id + "_" + secret;
+        body.getChars(0, bodyLength, key, 0);
+        Base62.encodeFixed(checksum(body, bodyLength), CHECKSUM_LENGTH, key, bodyLength);
+        return new String(key);
+    }
+
+    /** CRC32 of the first {@code length} characters (all ASCII by the time this is called). */
+    static long checksum(CharSequence key, int length) {
+        CRC32 crc = new CRC32();
+        for (int i = 0; i < length; i++) {
+            crc.update(key.charAt(i));
+        }
+        return crc.getValue();
+    }
+
+    @Override
+    public String toString() {
+        return "ApiKeyFormat["
+                + prefix
+                + "_<id:"
+                + ID_LENGTH
+                + ">_<secret:"
+                + SECRET_LENGTH
+                + "><crc32:"
+                + CHECKSUM_LENGTH
+                + ">]";
+    }
+}

@@ -1,0 +1,149 @@
+package dev.keygate.core.key;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One API key as stored: everything but the secret itself. Immutable; collections are sorted,
+ * unmodifiable copies. {@link #toString()} never shows the hashes.
+ *
+ * @param id the public id, stable for the life of the key
+ * @param owner the account the key belongs to
+ * @param name a human label, may be empty
+ * @param organizations organisations the key acts for
+ * @param scopes what the key may do
+ * @param createdAt when the key was created
+ * @param rotatedAt when the current secret was generated (equals {@code createdAt} until the first
+ *     rotation)
+ * @param expiresAt when the key stops working, or {@code null} for never
+ * @param enabled whether the key may be used at all
+ * @param secretHash {@code SHA-256} of the current secret
+ * @param previousSecretHash {@code SHA-256} of the secret replaced by the last rotation while its
+ *     grace period lasts, else {@code null}
+ * @param previousSecretExpiresAt when the previous secret stops being accepted, {@code null} when
+ *     there is none
+ * @param metadata small free-form string map
+ * @param version incremented by every change, starting at 1
+ */
+public record KeyRecord(
+        String id,
+        String owner,
+        String name,
+        Set<String> organizations,
+        Set<String> scopes,
+        Instant createdAt,
+        Instant rotatedAt,
+        Instant expiresAt,
+        boolean enabled,
+        SecretHash secretHash,
+        SecretHash previousSecretHash,
+        Instant previousSecretExpiresAt,
+        Map<String, String> metadata,
+        long version) {
+
+    public KeyRecord {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(rotatedAt, "rotatedAt");
+        Objects.requireNonNull(secretHash, "secretHash");
+        if ((previousSecretHash == null) != (previousSecretExpiresAt == null)) {
+            throw new IllegalArgumentException(
+                    "previous secret hash and its expiry go together, key " + id);
+        }
+        name = name == null ? "" : name;
+        organizations = tokens("organization", organizations);
+        scopes = tokens("scope", scopes);
+        metadata =
+                metadata == null
+                        ? Map.of()
+                        : Collections.unmodifiableSortedMap(new TreeMap<>(metadata));
+    }
+
+    private static SortedSet<String> tokens(String what, Set<String> values) {
+        TreeSet<String> copy = new TreeSet<>();
+        if (values != null) {
+            for (String value : values) {
+                if (value == null || value.isEmpty() || value.chars().anyMatch(c -> c <= ' ')) {
+                    throw new IllegalArgumentException(
+                            "a " + what + " must be non-empty with no whitespace: '" + value + "'");
+                }
+                copy.add(value);
+            }
+        }
+        return Collections.unmodifiableSortedSet(copy);
+    }
+
+    /** Whether the key has an expiry and it has passed at {@code now}. */
+    public boolean isExpired(Instant now) {
+        return expiresAt != null && !now.isBefore(expiresAt);
+    }
+
+    /** The status an admin sees: disabled wins over expired. */
+    public KeyStatus status(Instant now) {
+        if (!enabled) {
+            return KeyStatus.DISABLED;
+        }
+        return isExpired(now) ? KeyStatus.EXPIRED : KeyStatus.ACTIVE;
+    }
+
+    /**
+     * Which of this key's secrets {@code presented} is, in constant time per comparison. The
+     * previous secret only counts while its grace lasts at {@code now}. Says nothing about enabled
+     * or expiry.
+     */
+    public SecretMatch match(SecretHash presented, Instant now) {
+        boolean current = secretHash.matches(presented);
+        boolean previous =
+                previousSecretHash != null
+                        && previousSecretHash.matches(presented)
+                        && now.isBefore(previousSecretExpiresAt);
+        if (current) {
+            return SecretMatch.CURRENT;
+        }
+        return previous ? SecretMatch.PREVIOUS : SecretMatch.NONE;
+    }
+
+    @Override
+    public String toString() {
+        return "KeyRecord[id="
+                + id
+                + ", owner="
+                + owner
+                + ", name="
+                + name
+                + ", organizations="
+                + organizations
+                + ", scopes="
+                + scopes
+                + ", createdAt="
+                + createdAt
+                + ", rotatedAt="
+                + rotatedAt
+                + ", expiresAt="
+                + expiresAt
+                + ", enabled="
+                + enabled
+                + ", previousSecretExpiresAt="
+                + previousSecretExpiresAt
+                + ", version="
+                + version
+                + "]";
+    }
+
+    /** Which secret of a key was presented. */
+    public enum SecretMatch {
+        /** The current secret. */
+        CURRENT,
+        /** The previous secret, within its rotation grace. */
+        PREVIOUS,
+        /** Neither. */
+        NONE
+    }
+}

@@ -1,0 +1,46 @@
+package dev.keygate.core.store;
+
+import dev.keygate.core.key.KeyRecord;
+import java.time.Duration;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reads and changes key records. Every change is atomic per key and, once written, increments the
+ * epoch and publishes an {@link Invalidation}, so caches everywhere drop the old record.
+ *
+ * <p>Every method is non-blocking and may be called from any thread, event loops included. Errors
+ * from the store (unreachable, timeout) surface as error signals; callers must treat them as "the
+ * truth is unknown" and fail closed.
+ */
+public interface KeyStore {
+
+    /** The record for {@code id}, or empty when there is none. */
+    Mono<KeyRecord> findById(String id);
+
+    /** Creates a key with a new id and secret. */
+    Mono<IssuedKey> create(NewKey key);
+
+    /**
+     * Gives the key a new secret. With a positive {@code gracePeriod} the replaced secret keeps
+     * working until then; with zero it stops at once. A secret still in a previous grace is dropped
+     * either way: only the current and the just-replaced secret are ever accepted.
+     *
+     * @return the new key, or empty when {@code id} does not exist
+     */
+    Mono<IssuedKey> rotate(String id, Duration gracePeriod);
+
+    /** Applies a partial change; empty when {@code id} does not exist. */
+    Mono<KeyChange> update(String id, KeyUpdate update);
+
+    /** Removes the key for good; empty when {@code id} does not exist. */
+    Mono<KeyChange> remove(String id);
+
+    /**
+     * One page of {@code owner}'s keys in id order, starting after {@code cursor} ({@code null} for
+     * the first page).
+     */
+    Mono<KeyPage> listByOwner(String owner, String cursor, int limit);
+
+    /** The current epoch: 0 when nothing was ever changed. */
+    Mono<Long> currentEpoch();
+}

@@ -1,0 +1,65 @@
+package dev.keygate.core.store;
+
+import java.util.regex.Pattern;
+
+/**
+ * Names of everything Keygate keeps in Redis, under one namespace (default {@value
+ * #DEFAULT_NAMESPACE}). Designed for Redis Cluster: each key's record has its id as hash tag, so
+ * per-key scripts touch one slot; the owner index has the owner as hash tag.
+ *
+ * <table>
+ *   <caption>Redis data model</caption>
+ *   <tr><th>name</th><th>type</th><th>holds</th></tr>
+ *   <tr><td>{@code <ns>:key:{<id>}}</td><td>hash</td><td>one key record</td></tr>
+ *   <tr><td>{@code <ns>:owner:{<owner>}}</td><td>sorted set (all scores 0)</td><td>ids of the
+ *       owner's keys, listed in id order</td></tr>
+ *   <tr><td>{@code <ns>:epoch}</td><td>string (integer)</td><td>incremented by every change</td></tr>
+ *   <tr><td>{@code <ns>:invalidations}</td><td>pub/sub channel</td><td>{@code "<epoch> <id>"} after
+ *       every change</td></tr>
+ * </table>
+ *
+ * @param namespace prefix of every Redis key and channel, {@code [a-z][a-z0-9-]{0,31}}
+ */
+public record RedisKeyspace(String namespace) {
+
+    /** The namespace used when none is configured. */
+    public static final String DEFAULT_NAMESPACE = "kg";
+
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+
+    public RedisKeyspace {
+        if (namespace == null || !NAMESPACE.matcher(namespace).matches()) {
+            throw new IllegalArgumentException(
+                    "Redis namespace must match "
+                            + NAMESPACE.pattern()
+                            + " but was '"
+                            + namespace
+                            + "'");
+        }
+    }
+
+    /** The default keyspace, {@value #DEFAULT_NAMESPACE}. */
+    public static RedisKeyspace defaults() {
+        return new RedisKeyspace(DEFAULT_NAMESPACE);
+    }
+
+    /** The hash that holds one key's record: {@code <ns>:key:{<id>}}. */
+    public String key(String id) {
+        return namespace + ":key:{" + id + "}";
+    }
+
+    /** The sorted set of an owner's key ids: {@code <ns>:owner:{<owner>}}. */
+    public String ownerIndex(String owner) {
+        return namespace + ":owner:{" + owner + "}";
+    }
+
+    /** The change counter: {@code <ns>:epoch}. */
+    public String epoch() {
+        return namespace + ":epoch";
+    }
+
+    /** The invalidation channel: {@code <ns>:invalidations}. */
+    public String channel() {
+        return namespace + ":invalidations";
+    }
+}
