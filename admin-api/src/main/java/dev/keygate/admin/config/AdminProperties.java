@@ -1,0 +1,92 @@
+package dev.keygate.admin.config;
+
+import dev.keygate.admin.auth.AdminRole;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Configuration of the admin API, under {@code keygate.admin}. {@link #toString()} never shows a
+ * token.
+ *
+ * @param token a single admin token (role {@code admin}, name {@value #DEFAULT_TOKEN_NAME}),
+ *     usually from the {@code KEYGATE_ADMIN_TOKEN} environment variable; at least 16 characters
+ * @param tokens more tokens, each with a name (recorded in the audit trail) and a role
+ * @param maxGracePeriod the longest grace period a rotation may ask for
+ * @param idempotencyWindow how long a create or rotate answer is kept for retries carrying the
+ *     same {@code Idempotency-Key}
+ * @param auditMaxLength approximate maximum number of events kept in the audit stream ({@code
+ *     XADD MAXLEN ~}); older events are trimmed
+ * @param keyPrefix the prefix of minted keys, {@code [a-z][a-z0-9]{1,15}}; must match the
+ *     gateways'
+ * @param redisNamespace the prefix of every Redis key, {@code [a-z][a-z0-9-]{0,31}}; must match
+ *     the gateways'
+ * @param maxRequestSize the largest request body accepted; larger ones get 413
+ */
+@ConfigurationProperties("keygate.admin")
+@Validated
+public record AdminProperties(
+        String token,
+        @DefaultValue @Valid List<TokenProperties> tokens,
+        @DefaultValue("P7D") @NotNull Duration maxGracePeriod,
+        @DefaultValue("PT10M") @NotNull Duration idempotencyWindow,
+        @DefaultValue("100000") @Min(1000) @Max(100_000_000) long auditMaxLength,
+        @DefaultValue("kg") @Pattern(regexp = "[a-z][a-z0-9]{1,15}") String keyPrefix,
+        @DefaultValue("kg") @Pattern(regexp = "[a-z][a-z0-9-]{0,31}") String redisNamespace,
+        @DefaultValue("16KB") @NotNull DataSize maxRequestSize) {
+
+    /** The name of the token configured with {@code keygate.admin.token}. */
+    public static final String DEFAULT_TOKEN_NAME = "admin";
+
+    public AdminProperties {
+        tokens = tokens == null ? List.of() : List.copyOf(tokens);
+    }
+
+    @Override
+    public String toString() {
+        return "AdminProperties[token="
+                + (token == null || token.isEmpty() ? "<none>" : "<redacted>")
+                + ", tokens="
+                + tokens
+                + ", maxGracePeriod="
+                + maxGracePeriod
+                + ", idempotencyWindow="
+                + idempotencyWindow
+                + ", auditMaxLength="
+                + auditMaxLength
+                + ", keyPrefix="
+                + keyPrefix
+                + ", redisNamespace="
+                + redisNamespace
+                + ", maxRequestSize="
+                + maxRequestSize
+                + "]";
+    }
+
+    /**
+     * One named admin token.
+     *
+     * @param name shown in the audit trail and logs, {@code [A-Za-z0-9._-]{1,64}}
+     * @param token the secret, at least 16 characters
+     * @param role what the token may do
+     */
+    public record TokenProperties(
+            @NotBlank @Pattern(regexp = "[A-Za-z0-9._-]{1,64}") String name,
+            @NotBlank String token,
+            @NotNull AdminRole role) {
+
+        @Override
+        public String toString() {
+            return "Token[name=" + name + ", role=" + role + ", token=<redacted>]";
+        }
+    }
+}

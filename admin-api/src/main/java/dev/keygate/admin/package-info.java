@@ -1,2 +1,0 @@
-/** Placeholder until its issue lands. */
-package dev.keygate.admin;

@@ -1,0 +1,289 @@
+package dev.keygate.admin.service;
+
+import dev.keygate.admin.audit.AuditAction;
+import dev.keygate.admin.audit.AuditEvent;
+import dev.keygate.admin.audit.AuditTrail;
+import dev.keygate.admin.auth.AdminPrincipal;
+import dev.keygate.admin.idempotency.IdempotencyStore;
+import dev.keygate.admin.idempotency.IdempotentOutcome;
+import dev.keygate.admin.problem.ProblemException;
+import dev.keygate.admin.web.KeyPageView;
+import dev.keygate.admin.web.KeyRequestReader;
+import dev.keygate.admin.web.KeyView;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.store.KeyStore;
+import dev.keygate.core.store.KeyUpdate;
+import dev.keygate.core.store.NewKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The admin operations: reads and checks the request ({@link KeyRequestReader}), makes the change
+ * through the {@link KeyStore} (which writes atomically per key, bumps the epoch and publishes the
+ * invalidation), then appends the audit event. Create and rotate go through the {@link
+ * IdempotencyStore}.
+ *
+ * <p>Order and failure policy: input is checked before anything is written, so a refused request
+ * changes nothing. A store error is an error signal (503 to the caller); the store's per-key
+ * scripts make each change all-or-nothing. Non-blocking and thread-safe.
+ */
+public final class KeyAdminService {
+
+    private final KeyStore store;
+    private final AuditTrail audit;
+    private final IdempotencyStore idempotency;
+    private final KeyRequestReader reader;
+    private final ApiKeyFormat format;
+    private final Clock clock;
+    private final ObjectMapper json;
+
+    public KeyAdminService(
+            KeyStore store,
+            AuditTrail audit,
+            IdempotencyStore idempotency,
+            KeyRequestReader reader,
+            ApiKeyFormat format,
+            Clock clock,
+            ObjectMapper json) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+        this.reader = Objects.requireNonNull(reader, "reader");
+        this.format = Objects.requireNonNull(format, "format");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.json = Objects.requireNonNull(json, "json");
+    }
+
+    /** Who asks, under which request id. */
+    public record Caller(AdminPrincipal principal, String requestId) {}
+
+    public Mono<KeyView> get(String id) {
+        return Mono.defer(
+                () ->
+                        store.findById(KeyRequestReader.requireId(id))
+                                .switchIfEmpty(notFound(id))
+                                .map(this::view));
+    }
+
+    public Mono<KeyPageView> list(String owner, String cursor, String limit) {
+        return Mono.defer(
+                () -> {
+                    String validOwner = KeyRequestReader.readOwner(owner);
+                    String validCursor = KeyRequestReader.readCursor(cursor);
+                    int validLimit = KeyRequestReader.readLimit(limit);
+                    return store.listByOwner(validOwner, validCursor, validLimit)
+                            .map(
+                                    page ->
+                                            new KeyPageView(
+                                                    page.keys().stream().map(this::view).toList(),
+                                                    page.nextCursor()));
+                });
+    }
+
+    public Mono<IdempotentOutcome<KeyView>> create(
+            Caller caller, Map<String, Object> body, String idempotencyKey) {
+        return Mono.defer(
+                () -> {
+                    NewKey key = reader.readCreate(body);
+                    String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
+                    Mono<KeyView> action =
+                            store.create(key)
+                                    .flatMap(
+                                            issued ->
+                                                    audit(
+                                                                    caller,
+                                                                    AuditAction.CREATED,
+                                                                    issued.record(),
+                                                                    createdChanges(
+                                                                            issued.record()))
+                                                            .thenReturn(
+                                                                    view(issued.record())
+                                                                            .withKey(
+                                                                                    issued.key())));
+                    return idempotency.execute(
+                            caller.principal(),
+                            "create",
+                            idem,
+                            IdempotencyStore.fingerprint("POST /v1/keys", canonical(body)),
+                            KeyView.class,
+                            action);
+                });
+    }
+
+    public Mono<IdempotentOutcome<KeyView>> rotate(
+            Caller caller, String id, Map<String, Object> body, String idempotencyKey) {
+        return Mono.defer(
+                () -> {
+                    String validId = KeyRequestReader.requireId(id);
+                    Duration grace = reader.readRotate(body);
+                    String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
+                    Mono<KeyView> action =
+                            store.rotate(validId, grace)
+                                    .switchIfEmpty(notFound(validId))
+                                    .flatMap(
+                                            issued -> {
+                                                Map<String, String> changes =
+                                                        new LinkedHashMap<>();
+                                                changes.put("gracePeriod", grace.toString());
+                                                changes.put(
+                                                        "rotatedAt",
+                                                        issued.record().rotatedAt().toString());
+                                                if (issued.record().previousSecretExpiresAt()
+                                                        != null) {
+                                                    changes.put(
+                                                            "previousKeyExpiresAt",
+                                                            issued.record()
+                                                                    .previousSecretExpiresAt()
+                                                                    .toString());
+                                                }
+                                                changes.put(
+                                                        "version",
+                                                        Long.toString(issued.record().version()));
+                                                return audit(
+                                                                caller,
+                                                                AuditAction.ROTATED,
+                                                                issued.record(),
+                                                                changes)
+                                                        .thenReturn(
+                                                                view(issued.record())
+                                                                        .withKey(issued.key()));
+                                            });
+                    return idempotency.execute(
+                            caller.principal(),
+                            "rotate",
+                            idem,
+                            IdempotencyStore.fingerprint(
+                                    "POST /v1/keys/" + validId + "/rotate",
+                                    body == null ? "" : canonical(body)),
+                            KeyView.class,
+                            action);
+                });
+    }
+
+    public Mono<Void> remove(Caller caller, String id) {
+        return Mono.defer(
+                () -> {
+                    String validId = KeyRequestReader.requireId(id);
+                    return store.remove(validId)
+                            .switchIfEmpty(notFound(validId))
+                            .flatMap(
+                                    change ->
+                                            audit(
+                                                    caller,
+                                                    AuditAction.REMOVED,
+                                                    change.record(),
+                                                    Map.of()))
+                            .then();
+                });
+    }
+
+    public Mono<KeyView> update(Caller caller, String id, Map<String, Object> body) {
+        return Mono.defer(
+                () -> {
+                    String validId = KeyRequestReader.requireId(id);
+                    KeyUpdate update = reader.readUpdate(body);
+                    return store.update(validId, update)
+                            .switchIfEmpty(notFound(validId))
+                            .flatMap(
+                                    change ->
+                                            audit(
+                                                            caller,
+                                                            AuditAction.UPDATED,
+                                                            change.record(),
+                                                            updatedChanges(update))
+                                                    .thenReturn(view(change.record())));
+                });
+    }
+
+    public Mono<List<AuditEvent>> audit(String keyId, String limit) {
+        return Mono.defer(
+                () ->
+                        audit.read(
+                                KeyRequestReader.readKeyIdFilter(keyId),
+                                KeyRequestReader.readLimit(limit)));
+    }
+
+    private Mono<AuditEvent> audit(
+            Caller caller, AuditAction action, KeyRecord record, Map<String, String> changes) {
+        return audit.append(
+                AuditEvent.of(
+                        clock.instant(),
+                        action,
+                        record.id(),
+                        record.owner(),
+                        caller.principal().name(),
+                        caller.requestId(),
+                        changes));
+    }
+
+    private static Map<String, String> createdChanges(KeyRecord record) {
+        Map<String, String> changes = new LinkedHashMap<>();
+        changes.put("name", record.name());
+        changes.put("scopes", String.join(" ", record.scopes()));
+        changes.put("organizations", String.join(" ", record.organizations()));
+        changes.put("expiresAt", record.expiresAt() == null ? "" : record.expiresAt().toString());
+        changes.put("enabled", Boolean.toString(record.enabled()));
+        record.metadata().forEach((k, v) -> changes.put("metadata." + k, v));
+        return changes;
+    }
+
+    private static Map<String, String> updatedChanges(KeyUpdate update) {
+        Map<String, String> changes = new LinkedHashMap<>();
+        if (update.name() != null) {
+            changes.put("name", update.name());
+        }
+        if (update.scopes() != null) {
+            changes.put("scopes", String.join(" ", update.scopes().stream().sorted().toList()));
+        }
+        if (update.organizations() != null) {
+            changes.put(
+                    "organizations",
+                    String.join(" ", update.organizations().stream().sorted().toList()));
+        }
+        if (update.expiresAt() != null) {
+            changes.put("expiresAt", update.expiresAt().map(Instant::toString).orElse(""));
+        }
+        if (update.enabled() != null) {
+            changes.put("enabled", update.enabled().toString());
+        }
+        if (update.metadata() != null) {
+            changes.put("metadata", String.join(" ", new TreeMap<>(update.metadata()).keySet()));
+            update.metadata().forEach((k, v) -> changes.put("metadata." + k, v));
+        }
+        return changes;
+    }
+
+    private KeyView view(KeyRecord record) {
+        return KeyView.of(record, format, clock.instant());
+    }
+
+    /** The body with its object keys sorted, as JSON: equal requests have equal forms. */
+    private String canonical(Map<String, Object> body) {
+        return json.writeValueAsString(sortKeys(body));
+    }
+
+    private static Object sortKeys(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            TreeMap<String, Object> sorted = new TreeMap<>();
+            map.forEach((k, v) -> sorted.put(String.valueOf(k), sortKeys(v)));
+            return sorted;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(KeyAdminService::sortKeys).toList();
+        }
+        return value;
+    }
+
+    private static <T> Mono<T> notFound(String id) {
+        return Mono.error(() -> ProblemException.notFound("no key with id '" + id + "'"));
+    }
+}

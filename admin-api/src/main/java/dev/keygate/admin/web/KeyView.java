@@ -1,0 +1,97 @@
+package dev.keygate.admin.web;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.KeyRecord;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A key as admins see it: never its secret's hash, and the full {@code key} only in the answer to
+ * the create or rotate that minted it. Properties without a value are left out.
+ *
+ * @param id the public id
+ * @param start the visible start of the key, {@code <prefix>_<id>}, to recognise it
+ * @param owner the account it belongs to
+ * @param name the label
+ * @param scopes what it may do, sorted
+ * @param organizations organisations it acts for, sorted
+ * @param createdAt when it was created
+ * @param rotatedAt when the current secret was generated
+ * @param expiresAt when it stops working; absent for never
+ * @param previousKeyExpiresAt while a rotation's grace lasts, when the replaced key stops working
+ * @param enabled whether it may be used
+ * @param status {@code active}, {@code expired} or {@code disabled}, as of the answer
+ * @param metadata free-form strings
+ * @param version incremented by every change
+ * @param key the full key, only in the answer that minted it
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record KeyView(
+        String id,
+        String start,
+        String owner,
+        String name,
+        List<String> scopes,
+        List<String> organizations,
+        Instant createdAt,
+        Instant rotatedAt,
+        Instant expiresAt,
+        Instant previousKeyExpiresAt,
+        boolean enabled,
+        @Schema(allowableValues = {"active", "expired", "disabled"}) String status,
+        Map<String, String> metadata,
+        long version,
+        @Schema(description = "The full key: shown in this answer only, store it now.")
+                String key) {
+
+    /** The view of a record as of {@code now}, without the key. */
+    public static KeyView of(KeyRecord record, ApiKeyFormat format, Instant now) {
+        boolean inGrace =
+                record.previousSecretExpiresAt() != null
+                        && now.isBefore(record.previousSecretExpiresAt());
+        return new KeyView(
+                record.id(),
+                format.visiblePart(record.id()),
+                record.owner(),
+                record.name(),
+                List.copyOf(record.scopes()),
+                List.copyOf(record.organizations()),
+                record.createdAt(),
+                record.rotatedAt(),
+                record.expiresAt(),
+                inGrace ? record.previousSecretExpiresAt() : null,
+                record.enabled(),
+                record.status(now).value(),
+                record.metadata(),
+                record.version(),
+                null);
+    }
+
+    /** This view with the full key. */
+    public KeyView withKey(String key) {
+        return new KeyView(
+                id,
+                start,
+                owner,
+                name,
+                scopes,
+                organizations,
+                createdAt,
+                rotatedAt,
+                expiresAt,
+                previousKeyExpiresAt,
+                enabled,
+                status,
+                metadata,
+                version,
+                key);
+    }
+
+    @Override
+    public String toString() {
+        return "KeyView[id=" + id + ", owner=" + owner + ", version=" + version + "]";
+    }
+}

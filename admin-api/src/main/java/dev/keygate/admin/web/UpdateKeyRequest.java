@@ -1,0 +1,20 @@
+package dev.keygate.admin.web;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The body of {@code PATCH /v1/keys/{id}}: only the properties present change. {@code expiresAt:
+ * null} removes the expiry; {@code metadata} replaces the whole map.
+ */
+@Schema(description = "A partial change. Properties left out stay as they are.")
+public record UpdateKeyRequest(
+        @Schema(maxLength = InputLimits.MAX_NAME_LENGTH) String name,
+        List<@Schema(pattern = InputLimits.SCOPE) String> scopes,
+        List<@Schema(pattern = InputLimits.ORGANIZATION) String> organizations,
+        @Schema(description = "A future instant, or null to remove the expiry.", nullable = true)
+                Instant expiresAt,
+        Boolean enabled,
+        @Schema(description = "Replaces the whole metadata map.") Map<String, String> metadata) {}

@@ -1,0 +1,45 @@
+package dev.keygate.gateway.app;
+
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/**
+ * The runnable gateway: Spring Cloud Gateway with Keygate, proxy on 8080, actuator on 9090. With
+ * {@code keygate.gateway.upstream-uri} set, everything is routed to that upstream; otherwise the
+ * usual {@code spring.cloud.gateway.server.webflux.routes} apply. Defaults live here rather than in
+ * an {@code application.yml}, so the library jar never imposes configuration on applications that
+ * use it as a plugin.
+ */
+@SpringBootApplication
+public class KeygateGatewayApplication {
+
+    /** Defaults of the runnable gateway; any property source overrides them. */
+    public static final Map<String, Object> DEFAULTS =
+            Map.ofEntries(
+                    Map.entry("spring.application.name", "keygate-gateway"),
+                    Map.entry("server.port", "8080"),
+                    Map.entry("management.server.port", "9090"),
+                    Map.entry(
+                            "management.endpoints.web.exposure.include",
+                            "health,info,metrics,prometheus"),
+                    Map.entry("management.endpoint.health.probes.enabled", "true"),
+                    Map.entry(
+                            "management.endpoint.health.group.readiness.include",
+                            "readinessState,redis,keygate"),
+                    Map.entry("management.endpoint.health.show-details", "always"),
+                    Map.entry("management.info.build.enabled", "true"),
+                    Map.entry("spring.data.redis.timeout", "2s"),
+                    Map.entry("spring.data.redis.connect-timeout", "1s"));
+
+    public static void main(String[] args) {
+        application().run(args);
+    }
+
+    /** The application with its defaults, for tests and embedding. */
+    public static SpringApplication application() {
+        SpringApplication application = new SpringApplication(KeygateGatewayApplication.class);
+        application.setDefaultProperties(DEFAULTS);
+        return application;
+    }
+}

@@ -1,0 +1,212 @@
+package dev.keygate.gateway.authentication;
+
+import dev.keygate.core.key.ApiKeyParser;
+import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.key.KeyRejection;
+import dev.keygate.core.key.ParseResult;
+import dev.keygate.core.key.ParsedApiKey;
+import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumMap;
+import java.util.Map;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Authenticates every request on every route, unless the route is marked public (see {@link
+ * RouteRequirements}) or the request is a CORS preflight and those are allowed through. The filter
+ * only wires the parts, each with one job:
+ *
+ * <ol>
+ *   <li>{@link ApiKeyCredentialConverter}: where is the key? (none: 401, two different: 400)
+ *   <li>{@link ApiKeyParser}: is it well formed? offline, no I/O (no: 401)
+ *   <li>{@link ApiKeyVerifier}: is it a valid key? cache, then Redis (no: 401; store down: 503)
+ *   <li>{@link ApiKeyAuthorizer}: may it use this route? (no: 403)
+ *   <li>{@link ApiKeyFailureHandler}: writes every refusal
+ * </ol>
+ *
+ * On success the request goes upstream without the credential (unless configured otherwise) and
+ * with the identity headers; identity headers sent by the client are removed on every route first,
+ * public ones included, so they cannot be spoofed. A request authenticated with a previous secret
+ * during its rotation grace gets {@code Deprecation} and {@code Sunset} response headers.
+ *
+ * <p>Fails closed: any error on the way, including a store error, becomes a 503, never a
+ * pass-through. Thread-safe; never blocks.
+ */
+public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
+
+    /** Runs before route filters (which start at 1) and before Spring Cloud Gateway's own. */
+    public static final int ORDER = -200;
+
+    private static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    private final ApiKeyCredentialConverter converter;
+    private final ApiKeyParser parser;
+    private final ApiKeyVerifier verifier;
+    private final ApiKeyAuthorizer authorizer;
+    private final ApiKeyFailureHandler failures;
+    private final IdentityHeaders identity;
+    private final boolean stripCredentials;
+    private final boolean corsPreflightPublic;
+    private final Map<AuthOutcome, Counter> outcomes = new EnumMap<>(AuthOutcome.class);
+    private final Map<KeyRejection, Counter> rejections = new EnumMap<>(KeyRejection.class);
+
+    public ApiKeyAuthenticationFilter(
+            ApiKeyCredentialConverter converter,
+            ApiKeyParser parser,
+            ApiKeyVerifier verifier,
+            ApiKeyAuthorizer authorizer,
+            ApiKeyFailureHandler failures,
+            IdentityHeaders identity,
+            boolean stripCredentials,
+            boolean corsPreflightPublic,
+            MeterRegistry registry) {
+        this.converter = converter;
+        this.parser = parser;
+        this.verifier = verifier;
+        this.authorizer = authorizer;
+        this.failures = failures;
+        this.identity = identity;
+        this.stripCredentials = stripCredentials;
+        this.corsPreflightPublic = corsPreflightPublic;
+        for (AuthOutcome outcome : AuthOutcome.values()) {
+            outcomes.put(
+                    outcome,
+                    Counter.builder("keygate.auth")
+                            .description("API-key authentication attempts by outcome")
+                            .tag("outcome", outcome.code())
+                            .register(registry));
+        }
+        for (KeyRejection rejection : KeyRejection.values()) {
+            rejections.put(
+                    rejection,
+                    Counter.builder("keygate.auth.malformed")
+                            .description("Malformed keys by reason (checked offline)")
+                            .tag("reason", rejection.code())
+                            .register(registry));
+        }
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+        ServerHttpRequest request = exchange.getRequest();
+        Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+        RouteRequirements requirements;
+        try {
+            requirements = RouteRequirements.of(route);
+        } catch (RuntimeException ex) {
+            return failures.unavailable(exchange);
+        }
+        if (requirements.isPublic() || (corsPreflightPublic && isPreflight(request))) {
+            ServerHttpRequest cleaned =
+                    request.mutate().headers(h -> identity.all().forEach(h::remove)).build();
+            return chain.filter(exchange.mutate().request(cleaned).build());
+        }
+        CredentialExtraction extraction = converter.extract(request);
+        if (extraction == CredentialExtraction.MISSING) {
+            count(AuthOutcome.MISSING);
+            return failures.missing(exchange);
+        }
+        if (!(extraction instanceof CredentialExtraction.Presented presented)) {
+            count(AuthOutcome.AMBIGUOUS);
+            return failures.ambiguous(exchange);
+        }
+        ParseResult parsed = parser.parse(presented.value());
+        if (parsed instanceof KeyRejection rejection) {
+            count(AuthOutcome.MALFORMED);
+            rejections.get(rejection).increment();
+            return failures.invalid(exchange);
+        }
+        ParsedApiKey key = (ParsedApiKey) parsed;
+        return verifier.verify(key)
+                .onErrorResume(error -> Mono.just(Verification.failed(AuthOutcome.UNAVAILABLE)))
+                .flatMap(verification -> proceed(exchange, chain, requirements, verification));
+    }
+
+    private Mono<Void> proceed(
+            ServerWebExchange exchange,
+            GatewayFilterChain chain,
+            RouteRequirements requirements,
+            Verification verification) {
+        if (verification.outcome() == AuthOutcome.UNAVAILABLE) {
+            count(AuthOutcome.UNAVAILABLE);
+            return failures.unavailable(exchange);
+        }
+        if (!verification.isValid()) {
+            count(verification.outcome());
+            return failures.invalid(exchange);
+        }
+        KeyRecord record = verification.record();
+        if (!authorizer.isAllowed(record, requirements)) {
+            count(AuthOutcome.FORBIDDEN);
+            return failures.forbidden(exchange, requirements.scopes());
+        }
+        count(AuthOutcome.VALID);
+        if (verification.previousSecret()) {
+            announceDeprecation(exchange, record);
+        }
+        ServerHttpRequest request = exchange.getRequest();
+        ServerHttpRequest forwarded = stripCredentials ? converter.strip(request) : request;
+        forwarded =
+                forwarded
+                        .mutate()
+                        .headers(
+                                h -> {
+                                    identity.all().forEach(h::remove);
+                                    h.set(identity.id(), record.id());
+                                    h.set(identity.owner(), record.owner());
+                                    h.set(identity.scopes(), String.join(",", record.scopes()));
+                                    h.set(
+                                            identity.organizations(),
+                                            String.join(",", record.organizations()));
+                                })
+                        .build();
+        return chain.filter(exchange.mutate().request(forwarded).build());
+    }
+
+    private static void announceDeprecation(ServerWebExchange exchange, KeyRecord record) {
+        String deprecation = "@" + record.rotatedAt().getEpochSecond();
+        String sunset = HTTP_DATE.format(record.previousSecretExpiresAt());
+        exchange.getResponse()
+                .beforeCommit(
+                        () -> {
+                            HttpHeaders headers = exchange.getResponse().getHeaders();
+                            headers.set("Deprecation", deprecation);
+                            headers.set("Sunset", sunset);
+                            return Mono.empty();
+                        });
+    }
+
+    private static boolean isPreflight(ServerHttpRequest request) {
+        HttpHeaders headers = request.getHeaders();
+        return HttpMethod.OPTIONS.equals(request.getMethod())
+                && headers.containsHeader(HttpHeaders.ORIGIN)
+                && headers.containsHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+    }
+
+    private void count(AuthOutcome outcome) {
+        outcomes.get(outcome).increment();
+    }
+
+    @Override
+    public int getOrder() {
+        return ORDER;
+    }
+
+    @Override
+    public String toString() {
+        return "ApiKeyAuthenticationFilter[order=" + ORDER + ", " + converter + "]";
+    }
+}

@@ -1,0 +1,90 @@
+package dev.keygate.gateway.authentication;
+
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.cloud.gateway.route.Route;
+
+/**
+ * What a route asks of callers, read from the route's metadata under the key {@value
+ * #METADATA_KEY}:
+ *
+ * <pre>
+ * spring.cloud.gateway.server.webflux.routes:
+ *   - id: orders
+ *     uri: http://orders:8080
+ *     predicates: [ Path=/orders/** ]
+ *     metadata:
+ *       keygate:
+ *         scopes: [ orders:read ]        # every one of them is required
+ *         organizations: [ acme, globex ] # the key must belong to at least one
+ *   - id: health
+ *     uri: http://orders:8080
+ *     predicates: [ Path=/health ]
+ *     metadata:
+ *       keygate:
+ *         public: true                   # no key needed
+ * </pre>
+ *
+ * Lists may also be given as one comma-separated string. A route without this metadata is protected
+ * and requires nothing beyond a valid key: secure by default.
+ *
+ * @param isPublic whether the route needs no key
+ * @param scopes scopes the key must all have
+ * @param organizations organizations of which the key must belong to at least one (none: any)
+ */
+public record RouteRequirements(boolean isPublic, Set<String> scopes, Set<String> organizations) {
+
+    /** The route metadata key Keygate reads. */
+    public static final String METADATA_KEY = "keygate";
+
+    /** A valid key, nothing more. */
+    public static final RouteRequirements ANY_VALID_KEY =
+            new RouteRequirements(false, Set.of(), Set.of());
+
+    /** Reads a route's requirements; malformed metadata fails closed at route load time. */
+    public static RouteRequirements of(Route route) {
+        if (route == null) {
+            return ANY_VALID_KEY;
+        }
+        Object raw = route.getMetadata().get(METADATA_KEY);
+        if (raw == null) {
+            return ANY_VALID_KEY;
+        }
+        if (!(raw instanceof Map<?, ?> metadata)) {
+            throw new IllegalArgumentException(
+                    "route '"
+                            + route.getId()
+                            + "': metadata '"
+                            + METADATA_KEY
+                            + "' must be a map, was "
+                            + raw);
+        }
+        boolean isPublic = Boolean.parseBoolean(String.valueOf(metadata.get("public")));
+        return new RouteRequirements(
+                isPublic, strings(metadata.get("scopes")), strings(metadata.get("organizations")));
+    }
+
+    private static Set<String> strings(Object value) {
+        Set<String> out = new LinkedHashSet<>();
+        if (value instanceof Collection<?> collection) {
+            collection.forEach(item -> addSplit(out, String.valueOf(item)));
+        } else if (value instanceof Map<?, ?> indexed) {
+            // YAML lists bound into route metadata can arrive as {"0": a, "1": b}
+            indexed.values().forEach(item -> addSplit(out, String.valueOf(item)));
+        } else if (value != null) {
+            addSplit(out, String.valueOf(value));
+        }
+        return Set.copyOf(out);
+    }
+
+    private static void addSplit(Set<String> out, String value) {
+        for (String part : value.split(",")) {
+            String trimmed = part.trim();
+            if (!trimmed.isEmpty()) {
+                out.add(trimmed);
+            }
+        }
+    }
+}

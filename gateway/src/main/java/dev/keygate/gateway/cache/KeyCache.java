@@ -1,0 +1,205 @@
+package dev.keygate.gateway.cache;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.store.KeyStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Mono;
+
+/**
+ * Key records by id: Caffeine in front of the {@link KeyStore}.
+ *
+ * <ul>
+ *   <li>Known keys live in a bounded {@link AsyncCache} with a maximum age; concurrent misses on
+ *       one id share one Redis read (no stampede).
+ *   <li>Unknown ids live in a separately bounded space with a short TTL, so a flood of made-up ids
+ *       costs one Redis read per id per TTL and cannot evict real keys.
+ *   <li>{@link #invalidate(String)} drops both the record and a negative entry, including a load in
+ *       flight: a load that started before an invalidation never puts its (old) result in the
+ *       cache. Caffeine removes the in-flight future from the map and does not re-insert it when it
+ *       completes; for negative entries a generation counter does the same.
+ *   <li>When the {@link StalenessGuard} says the cache cannot be trusted (the epoch has not been
+ *       confirmed for {@code max-staleness}), lookups bypass it and read Redis directly.
+ * </ul>
+ *
+ * <p>Failure policy: a store error or a read slower than the command timeout is passed on as an
+ * error signal, which the filter answers with 503. Nothing is cached on failure. Thread-safe;
+ * {@link #lookup(String)} never blocks and may be called from event loops.
+ */
+public final class KeyCache implements CacheInvalidator {
+
+    private final KeyStore store;
+    private final AsyncCache<String, KeyRecord> known;
+    private final Cache<String, Boolean> unknown;
+    private final StalenessGuard staleness;
+    private final Duration commandTimeout;
+    private final AtomicLong generation = new AtomicLong();
+    private final Timer loadFound;
+    private final Timer loadMissing;
+    private final Timer loadFailed;
+    private final Counter flushes;
+
+    public KeyCache(
+            KeyStore store,
+            StalenessGuard staleness,
+            long maximumSize,
+            Duration maxAge,
+            long negativeMaximumSize,
+            Duration negativeTtl,
+            Duration commandTimeout,
+            Ticker ticker,
+            MeterRegistry registry) {
+        this.store = store;
+        this.staleness = staleness;
+        this.commandTimeout = commandTimeout;
+        this.known =
+                Caffeine.newBuilder()
+                        .maximumSize(maximumSize)
+                        .expireAfterWrite(maxAge)
+                        .ticker(ticker)
+                        .executor(Runnable::run)
+                        .recordStats()
+                        .buildAsync();
+        this.unknown =
+                Caffeine.newBuilder()
+                        .maximumSize(negativeMaximumSize)
+                        .expireAfterWrite(negativeTtl)
+                        .ticker(ticker)
+                        .executor(Runnable::run)
+                        .recordStats()
+                        .build();
+        CaffeineCacheMetrics.monitor(registry, known, "keygate.keys");
+        CaffeineCacheMetrics.monitor(registry, unknown, "keygate.unknown-keys");
+        this.loadFound = loadTimer(registry, "found");
+        this.loadMissing = loadTimer(registry, "missing");
+        this.loadFailed = loadTimer(registry, "error");
+        this.flushes =
+                Counter.builder("keygate.cache.flushes")
+                        .description(
+                                "Whole-cache flushes (epoch gaps, resubscriptions, lost messages)")
+                        .register(registry);
+    }
+
+    private static Timer loadTimer(MeterRegistry registry, String result) {
+        return Timer.builder("keygate.store.load")
+                .description("Reads of one key record from the key store")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** The record for {@code id}, or {@link KeyLookup#UNKNOWN}; an error when the store fails. */
+    public Mono<KeyLookup> lookup(String id) {
+        if (!staleness.isTrusted()) {
+            return load(id, generation.get());
+        }
+        if (unknown.getIfPresent(id) != null) {
+            return Mono.just(KeyLookup.UNKNOWN);
+        }
+        CompletableFuture<KeyRecord> cached = known.getIfPresent(id);
+        if (cached != null && cached.isDone() && !cached.isCompletedExceptionally()) {
+            KeyRecord record = cached.join();
+            if (record != null) {
+                return Mono.just(new KeyLookup.Found(record));
+            }
+        }
+        long generationAtStart = generation.get();
+        CompletableFuture<KeyRecord> future =
+                known.get(
+                        id,
+                        (key, executor) ->
+                                load(key, generationAtStart)
+                                        .flatMap(
+                                                lookup ->
+                                                        lookup instanceof KeyLookup.Found found
+                                                                ? Mono.just(found.record())
+                                                                : Mono.<KeyRecord>empty())
+                                        .toFuture());
+        return Mono.fromFuture(future, true)
+                .<KeyLookup>map(KeyLookup.Found::new)
+                .defaultIfEmpty(KeyLookup.UNKNOWN);
+    }
+
+    private Mono<KeyLookup> load(String id, long generationAtStart) {
+        return Mono.defer(
+                () -> {
+                    long start = System.nanoTime();
+                    return store.findById(id)
+                            .timeout(commandTimeout)
+                            .<KeyLookup>map(KeyLookup.Found::new)
+                            .switchIfEmpty(
+                                    Mono.fromSupplier(
+                                            () -> {
+                                                rememberUnknown(id, generationAtStart);
+                                                return KeyLookup.UNKNOWN;
+                                            }))
+                            .doOnSuccess(
+                                    lookup ->
+                                            (lookup instanceof KeyLookup.Found
+                                                            ? loadFound
+                                                            : loadMissing)
+                                                    .record(
+                                                            Duration.ofNanos(
+                                                                    System.nanoTime() - start)))
+                            .doOnError(
+                                    error ->
+                                            loadFailed.record(
+                                                    Duration.ofNanos(System.nanoTime() - start)));
+                });
+    }
+
+    private void rememberUnknown(String id, long generationAtStart) {
+        if (!staleness.isTrusted()) {
+            return;
+        }
+        unknown.put(id, Boolean.TRUE);
+        // An invalidation (say, the key was just created) may have raced with this read: undo.
+        if (generation.get() != generationAtStart) {
+            unknown.invalidate(id);
+        }
+    }
+
+    @Override
+    public void invalidate(String id) {
+        generation.incrementAndGet();
+        known.synchronous().invalidate(id);
+        unknown.invalidate(id);
+    }
+
+    @Override
+    public void invalidateAll() {
+        generation.incrementAndGet();
+        known.synchronous().invalidateAll();
+        unknown.invalidateAll();
+        flushes.increment();
+    }
+
+    /** Number of known keys cached (approximate). */
+    public long size() {
+        return known.synchronous().estimatedSize();
+    }
+
+    /** Hit ratio of the known-key cache since start. */
+    public double hitRatio() {
+        return known.synchronous().stats().hitRate();
+    }
+
+    /** Flushes since start. */
+    public long flushCount() {
+        return (long) flushes.count();
+    }
+
+    /** Performs pending maintenance now (for tests that control time). */
+    void cleanUp() {
+        known.synchronous().cleanUp();
+        unknown.cleanUp();
+    }
+}

@@ -1,0 +1,186 @@
+package dev.keygate.gateway.config;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.ApiKeyGenerator;
+import dev.keygate.core.key.ApiKeyParser;
+import dev.keygate.core.store.KeyStore;
+import dev.keygate.core.store.RedisKeyStore;
+import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.gateway.actuate.KeygateHealthIndicator;
+import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
+import dev.keygate.gateway.authentication.ApiKeyAuthorizer;
+import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
+import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
+import dev.keygate.gateway.authentication.ApiKeyVerifier;
+import dev.keygate.gateway.cache.InvalidationTracker;
+import dev.keygate.gateway.cache.KeyCache;
+import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.security.SecureRandom;
+import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+/**
+ * Installs Keygate in any Spring Cloud Gateway (server-webflux) application that has the {@code
+ * keygate-gateway} dependency and a Lettuce {@link ReactiveRedisConnectionFactory} (Spring Boot's
+ * {@code spring.data.redis.*}). Every bean backs off when the application defines its own. Turn it
+ * off with {@code keygate.gateway.enabled=false}.
+ *
+ * <p>Fails closed: with the filter on the classpath but no Redis connection factory, the
+ * application does not start rather than run unprotected.
+ */
+@AutoConfiguration(
+        afterName = {
+            "org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
+            "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
+        })
+@ConditionalOnClass(GlobalFilter.class)
+@ConditionalOnProperty(
+        prefix = "keygate.gateway",
+        name = "enabled",
+        havingValue = "true",
+        matchIfMissing = true)
+@EnableConfigurationProperties(KeygateGatewayProperties.class)
+public class KeygateGatewayAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "keygateClock")
+    Clock keygateClock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "keygateTicker")
+    Ticker keygateTicker() {
+        return Ticker.systemTicker();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ApiKeyParser keygateApiKeyParser(KeygateGatewayProperties properties) {
+        return new ApiKeyParser(ApiKeyFormat.withPrefix(properties.keyPrefix()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    KeyStore keygateKeyStore(
+            ReactiveRedisConnectionFactory connectionFactory,
+            KeygateGatewayProperties properties,
+            Clock keygateClock) {
+        return new RedisKeyStore(
+                new ReactiveStringRedisTemplate(connectionFactory),
+                new RedisKeyspace(properties.redisNamespace()),
+                new ApiKeyGenerator(
+                        ApiKeyFormat.withPrefix(properties.keyPrefix()), new SecureRandom()),
+                keygateClock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    KeyCache keygateKeyCache(
+            KeyStore store,
+            KeygateGatewayProperties properties,
+            Ticker keygateTicker,
+            ObjectProvider<MeterRegistry> registry,
+            ObjectProvider<InvalidationTracker> tracker) {
+        KeygateGatewayProperties.Cache cache = properties.cache();
+        return new KeyCache(
+                store,
+                () -> tracker.getObject().isTrusted(),
+                cache.maximumSize(),
+                cache.maxAge(),
+                cache.negativeMaximumSize(),
+                cache.negativeTtl(),
+                properties.invalidation().commandTimeout(),
+                keygateTicker,
+                registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    InvalidationTracker keygateInvalidationTracker(
+            KeyCache cache,
+            KeygateGatewayProperties properties,
+            Ticker keygateTicker,
+            ObjectProvider<MeterRegistry> registry) {
+        return new InvalidationTracker(
+                cache,
+                keygateTicker,
+                properties.invalidation().maxStaleness(),
+                registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(LettuceConnectionFactory.class)
+    RedisInvalidationSubscriber keygateInvalidationSubscriber(
+            LettuceConnectionFactory connectionFactory,
+            KeyStore store,
+            InvalidationTracker tracker,
+            KeygateGatewayProperties properties,
+            Ticker keygateTicker) {
+        KeygateGatewayProperties.Invalidation invalidation = properties.invalidation();
+        return new RedisInvalidationSubscriber(
+                connectionFactory::getNativeClient,
+                new RedisKeyspace(properties.redisNamespace()).channel(),
+                store,
+                tracker,
+                keygateTicker,
+                invalidation.pollInterval(),
+                invalidation.messageGrace(),
+                invalidation.commandTimeout());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ApiKeyVerifier keygateApiKeyVerifier(KeyCache cache, Clock keygateClock) {
+        return new ApiKeyVerifier(cache, keygateClock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ApiKeyAuthenticationFilter keygateApiKeyAuthenticationFilter(
+            ApiKeyParser parser,
+            ApiKeyVerifier verifier,
+            KeygateGatewayProperties properties,
+            ObjectProvider<MeterRegistry> registry) {
+        KeygateGatewayProperties.Credentials credentials = properties.credentials();
+        return new ApiKeyAuthenticationFilter(
+                new ApiKeyCredentialConverter(
+                        credentials.authorizationSchemes(),
+                        credentials.headers(),
+                        credentials.queryParameters()),
+                parser,
+                verifier,
+                new ApiKeyAuthorizer(),
+                new ApiKeyFailureHandler(
+                        credentials.authorizationSchemes(),
+                        properties.realm(),
+                        properties.retryAfter()),
+                properties.identityHeaders(),
+                credentials.strip(),
+                properties.corsPreflightPublic(),
+                registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean(name = "keygateHealthIndicator")
+    @ConditionalOnMissingBean(name = "keygateHealthIndicator")
+    @ConditionalOnClass(
+            name = "org.springframework.boot.health.contributor.AbstractReactiveHealthIndicator")
+    KeygateHealthIndicator keygateHealthIndicator(InvalidationTracker tracker, KeyCache cache) {
+        return new KeygateHealthIndicator(tracker, cache);
+    }
+}

@@ -1,0 +1,135 @@
+package dev.keygate.gateway.config;
+
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.store.RedisKeyspace;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Configuration of the Keygate gateway filter, under {@code keygate.gateway}.
+ *
+ * @param enabled whether the API-key filter is installed at all. Off means no authentication: only
+ *     for gateways that protect nothing.
+ * @param keyPrefix the prefix of accepted keys ({@code kg} by default); must match the admin API's
+ * @param redisNamespace the namespace of Keygate's Redis keys and channel; must match the admin
+ *     API's
+ * @param upstreamUri for the runnable gateway: when set, every path is routed to this upstream;
+ *     when not, ordinary Spring Cloud Gateway routes apply
+ * @param credentials where the key may come from, and what is done with it afterwards
+ * @param identityHeaders names of the headers that tell the upstream who called
+ * @param cache the key cache
+ * @param invalidation how revocations reach this gateway, and how stale it may become
+ * @param corsPreflightPublic let CORS preflight requests ({@code OPTIONS} with {@code Origin} and
+ *     {@code Access-Control-Request-Method}) through without a key
+ * @param retryAfter the {@code Retry-After} sent with 503 when the key store is unavailable
+ * @param realm the realm named in {@code WWW-Authenticate} challenges
+ */
+@Validated
+@ConfigurationProperties("keygate.gateway")
+public record KeygateGatewayProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue(ApiKeyFormat.DEFAULT_PREFIX) @Pattern(regexp = "[a-z][a-z0-9]{1,15}")
+                String keyPrefix,
+        @DefaultValue(RedisKeyspace.DEFAULT_NAMESPACE) @Pattern(regexp = "[a-z][a-z0-9-]{0,31}")
+                String redisNamespace,
+        URI upstreamUri,
+        @DefaultValue @Valid @NotNull Credentials credentials,
+        @DefaultValue @Valid @NotNull IdentityHeaders identityHeaders,
+        @DefaultValue @Valid @NotNull Cache cache,
+        @DefaultValue @Valid @NotNull Invalidation invalidation,
+        @DefaultValue("true") boolean corsPreflightPublic,
+        @DefaultValue("5s") @NotNull Duration retryAfter,
+        @DefaultValue("keygate") @Pattern(regexp = "[A-Za-z0-9._-]{1,64}") String realm) {
+
+    /**
+     * Where a key may be presented. A request carrying two different keys is refused (400).
+     *
+     * @param authorizationSchemes {@code Authorization} schemes that carry a key, matched without
+     *     regard to case
+     * @param headers headers whose whole value is a key
+     * @param queryParameters query parameters that carry a key; empty (the default) because URLs
+     *     end up in logs, browser history and proxies. Enable per deployment only if clients cannot
+     *     send headers.
+     * @param strip remove the credential from the request before it goes upstream
+     */
+    public record Credentials(
+            @DefaultValue({"Bearer", "Apikey"})
+                    List<@Pattern(regexp = "[A-Za-z][A-Za-z0-9._~+/-]*") String>
+                            authorizationSchemes,
+            @DefaultValue("X-Api-Key") List<@Pattern(regexp = "[A-Za-z0-9-]+") String> headers,
+            List<@Pattern(regexp = "[A-Za-z0-9._~-]+") String> queryParameters,
+            @DefaultValue("true") boolean strip) {
+
+        public Credentials {
+            authorizationSchemes =
+                    authorizationSchemes == null ? List.of() : List.copyOf(authorizationSchemes);
+            headers = headers == null ? List.of() : List.copyOf(headers);
+            queryParameters = queryParameters == null ? List.of() : List.copyOf(queryParameters);
+        }
+    }
+
+    /**
+     * Headers added to the request sent upstream for an authenticated caller. Any header of these
+     * names sent by the client is removed first, on every route, so they cannot be spoofed.
+     *
+     * @param id the key id
+     * @param owner the account that owns the key
+     * @param scopes the key's scopes, comma-separated
+     * @param organizations the key's organizations, comma-separated
+     */
+    public record IdentityHeaders(
+            @DefaultValue("X-Api-Key-Id") @Pattern(regexp = "[A-Za-z0-9-]+") String id,
+            @DefaultValue("X-Api-Key-Owner") @Pattern(regexp = "[A-Za-z0-9-]+") String owner,
+            @DefaultValue("X-Api-Key-Scopes") @Pattern(regexp = "[A-Za-z0-9-]+") String scopes,
+            @DefaultValue("X-Api-Key-Organizations") @Pattern(regexp = "[A-Za-z0-9-]+")
+                    String organizations) {
+
+        /** All four names. */
+        public List<String> all() {
+            return List.of(id, owner, scopes, organizations);
+        }
+    }
+
+    /**
+     * The key cache: Caffeine in front of Redis.
+     *
+     * @param maximumSize how many known keys to keep
+     * @param maxAge the longest any entry is kept, whatever else happens: the backstop for a change
+     *     whose announcement never left the writer
+     * @param negativeMaximumSize how many unknown ids to remember, in a space of their own so a
+     *     flood of made-up ids cannot evict real keys
+     * @param negativeTtl how long an unknown id is remembered as unknown. Creating a key with that
+     *     id purges it at once through the invalidation channel.
+     */
+    public record Cache(
+            @DefaultValue("100000") @Positive long maximumSize,
+            @DefaultValue("5m") @NotNull Duration maxAge,
+            @DefaultValue("10000") @Positive long negativeMaximumSize,
+            @DefaultValue("10s") @NotNull Duration negativeTtl) {}
+
+    /**
+     * Invalidation and the staleness bound.
+     *
+     * @param pollInterval how often the epoch is read, to catch lost messages
+     * @param messageGrace after a poll shows an epoch not yet seen by message, how long to wait for
+     *     the message before flushing the whole cache
+     * @param maxStaleness when the epoch has not been confirmed for this long, cached entries are
+     *     no longer trusted: every request reads Redis, and gets 503 if Redis does not answer. This
+     *     is the bound on how long a revoked key can work under any fault.
+     * @param commandTimeout how long a Redis read on the request path may take before the request
+     *     is answered 503
+     */
+    public record Invalidation(
+            @DefaultValue("1s") @NotNull Duration pollInterval,
+            @DefaultValue("50ms") @NotNull Duration messageGrace,
+            @DefaultValue("5s") @NotNull Duration maxStaleness,
+            @DefaultValue("500ms") @NotNull Duration commandTimeout) {}
+}
