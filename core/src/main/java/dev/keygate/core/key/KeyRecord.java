@@ -24,10 +24,10 @@ import java.util.TreeSet;
  * @param expiresAt when the key stops working, or {@code null} for never
  * @param enabled whether the key may be used at all
  * @param secretHash {@code SHA-256} of the current secret
- * @param previousSecretHash {@code SHA-256} of the secret replaced by the last rotation while its
- *     grace period lasts, else {@code null}
- * @param previousSecretExpiresAt when the previous secret stops being accepted, {@code null} when
- *     there is none
+ * @param previousSecretHash {@code SHA-256} of the secret replaced by the last rotation, {@code
+ *     null} before the first rotation. Accepted only before {@code previousSecretExpiresAt}.
+ * @param previousSecretExpiresAt when the previous secret stops (or stopped) being accepted: after
+ *     {@code rotatedAt} during a grace period, equal to it for a rotation without grace
  * @param metadata small free-form string map
  * @param version incremented by every change, starting at 1
  */

@@ -23,7 +23,9 @@ public interface KeyStore {
     /**
      * Gives the key a new secret. With a positive {@code gracePeriod} the replaced secret keeps
      * working until then; with zero it stops at once. A secret still in a previous grace is dropped
-     * either way: only the current and the just-replaced secret are ever accepted.
+     * either way: only the current and the just-replaced secret are ever accepted. The replaced
+     * secret's hash is kept (with its end instant) even without grace, so that gateways can count
+     * requests still using a rotated-away secret as {@code revoked} rather than as wrong.
      *
      * @return the new key, or empty when {@code id} does not exist
      */

@@ -149,7 +149,7 @@ public final class RedisKeyStore implements KeyStore {
                 () -> {
                     Instant now = now();
                     GeneratedKey generated = generator.forId(id);
-                    String until = gracePeriod.isZero() ? "" : now.plus(gracePeriod).toString();
+                    String until = now.plus(gracePeriod).toString();
                     return record(
                                     ROTATE,
                                     id,

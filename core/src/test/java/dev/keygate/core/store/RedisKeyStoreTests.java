@@ -127,7 +127,9 @@ class RedisKeyStoreTests {
         assertThat(found.match(hashOf(rotated.key()), clock.instant()))
                 .isEqualTo(SecretMatch.CURRENT);
         assertThat(found.match(hashOf(created.key()), clock.instant())).isEqualTo(SecretMatch.NONE);
-        assertThat(found.previousSecretHash()).isNull();
+        // kept, already expired, so gateways can tell a rotated-away secret from a wrong one
+        assertThat(found.previousSecretExpiresAt()).isEqualTo(found.rotatedAt());
+        assertThat(found.previousSecretHash().matches(hashOf(created.key()))).isTrue();
     }
 
     @Test

@@ -1,0 +1,494 @@
+package dev.keygate.gateway.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.KeyUpdate;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.test.redis.RedisExtension;
+import dev.keygate.test.redis.RedisServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.http.HttpMethod;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * Every outcome of the request path, through the runnable gateway, real Redis, WireMock upstream.
+ */
+@ExtendWith(RedisExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayAuthenticationTests {
+
+    private static final Instant T0 = Instant.parse("2026-06-01T10:00:00Z");
+    private static final String INVALID_BODY =
+            "{\"type\":\"https://keygate.dev/problems/invalid-api-key\",\"title\":\"Invalid API key\","
+                    + "\"status\":401,\"detail\":\"The API key is not valid.\"}";
+
+    private final RedisServer redis;
+    private final MutableClock clock = new MutableClock(T0);
+    private WireMockServer upstream;
+    private GatewayInstance gateway;
+    private TestKeys keys;
+    private WebTestClient client;
+
+    GatewayAuthenticationTests(RedisServer redis) {
+        this.redis = redis;
+    }
+
+    @BeforeAll
+    void start() {
+        redis.flushAll();
+        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        upstream.stubFor(
+                any(anyUrl())
+                        .willReturn(
+                                aResponse()
+                                        .withStatus(200)
+                                        .withHeader("Content-Type", "application/json")
+                                        .withBody("{\"ok\":true}")));
+        String uri = "http://127.0.0.1:" + upstream.port();
+        String routes = "spring.cloud.gateway.server.webflux.routes";
+        gateway =
+                GatewayInstance.start(
+                        redis.uri(),
+                        Map.ofEntries(
+                                Map.entry(routes + "[0].id", "public"),
+                                Map.entry(routes + "[0].uri", uri),
+                                Map.entry(routes + "[0].predicates[0]", "Path=/public/**"),
+                                Map.entry(routes + "[0].metadata.keygate.public", "true"),
+                                Map.entry(routes + "[1].id", "orders"),
+                                Map.entry(routes + "[1].uri", uri),
+                                Map.entry(routes + "[1].predicates[0]", "Path=/orders/**"),
+                                Map.entry(
+                                        routes + "[1].metadata.keygate.scopes",
+                                        "orders:read,orders:write"),
+                                Map.entry(routes + "[2].id", "acme"),
+                                Map.entry(routes + "[2].uri", uri),
+                                Map.entry(routes + "[2].predicates[0]", "Path=/acme/**"),
+                                Map.entry(routes + "[2].metadata.keygate.organizations[0]", "acme"),
+                                Map.entry(routes + "[3].id", "everything"),
+                                Map.entry(routes + "[3].uri", uri),
+                                Map.entry(routes + "[3].predicates[0]", "Path=/**")),
+                        clock);
+        keys = new TestKeys(redis, clock);
+        client = gateway.client();
+    }
+
+    @AfterAll
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (keys != null) {
+            keys.close();
+        }
+        if (upstream != null) {
+            upstream.stop();
+        }
+    }
+
+    @BeforeEach
+    void resetUpstream() {
+        upstream.resetRequests();
+    }
+
+    private IssuedKey create(NewKey spec) {
+        return keys.store.create(spec).block(Duration.ofSeconds(5));
+    }
+
+    private IssuedKey create() {
+        return create(
+                NewKey.forOwner("acct-1")
+                        .withScopes(Set.of("orders:read"))
+                        .withOrganizations(Set.of("acme", "globex")));
+    }
+
+    private LoggedRequest lastUpstreamRequest() {
+        List<LoggedRequest> requests =
+                upstream.findAll(
+                        com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(anyUrl()));
+        assertThat(requests).isNotEmpty();
+        return requests.get(requests.size() - 1);
+    }
+
+    @Test
+    void validKeyInEveryDefaultPlaceIsForwardedWithIdentityAndWithoutTheKey() {
+        IssuedKey key = create();
+        List<WebTestClient.RequestHeadersSpec<?>> requests =
+                List.of(
+                        client.get()
+                                .uri("/things/1")
+                                .header("Authorization", "Bearer " + key.key()),
+                        client.get()
+                                .uri("/things/1")
+                                .header("Authorization", "Apikey " + key.key()),
+                        client.get()
+                                .uri("/things/1")
+                                .header("Authorization", "apikey " + key.key()),
+                        client.get().uri("/things/1").header("X-Api-Key", key.key()));
+        for (WebTestClient.RequestHeadersSpec<?> request : requests) {
+            upstream.resetRequests();
+            request.exchange().expectStatus().isOk().expectBody().json("{\"ok\":true}");
+            LoggedRequest forwarded = lastUpstreamRequest();
+            assertThat(forwarded.getHeader("X-Api-Key-Id")).isEqualTo(key.record().id());
+            assertThat(forwarded.getHeader("X-Api-Key-Owner")).isEqualTo("acct-1");
+            assertThat(forwarded.getHeader("X-Api-Key-Scopes")).isEqualTo("orders:read");
+            assertThat(forwarded.getHeader("X-Api-Key-Organizations")).isEqualTo("acme,globex");
+            assertThat(forwarded.containsHeader("Authorization")).isFalse();
+            assertThat(forwarded.containsHeader("X-Api-Key")).isFalse();
+            assertThat(forwarded.getBodyAsString() + forwarded.getAllHeaderKeys())
+                    .doesNotContain(key.key());
+        }
+    }
+
+    @Test
+    void otherAuthorizationSchemesAreLeftForTheUpstream() {
+        IssuedKey key = create();
+        client.get()
+                .uri("/things")
+                .header("Authorization", "Basic dXNlcjpwYXNz")
+                .header("X-Api-Key", key.key())
+                .exchange()
+                .expectStatus()
+                .isOk();
+        assertThat(lastUpstreamRequest().getHeader("Authorization"))
+                .isEqualTo("Basic dXNlcjpwYXNz");
+    }
+
+    @Test
+    void missingKeyIsRefusedWithAChallengeAndNothingGoesUpstream() {
+        client.get()
+                .uri("/things")
+                .exchange()
+                .expectStatus()
+                .isUnauthorized()
+                .expectHeader()
+                .contentType("application/problem+json")
+                .expectHeader()
+                .valueEquals(
+                        "WWW-Authenticate", "Bearer realm=\"keygate\"", "Apikey realm=\"keygate\"")
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo("https://keygate.dev/problems/missing-api-key")
+                .jsonPath("$.status")
+                .isEqualTo(401);
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void everyKindOfBadKeyGetsTheSameAnswerWhileMetricsTellThemApart() {
+        IssuedKey good = create();
+        IssuedKey removed = create();
+        keys.store.remove(removed.record().id()).block();
+        IssuedKey disabled = create();
+        keys.store.update(disabled.record().id(), KeyUpdate.none().withEnabled(false)).block();
+        IssuedKey expiring =
+                create(NewKey.forOwner("acct-1").withExpiresAt(T0.plus(Duration.ofHours(1))));
+        IssuedKey rotatedAway = create();
+        keys.store.rotate(rotatedAway.record().id(), Duration.ZERO).block();
+        String wrongSecret = reChecksum(good.key().substring(0, 15) + "A".repeat(30));
+        String unknownId = reChecksum("kg_AAAAAAAAAAA_" + good.key().substring(15, 45));
+        String malformed = good.key().substring(0, good.key().length() - 1) + "!";
+
+        double[] before = counts();
+        List<String> bodies = new ArrayList<>();
+        for (String presented :
+                List.of(
+                        malformed,
+                        unknownId,
+                        wrongSecret,
+                        removed.key(),
+                        disabled.key(),
+                        rotatedAway.key())) {
+            bodies.add(refusedBody(presented));
+        }
+        clock.advance(Duration.ofHours(2));
+        try {
+            bodies.add(refusedBody(expiring.key()));
+        } finally {
+            clock.advance(Duration.ofHours(-2));
+        }
+
+        assertThat(bodies).allMatch(INVALID_BODY::equals);
+        double[] after = counts();
+        // malformed, unknown (unknown id and removed), bad_secret, disabled, revoked, expired
+        assertThat(after[0] - before[0]).isEqualTo(1);
+        assertThat(after[1] - before[1]).isEqualTo(2);
+        assertThat(after[2] - before[2]).isEqualTo(1);
+        assertThat(after[3] - before[3]).isEqualTo(1);
+        assertThat(after[4] - before[4]).isEqualTo(1);
+        assertThat(after[5] - before[5]).isEqualTo(1);
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+    }
+
+    private double[] counts() {
+        return new double[] {
+            gateway.authCount("malformed"),
+            gateway.authCount("unknown"),
+            gateway.authCount("bad_secret"),
+            gateway.authCount("disabled"),
+            gateway.authCount("revoked"),
+            gateway.authCount("expired")
+        };
+    }
+
+    private String refusedBody(String presented) {
+        EntityExchangeResult<String> result =
+                await().atMost(Duration.ofSeconds(3))
+                        .until(
+                                () ->
+                                        client.get()
+                                                .uri("/things")
+                                                .header("X-Api-Key", presented)
+                                                .exchange()
+                                                .expectBody(String.class)
+                                                .returnResult(),
+                                r -> r.getStatus().value() == 401);
+        assertThat(result.getResponseHeaders().get("WWW-Authenticate"))
+                .contains("Bearer realm=\"keygate\", error=\"invalid_token\"");
+        return result.getResponseBody();
+    }
+
+    /** Recomputes the checksum so the key passes the offline parser. */
+    private static String reChecksum(String withoutChecksum) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        for (int i = 0; i < withoutChecksum.length(); i++) {
+            crc.update(withoutChecksum.charAt(i));
+        }
+        long value = crc.getValue();
+        String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        char[] digits = new char[6];
+        for (int i = 5; i >= 0; i--) {
+            digits[i] = alphabet.charAt((int) (value % 62));
+            value /= 62;
+        }
+        return withoutChecksum + new String(digits);
+    }
+
+    @Test
+    void twoDifferentKeysAreRefusedButTheSameKeyTwiceIsFine() {
+        IssuedKey first = create();
+        IssuedKey second = create();
+        client.get()
+                .uri("/things")
+                .header("Authorization", "Bearer " + first.key())
+                .header("X-Api-Key", second.key())
+                .exchange()
+                .expectStatus()
+                .isBadRequest()
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo("https://keygate.dev/problems/ambiguous-api-key");
+        client.get()
+                .uri("/things")
+                .header("Authorization", "Bearer " + first.key())
+                .header("X-Api-Key", first.key())
+                .exchange()
+                .expectStatus()
+                .isOk();
+    }
+
+    @Test
+    void identityHeadersSentByTheClientNeverReachTheUpstream() {
+        IssuedKey key = create();
+        client.get()
+                .uri("/things")
+                .header("X-Api-Key", key.key())
+                .header("X-Api-Key-Owner", "admin")
+                .header("X-Api-Key-Scopes", "everything:*")
+                .exchange()
+                .expectStatus()
+                .isOk();
+        LoggedRequest forwarded = lastUpstreamRequest();
+        assertThat(forwarded.getHeaders().getHeader("X-Api-Key-Owner").values())
+                .containsExactly("acct-1");
+        assertThat(forwarded.getHeaders().getHeader("X-Api-Key-Scopes").values())
+                .containsExactly("orders:read");
+
+        upstream.resetRequests();
+        client.get()
+                .uri("/public/info")
+                .header("X-Api-Key-Owner", "admin")
+                .header("X-Api-Key-Id", "spoofed")
+                .exchange()
+                .expectStatus()
+                .isOk();
+        assertThat(lastUpstreamRequest().containsHeader("X-Api-Key-Owner")).isFalse();
+        assertThat(lastUpstreamRequest().containsHeader("X-Api-Key-Id")).isFalse();
+    }
+
+    @Test
+    void queryStringKeysAreIgnoredByDefault() {
+        IssuedKey key = create();
+        client.get()
+                .uri("/things?api_key=" + key.key())
+                .exchange()
+                .expectStatus()
+                .isUnauthorized()
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo("https://keygate.dev/problems/missing-api-key");
+    }
+
+    @Test
+    void routeMarkedPublicNeedsNoKey() {
+        client.get().uri("/public/info").exchange().expectStatus().isOk();
+        assertThat(lastUpstreamRequest().getUrl()).isEqualTo("/public/info");
+    }
+
+    @Test
+    void routeRequiringScopesRefusesAKeyWithoutAllOfThemWith403() {
+        IssuedKey readOnly = create();
+        client.get()
+                .uri("/orders/1")
+                .header("X-Api-Key", readOnly.key())
+                .exchange()
+                .expectStatus()
+                .isForbidden()
+                .expectHeader()
+                .valueEquals(
+                        "WWW-Authenticate",
+                        "Bearer realm=\"keygate\", error=\"insufficient_scope\", scope=\"orders:read orders:write\"",
+                        "Apikey realm=\"keygate\", error=\"insufficient_scope\", scope=\"orders:read orders:write\"")
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo("https://keygate.dev/problems/insufficient-scope");
+        IssuedKey readWrite =
+                create(NewKey.forOwner("acct-1").withScopes(Set.of("orders:read", "orders:write")));
+        client.get()
+                .uri("/orders/1")
+                .header("X-Api-Key", readWrite.key())
+                .exchange()
+                .expectStatus()
+                .isOk();
+    }
+
+    @Test
+    void routeRequiringAnOrganizationAcceptsOnlyItsMembers() {
+        IssuedKey member = create();
+        IssuedKey outsider = create(NewKey.forOwner("acct-2").withOrganizations(Set.of("initech")));
+        client.get()
+                .uri("/acme/x")
+                .header("X-Api-Key", member.key())
+                .exchange()
+                .expectStatus()
+                .isOk();
+        client.get()
+                .uri("/acme/x")
+                .header("X-Api-Key", outsider.key())
+                .exchange()
+                .expectStatus()
+                .isForbidden();
+    }
+
+    @Test
+    void corsPreflightPassesWithoutAKeyButAPlainOptionsDoesNot() {
+        client.method(HttpMethod.OPTIONS)
+                .uri("/things")
+                .header("Origin", "https://app.example")
+                .header("Access-Control-Request-Method", "POST")
+                .exchange()
+                .expectStatus()
+                .isOk();
+        client.method(HttpMethod.OPTIONS).uri("/things").exchange().expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void previousSecretWorksDuringItsGraceWithDeprecationHeadersThenStops() {
+        IssuedKey original = create();
+        IssuedKey rotated =
+                keys.store.rotate(original.record().id(), Duration.ofMinutes(10)).block();
+
+        await().atMost(Duration.ofSeconds(3))
+                .untilAsserted(
+                        () ->
+                                client.get()
+                                        .uri("/things")
+                                        .header("X-Api-Key", original.key())
+                                        .exchange()
+                                        .expectStatus()
+                                        .isOk()
+                                        .expectHeader()
+                                        .valueEquals(
+                                                "Deprecation",
+                                                "@" + rotated.record().rotatedAt().getEpochSecond())
+                                        .expectHeader()
+                                        .valueEquals("Sunset", "Mon, 1 Jun 2026 10:10:00 GMT"));
+        client.get()
+                .uri("/things")
+                .header("X-Api-Key", rotated.key())
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectHeader()
+                .doesNotExist("Deprecation");
+
+        clock.advance(Duration.ofMinutes(10));
+        try {
+            client.get()
+                    .uri("/things")
+                    .header("X-Api-Key", original.key())
+                    .exchange()
+                    .expectStatus()
+                    .isUnauthorized();
+            client.get()
+                    .uri("/things")
+                    .header("X-Api-Key", rotated.key())
+                    .exchange()
+                    .expectStatus()
+                    .isOk();
+        } finally {
+            clock.advance(Duration.ofMinutes(-10));
+        }
+    }
+
+    @Test
+    void healthReportsTheInvalidationStateOnTheManagementPortOnly() {
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(
+                        () ->
+                                gateway.management()
+                                        .get()
+                                        .uri("/actuator/health/readiness")
+                                        .exchange()
+                                        .expectStatus()
+                                        .isOk()
+                                        .expectBody()
+                                        .jsonPath("$.components.keygate.status")
+                                        .isEqualTo("UP")
+                                        .jsonPath("$.components.keygate.details.subscribed")
+                                        .isEqualTo(true));
+        gateway.management()
+                .get()
+                .uri("/actuator/prometheus")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(String.class)
+                .value(
+                        body ->
+                                assertThat(body)
+                                        .contains("keygate_auth_total")
+                                        .doesNotContain("kg_"));
+        client.get().uri("/actuator/health").exchange().expectStatus().isUnauthorized();
+    }
+}

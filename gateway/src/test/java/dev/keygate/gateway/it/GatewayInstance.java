@@ -1,0 +1,84 @@
+package dev.keygate.gateway.it;
+
+import dev.keygate.gateway.app.KeygateGatewayApplication;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/** One running gateway (the runnable application) on random ports, for tests. */
+final class GatewayInstance implements AutoCloseable {
+
+    private final ConfigurableApplicationContext context;
+
+    private GatewayInstance(ConfigurableApplicationContext context) {
+        this.context = context;
+    }
+
+    /** Starts the runnable gateway with {@code properties} on top of its defaults. */
+    static GatewayInstance start(String redisUri, Map<String, String> properties, Clock clock) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("server.port", "0");
+        all.put("management.server.port", "0");
+        all.put("spring.data.redis.url", redisUri);
+        all.put("logging.level.root", "WARN");
+        all.put("logging.level.dev.keygate", "INFO");
+        all.putAll(properties);
+        List<String> args = new ArrayList<>();
+        all.forEach((name, value) -> args.add("--" + name + "=" + value));
+        SpringApplication application = KeygateGatewayApplication.application();
+        if (clock != null) {
+            application.addInitializers(
+                    context -> context.getBeanFactory().registerSingleton("keygateClock", clock));
+        }
+        return new GatewayInstance(application.run(args.toArray(String[]::new)));
+    }
+
+    int port() {
+        return context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+    }
+
+    int managementPort() {
+        return context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+    }
+
+    WebTestClient client() {
+        return WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + port())
+                .responseTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    WebTestClient management() {
+        return WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + managementPort())
+                .responseTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    /** The count of {@code keygate.auth} with this outcome tag. */
+    double authCount(String outcome) {
+        Counter counter =
+                context.getBean(MeterRegistry.class)
+                        .find("keygate.auth")
+                        .tag("outcome", outcome)
+                        .counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}
