@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
  *       were lost, so flush everything.
  *   <li>(Re)subscription: flush everything, since messages sent while unsubscribed are gone.
  *   <li>Polled epoch equal to the last one seen: nothing was missed; the epoch is confirmed as of
- *       when the poll was sent. Lower: Redis lost its data; flush. Higher: a message may still be
- *       in flight, so {@link #recheck(long, long)} is due after the message grace; if the message
- *       has not arrived by then, flush.
+ *       when the poll was sent. Lower: Redis lost its data, so flush; unless the poll was sent
+ *       before the message that moved the epoch on arrived (a late reply, not a regression).
+ *       Higher: a message may still be in flight, so {@link #recheck(long, long)} is due after the
+ *       message grace; if the message has not arrived by then, flush.
  * </ul>
  *
  * The cache is trusted while the epoch was confirmed less than {@code maxStaleness} ago.
@@ -41,6 +42,7 @@ public final class InvalidationTracker implements StalenessGuard {
     private final Counter malformed;
 
     private long lastEpoch = -1;
+    private long lastMessageAtNanos = NEVER;
     private volatile long confirmedAtNanos = NEVER;
     private volatile long confirmedEpoch = -1;
     private volatile boolean subscribed;
@@ -91,6 +93,7 @@ public final class InvalidationTracker implements StalenessGuard {
         }
         if (epoch > lastEpoch) {
             lastEpoch = epoch;
+            lastMessageAtNanos = ticker.read();
         }
     }
 
@@ -120,6 +123,14 @@ public final class InvalidationTracker implements StalenessGuard {
             return false;
         }
         if (epoch == lastEpoch) {
+            confirm(epoch, sentAtNanos);
+            return false;
+        }
+        if (epoch < lastEpoch
+                && lastMessageAtNanos != NEVER
+                && sentAtNanos - lastMessageAtNanos < 0) {
+            // a late reply: the poll read the epoch before a message that has since moved it on
+            // (messages and polls use different connections). Not a regression of Redis.
             confirm(epoch, sentAtNanos);
             return false;
         }

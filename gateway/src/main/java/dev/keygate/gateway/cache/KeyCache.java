@@ -96,8 +96,15 @@ public final class KeyCache implements CacheInvalidator {
                 .register(registry);
     }
 
-    /** The record for {@code id}, or {@link KeyLookup#UNKNOWN}; an error when the store fails. */
+    /**
+     * The record for {@code id}, or {@link KeyLookup#UNKNOWN}; an error when the store fails. Lazy:
+     * nothing happens until subscription, so a retry of the returned {@code Mono} looks up again.
+     */
     public Mono<KeyLookup> lookup(String id) {
+        return Mono.defer(() -> lookupNow(id));
+    }
+
+    private Mono<KeyLookup> lookupNow(String id) {
         if (!staleness.isTrusted()) {
             return load(id, generation.get());
         }
@@ -105,10 +112,16 @@ public final class KeyCache implements CacheInvalidator {
             return Mono.just(KeyLookup.UNKNOWN);
         }
         CompletableFuture<KeyRecord> cached = known.getIfPresent(id);
-        if (cached != null && cached.isDone() && !cached.isCompletedExceptionally()) {
-            KeyRecord record = cached.join();
-            if (record != null) {
-                return Mono.just(new KeyLookup.Found(record));
+        if (cached != null && cached.isDone()) {
+            if (cached.isCompletedExceptionally()) {
+                // Caffeine drops a failed load in a completion callback that may not have run yet:
+                // drop it now so this lookup reads the store again instead of sharing the failure.
+                known.asMap().remove(id, cached);
+            } else {
+                KeyRecord record = cached.join();
+                if (record != null) {
+                    return Mono.just(new KeyLookup.Found(record));
+                }
             }
         }
         long generationAtStart = generation.get();

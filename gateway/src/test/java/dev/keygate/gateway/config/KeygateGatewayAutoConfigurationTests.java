@@ -1,0 +1,117 @@
+package dev.keygate.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.KeyChange;
+import dev.keygate.core.store.KeyPage;
+import dev.keygate.core.store.KeyStore;
+import dev.keygate.core.store.KeyUpdate;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
+import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import reactor.core.publisher.Mono;
+
+class KeygateGatewayAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner =
+            new ApplicationContextRunner()
+                    .withConfiguration(
+                            AutoConfigurations.of(KeygateGatewayAutoConfiguration.class));
+
+    @Test
+    void withoutARedisConnectionFactoryTheApplicationRefusesToStartRatherThanRunUnprotected() {
+        runner.run(context -> assertThat(context).hasFailed());
+    }
+
+    @Test
+    void applicationBeansReplaceKeygatesAndTheFilterIsInstalled() {
+        runner.withUserConfiguration(OwnStore.class)
+                .run(
+                        context -> {
+                            assertThat(context).hasNotFailed();
+                            assertThat(context)
+                                    .getBean(KeyStore.class)
+                                    .isInstanceOf(StubStore.class);
+                            assertThat(context).hasSingleBean(ApiKeyAuthenticationFilter.class);
+                            // no Lettuce factory: nothing to subscribe with, and the cache is never
+                            // trusted
+                            assertThat(context).doesNotHaveBean(RedisInvalidationSubscriber.class);
+                        });
+    }
+
+    @Test
+    void disabledMeansNoFilter() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withPropertyValues("keygate.gateway.enabled=false")
+                .run(
+                        context ->
+                                assertThat(context)
+                                        .doesNotHaveBean(ApiKeyAuthenticationFilter.class));
+    }
+
+    @Test
+    void invalidConfigurationFailsAtStartupWithTheOffendingValue() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withPropertyValues("keygate.gateway.key-prefix=Not_Valid")
+                .run(
+                        context ->
+                                assertThat(context)
+                                        .getFailure()
+                                        .rootCause()
+                                        .hasMessageContaining("Not_Valid"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnStore {
+        @Bean
+        KeyStore keyStore() {
+            return new StubStore();
+        }
+    }
+
+    /** A store that is never reached in these wiring tests. */
+    static final class StubStore implements KeyStore {
+        @Override
+        public Mono<KeyRecord> findById(String id) {
+            return Mono.empty();
+        }
+
+        @Override
+        public Mono<IssuedKey> create(NewKey key) {
+            return Mono.empty();
+        }
+
+        @Override
+        public Mono<IssuedKey> rotate(String id, Duration gracePeriod) {
+            return Mono.empty();
+        }
+
+        @Override
+        public Mono<KeyChange> update(String id, KeyUpdate update) {
+            return Mono.empty();
+        }
+
+        @Override
+        public Mono<KeyChange> remove(String id) {
+            return Mono.empty();
+        }
+
+        @Override
+        public Mono<KeyPage> listByOwner(String owner, String cursor, int limit) {
+            return Mono.empty();
+        }
+
+        @Override
+        public Mono<Long> currentEpoch() {
+            return Mono.just(0L);
+        }
+    }
+}
