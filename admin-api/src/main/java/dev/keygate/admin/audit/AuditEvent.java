@@ -2,7 +2,9 @@ package dev.keygate.admin.audit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One change in the audit trail. Never holds a secret or a hash.
@@ -29,7 +31,10 @@ public record AuditEvent(
         Map<String, String> changes) {
 
     public AuditEvent {
-        changes = changes == null ? Map.of() : Map.copyOf(changes);
+        changes =
+                changes == null
+                        ? Map.of()
+                        : Collections.unmodifiableSortedMap(new TreeMap<>(changes));
     }
 
     /** A new event, not yet written. */
@@ -41,7 +46,6 @@ public record AuditEvent(
             String actor,
             String requestId,
             Map<String, String> changes) {
-        return new AuditEvent(
-                null, time, action.value(), keyId, owner, actor, requestId, changes);
+        return new AuditEvent(null, time, action.value(), keyId, owner, actor, requestId, changes);
     }
 }

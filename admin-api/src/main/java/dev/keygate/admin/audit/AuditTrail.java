@@ -17,9 +17,9 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import reactor.core.publisher.Mono;
 
 /**
- * The audit trail: a Redis Stream {@code <ns>:audit} capped with {@code XADD MAXLEN ~ <max>}, so
- * it keeps roughly the last {@code keygate.admin.audit-max-length} events (Redis may keep a few
- * more; older ones are trimmed). Entries are flat field maps: {@code time}, {@code action}, {@code
+ * The audit trail: a Redis Stream {@code <ns>:audit} capped with {@code XADD MAXLEN ~ <max>}, so it
+ * keeps roughly the last {@code keygate.admin.audit-max-length} events (Redis may keep a few more;
+ * older ones are trimmed). Entries are flat field maps: {@code time}, {@code action}, {@code
  * keyId}, {@code owner}, {@code actor}, {@code requestId} and one {@code change.<property>} per
  * changed property.
  *

@@ -3,6 +3,7 @@ package dev.keygate.admin.auth;
 import dev.keygate.admin.web.RequestIdWebFilter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,10 +15,12 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Requires an admin token on every request under {@value #PROTECTED_PREFIX}: the {@link
- * BearerTokenConverter} reads it, the {@link AdminTokenRegistry} decides, and a failure is an
- * error signal ({@link AdminAuthenticationException} → 401, {@link AdminAccessDeniedException} →
- * 403) that the problem handler writes. Read-only tokens may only {@code GET} and {@code HEAD}.
+ * Requires an admin token on every request except the published API contract ({@link
+ * #PUBLIC_PREFIXES}: {@code /v3/api-docs} and Swagger UI), so a path that reaches a handler in a
+ * way nobody planned for (double slashes, new routes) is still protected: the {@link
+ * BearerTokenConverter} reads it, the {@link AdminTokenRegistry} decides, and a failure is an error
+ * signal ({@link AdminAuthenticationException} → 401, {@link AdminAccessDeniedException} → 403)
+ * that the problem handler writes. Read-only tokens may only {@code GET} and {@code HEAD}.
  *
  * <p>Fails closed: anything but a known token is refused. Failed attempts are counted in {@value
  * #FAILURES_METRIC} (tag {@code reason}: {@code missing}, {@code malformed}, {@code unknown}, or
@@ -26,8 +29,12 @@ import reactor.core.publisher.Mono;
  */
 public final class AdminAuthenticationWebFilter implements WebFilter, Ordered {
 
-    /** The path prefix that requires a token. */
-    public static final String PROTECTED_PREFIX = "/v1/";
+    /**
+     * Path prefixes served without a token: the OpenAPI contract and Swagger UI, which hold no
+     * data.
+     */
+    public static final List<String> PUBLIC_PREFIXES =
+            List.of("/v3/api-docs", "/swagger-ui", "/webjars/swagger-ui");
 
     /** Counter of refused admin requests. */
     public static final String FAILURES_METRIC = "keygate.admin.auth.failures";
@@ -51,7 +58,7 @@ public final class AdminAuthenticationWebFilter implements WebFilter, Ordered {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!path.startsWith(PROTECTED_PREFIX) && !path.equals("/v1")) {
+        if (isPublic(path)) {
             return chain.filter(exchange);
         }
         BearerTokenConverter.Result result = converter.convert(exchange.getRequest());
@@ -85,6 +92,18 @@ public final class AdminAuthenticationWebFilter implements WebFilter, Ordered {
         return chain.filter(exchange);
     }
 
+    private static boolean isPublic(String path) {
+        if (path.contains("..") || path.contains("//") || path.contains("%")) {
+            return false;
+        }
+        for (String prefix : PUBLIC_PREFIXES) {
+            if (path.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Mono<Void> refuse(ServerWebExchange exchange, String reason, String detail) {
         count(reason);
         log.warn(
@@ -112,6 +131,6 @@ public final class AdminAuthenticationWebFilter implements WebFilter, Ordered {
 
     @Override
     public String toString() {
-        return "AdminAuthenticationWebFilter[" + PROTECTED_PREFIX + "**, " + registry + "]";
+        return "AdminAuthenticationWebFilter[public=" + PUBLIC_PREFIXES + ", " + registry + "]";
     }
 }

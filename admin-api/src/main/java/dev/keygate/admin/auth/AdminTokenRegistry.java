@@ -66,13 +66,13 @@ public final class AdminTokenRegistry {
                             "keygate.admin.tokens[" + i + "].token"));
         }
         if (entries.isEmpty()) {
-            throw new IllegalStateException(NO_TOKEN_MESSAGE);
+            throw new AdminTokenConfigurationException(NO_TOKEN_MESSAGE);
         }
         Set<String> names = new HashSet<>();
         List<byte[]> digests = new ArrayList<>();
         for (Entry entry : entries) {
             if (!names.add(entry.name())) {
-                throw new IllegalStateException(
+                throw new AdminTokenConfigurationException(
                         "two admin tokens are named '"
                                 + entry.name()
                                 + "'; token names must be unique (the name '"
@@ -81,7 +81,7 @@ public final class AdminTokenRegistry {
             }
             for (byte[] digest : digests) {
                 if (MessageDigest.isEqual(digest, entry.digest())) {
-                    throw new IllegalStateException(
+                    throw new AdminTokenConfigurationException(
                             "two admin tokens have the same value (one of them is '"
                                     + entry.name()
                                     + "'); give each its own secret");
@@ -94,7 +94,7 @@ public final class AdminTokenRegistry {
 
     private static Entry entry(String name, String token, AdminRole role, String property) {
         if (token.length() < MIN_TOKEN_LENGTH) {
-            throw new IllegalStateException(
+            throw new AdminTokenConfigurationException(
                     property
                             + " is "
                             + token.length()

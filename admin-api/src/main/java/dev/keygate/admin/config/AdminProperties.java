@@ -22,14 +22,13 @@ import org.springframework.validation.annotation.Validated;
  *     usually from the {@code KEYGATE_ADMIN_TOKEN} environment variable; at least 16 characters
  * @param tokens more tokens, each with a name (recorded in the audit trail) and a role
  * @param maxGracePeriod the longest grace period a rotation may ask for
- * @param idempotencyWindow how long a create or rotate answer is kept for retries carrying the
- *     same {@code Idempotency-Key}
- * @param auditMaxLength approximate maximum number of events kept in the audit stream ({@code
- *     XADD MAXLEN ~}); older events are trimmed
- * @param keyPrefix the prefix of minted keys, {@code [a-z][a-z0-9]{1,15}}; must match the
+ * @param idempotencyWindow how long a create or rotate answer is kept for retries carrying the same
+ *     {@code Idempotency-Key}
+ * @param auditMaxLength approximate maximum number of events kept in the audit stream ({@code XADD
+ *     MAXLEN ~}); older events are trimmed
+ * @param keyPrefix the prefix of minted keys, {@code [a-z][a-z0-9]{1,15}}; must match the gateways'
+ * @param redisNamespace the prefix of every Redis key, {@code [a-z][a-z0-9-]{0,31}}; must match the
  *     gateways'
- * @param redisNamespace the prefix of every Redis key, {@code [a-z][a-z0-9-]{0,31}}; must match
- *     the gateways'
  * @param maxRequestSize the largest request body accepted; larger ones get 413
  */
 @ConfigurationProperties("keygate.admin")

@@ -43,8 +43,8 @@ import tools.jackson.databind.ObjectMapper;
  * different requests.
  *
  * <p><b>Time.</b> Expiry is judged with the injected clock (every value starts with its expiry
- * instant); the Redis TTL only collects garbage. A claim left by a request that died is held for
- * at most {@value #PENDING_SECONDS} seconds.
+ * instant); the Redis TTL only collects garbage. A claim left by a request that died is held for at
+ * most {@value #PENDING_SECONDS} seconds.
  *
  * <p>Non-blocking and thread-safe. Failure policy: fails closed — a Redis error is an error signal
  * (503), never "run it again without the check".
@@ -93,8 +93,7 @@ public final class IdempotencyStore {
     }
 
     /**
-     * Runs {@code action} once per {@code idempotencyKey} and request; without a key, just runs
-     * it.
+     * Runs {@code action} once per {@code idempotencyKey} and request; without a key, just runs it.
      *
      * @param operation what is done ({@code create}, {@code rotate}), part of the slot's identity
      * @param fingerprint identifies the request (path and body); a retry must match it
@@ -126,8 +125,7 @@ public final class IdempotencyStore {
                     String slot =
                             prefix
                                     + "{"
-                                    + HexFormat.of()
-                                            .formatHex(hmac(material, bytes("slot")), 0, 20)
+                                    + HexFormat.of().formatHex(hmac(material, bytes("slot")), 0, 20)
                                     + "}";
                     String tag =
                             Base64.getEncoder()
@@ -139,8 +137,7 @@ public final class IdempotencyStore {
                             window.compareTo(Duration.ofSeconds(PENDING_SECONDS)) < 0
                                     ? window
                                     : Duration.ofSeconds(PENDING_SECONDS);
-                    String pendingValue =
-                            (now + pending.toMillis()) + "|" + PENDING + "|" + tag;
+                    String pendingValue = (now + pending.toMillis()) + "|" + PENDING + "|" + tag;
                     return redis.execute(
                                     CLAIM,
                                     List.of(slot),
@@ -155,7 +152,10 @@ public final class IdempotencyStore {
                                             current.isEmpty()
                                                     ? run(slot, tag, encryptionKey, action)
                                                     : replay(
-                                                            slot, tag, encryptionKey, current,
+                                                            slot,
+                                                            tag,
+                                                            encryptionKey,
+                                                            current,
                                                             type));
                 });
     }
@@ -188,9 +188,7 @@ public final class IdempotencyStore {
     private <T> Mono<IdempotentOutcome<T>> replay(
             String slot, String tag, byte[] encryptionKey, String current, Class<T> type) {
         String[] parts = current.split("\\|", -1);
-        if (parts.length < 3
-                || !MessageDigest.isEqual(
-                        bytes(parts[2]), bytes(tag))) {
+        if (parts.length < 3 || !MessageDigest.isEqual(bytes(parts[2]), bytes(tag))) {
             return Mono.error(
                     new ProblemException(
                             ProblemType.IDEMPOTENCY_MISMATCH,

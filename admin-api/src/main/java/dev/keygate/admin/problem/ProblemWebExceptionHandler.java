@@ -31,14 +31,14 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Writes every error of the admin API as an RFC 9457 {@code application/problem+json} document
- * (see {@link ProblemType} for the types). Runs before Spring Boot's error handler, so no error
- * leaves in another shape.
+ * Writes every error of the admin API as an RFC 9457 {@code application/problem+json} document (see
+ * {@link ProblemType} for the types). Runs before Spring Boot's error handler, so no error leaves
+ * in another shape.
  *
- * <p>Failure policy: a store failure (Redis unreachable, timed out, or answering errors) is 503 with
- * {@value #RETRY_AFTER_SECONDS} seconds {@code Retry-After}; the caller must retry, since the
- * change may or may not have been made (with an {@code Idempotency-Key}, a retry is safe).
- * Anything unexpected is 500 and logged; its message is not sent. Stateless and thread-safe.
+ * <p>Failure policy: a store failure (Redis unreachable, timed out, or answering errors) is 503
+ * with {@value #RETRY_AFTER_SECONDS} seconds {@code Retry-After}; the caller must retry, since the
+ * change may or may not have been made (with an {@code Idempotency-Key}, a retry is safe). Anything
+ * unexpected is 500 and logged; its message is not sent. Stateless and thread-safe.
  */
 public final class ProblemWebExceptionHandler implements WebExceptionHandler, Ordered {
 
@@ -94,7 +94,11 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
                     requestId);
         }
         if (isStoreFailure(ex)) {
-            log.warn("Key store unavailable for {} (request {}): {}", path, requestId, ex.toString());
+            log.warn(
+                    "Key store unavailable for {} (request {}): {}",
+                    path,
+                    requestId,
+                    ex.toString());
             headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
             return problem(
                     ProblemType.STORE_UNAVAILABLE,
@@ -183,8 +187,7 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
                         path,
                         requestId);
             }
-            return problem(
-                    ProblemType.BAD_REQUEST, input.getReason(), List.of(), path, requestId);
+            return problem(ProblemType.BAD_REQUEST, input.getReason(), List.of(), path, requestId);
         }
         if (ex.getStatusCode().value() == 404) {
             return problem(

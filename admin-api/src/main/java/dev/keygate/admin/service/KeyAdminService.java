@@ -18,6 +18,7 @@ import dev.keygate.core.store.NewKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,19 +104,19 @@ public final class KeyAdminService {
                                                                     caller,
                                                                     AuditAction.CREATED,
                                                                     issued.record(),
-                                                                    createdChanges(
-                                                                            issued.record()))
+                                                                    createdChanges(issued.record()))
                                                             .thenReturn(
                                                                     view(issued.record())
                                                                             .withKey(
                                                                                     issued.key())));
-                    return idempotency.execute(
-                            caller.principal(),
-                            "create",
-                            idem,
-                            IdempotencyStore.fingerprint("POST /v1/keys", canonical(body)),
-                            KeyView.class,
-                            action);
+                    return uncancellable(
+                            idempotency.execute(
+                                    caller.principal(),
+                                    "create",
+                                    idem,
+                                    IdempotencyStore.fingerprint("POST /v1/keys", canonical(body)),
+                                    KeyView.class,
+                                    action));
                 });
     }
 
@@ -131,8 +132,7 @@ public final class KeyAdminService {
                                     .switchIfEmpty(notFound(validId))
                                     .flatMap(
                                             issued -> {
-                                                Map<String, String> changes =
-                                                        new LinkedHashMap<>();
+                                                Map<String, String> changes = new LinkedHashMap<>();
                                                 changes.put("gracePeriod", grace.toString());
                                                 changes.put(
                                                         "rotatedAt",
@@ -157,15 +157,16 @@ public final class KeyAdminService {
                                                                 view(issued.record())
                                                                         .withKey(issued.key()));
                                             });
-                    return idempotency.execute(
-                            caller.principal(),
-                            "rotate",
-                            idem,
-                            IdempotencyStore.fingerprint(
-                                    "POST /v1/keys/" + validId + "/rotate",
-                                    body == null ? "" : canonical(body)),
-                            KeyView.class,
-                            action);
+                    return uncancellable(
+                            idempotency.execute(
+                                    caller.principal(),
+                                    "rotate",
+                                    idem,
+                                    IdempotencyStore.fingerprint(
+                                            "POST /v1/keys/" + validId + "/rotate",
+                                            body == null ? "" : canonical(body)),
+                                    KeyView.class,
+                                    action));
                 });
     }
 
@@ -173,15 +174,16 @@ public final class KeyAdminService {
         return Mono.defer(
                 () -> {
                     String validId = KeyRequestReader.requireId(id);
-                    return store.remove(validId)
-                            .switchIfEmpty(notFound(validId))
-                            .flatMap(
-                                    change ->
-                                            audit(
-                                                    caller,
-                                                    AuditAction.REMOVED,
-                                                    change.record(),
-                                                    Map.of()))
+                    return uncancellable(
+                                    store.remove(validId)
+                                            .switchIfEmpty(notFound(validId))
+                                            .flatMap(
+                                                    change ->
+                                                            audit(
+                                                                    caller,
+                                                                    AuditAction.REMOVED,
+                                                                    change.record(),
+                                                                    Map.of())))
                             .then();
                 });
     }
@@ -191,16 +193,17 @@ public final class KeyAdminService {
                 () -> {
                     String validId = KeyRequestReader.requireId(id);
                     KeyUpdate update = reader.readUpdate(body);
-                    return store.update(validId, update)
-                            .switchIfEmpty(notFound(validId))
-                            .flatMap(
-                                    change ->
-                                            audit(
-                                                            caller,
-                                                            AuditAction.UPDATED,
-                                                            change.record(),
-                                                            updatedChanges(update))
-                                                    .thenReturn(view(change.record())));
+                    return uncancellable(
+                            store.update(validId, update)
+                                    .switchIfEmpty(notFound(validId))
+                                    .flatMap(
+                                            change ->
+                                                    audit(
+                                                                    caller,
+                                                                    AuditAction.UPDATED,
+                                                                    change.record(),
+                                                                    updatedChanges(update))
+                                                            .thenReturn(view(change.record()))));
                 });
     }
 
@@ -216,7 +219,7 @@ public final class KeyAdminService {
             Caller caller, AuditAction action, KeyRecord record, Map<String, String> changes) {
         return audit.append(
                 AuditEvent.of(
-                        clock.instant(),
+                        clock.instant().truncatedTo(ChronoUnit.MILLIS),
                         action,
                         record.id(),
                         record.owner(),
@@ -281,6 +284,15 @@ public final class KeyAdminService {
             return list.stream().map(KeyAdminService::sortKeys).toList();
         }
         return value;
+    }
+
+    /**
+     * A change, once started, runs to the end (store write, audit event, idempotent answer) even
+     * when the caller disconnects and the response is cancelled, so a dropped connection never
+     * leaves a change without its audit event or its stored answer.
+     */
+    private static <T> Mono<T> uncancellable(Mono<T> change) {
+        return Mono.fromFuture(change::toFuture, true);
     }
 
     private static <T> Mono<T> notFound(String id) {

@@ -18,7 +18,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
-/** {@code GET /v1/audit}: the audit trail, newest first. */
+/**
+ * {@code GET /v1/audit}: the audit trail, newest first. Stateless and thread-safe; never blocks.
+ */
 @RestController
 @Tag(name = "audit")
 @SecurityRequirement(name = "adminToken")

@@ -1,5 +1,6 @@
 package dev.keygate.admin.web;
 
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +25,15 @@ public record CreateKeyRequest(
                         description =
                                 "What the key may do, each 'resource' or 'resource:action'"
                                         + " (lower case; an action may be '*').")
-                List<@Schema(pattern = InputLimits.SCOPE) String> scopes,
+                @ArraySchema(
+                        schema = @Schema(pattern = InputLimits.SCOPE),
+                        maxItems = InputLimits.MAX_SCOPES)
+                List<String> scopes,
         @Schema(description = "Organisations the key acts for.")
-                List<@Schema(pattern = InputLimits.ORGANIZATION) String> organizations,
+                @ArraySchema(
+                        schema = @Schema(pattern = InputLimits.ORGANIZATION),
+                        maxItems = InputLimits.MAX_ORGANIZATIONS)
+                List<String> organizations,
         @Schema(description = "When the key stops working (ISO-8601 instant, in the future).")
                 Instant expiresAt,
         @Schema(

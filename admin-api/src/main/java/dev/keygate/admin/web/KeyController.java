@@ -37,7 +37,7 @@ import reactor.core.publisher.Mono;
  * {@code /v1/keys}: create, read, list, rotate, update and remove keys. Thin: every decision is in
  * {@link KeyAdminService}; authentication happened before (see {@code
  * AdminAuthenticationWebFilter}). Answers that carry a full key are marked {@code Cache-Control:
- * no-store}.
+ * no-store}. Stateless and thread-safe; handlers run on the event loop and never block.
  */
 @RestController
 @RequestMapping(path = "/v1/keys", produces = MediaType.APPLICATION_JSON_VALUE)

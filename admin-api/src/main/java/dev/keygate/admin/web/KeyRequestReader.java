@@ -217,7 +217,9 @@ public final class KeyRequestReader {
         if (!IDEMPOTENCY_KEY.matcher(value).matches()) {
             throw ProblemException.invalid(
                     "Idempotency-Key",
-                    "must be 1-" + InputLimits.MAX_IDEMPOTENCY_KEY_LENGTH + " visible ASCII"
+                    "must be 1-"
+                            + InputLimits.MAX_IDEMPOTENCY_KEY_LENGTH
+                            + " visible ASCII"
                             + " characters (a UUID is a good choice)");
         }
         return value;

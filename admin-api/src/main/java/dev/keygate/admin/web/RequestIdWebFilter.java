@@ -9,9 +9,9 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Gives every request an id: the caller's {@value #HEADER} when it is {@code
- * [A-Za-z0-9._-]{1,64}}, else a random UUID. The id is echoed in the response header, recorded in
- * audit events and problem documents. Stateless and thread-safe.
+ * Gives every request an id: the caller's {@value #HEADER} when it is {@code [A-Za-z0-9._-]{1,64}},
+ * else a random UUID. The id is echoed in the response header, recorded in audit events and problem
+ * documents. Stateless and thread-safe.
  */
 public final class RequestIdWebFilter implements WebFilter, Ordered {
 

@@ -1,5 +1,6 @@
 package dev.keygate.admin.web;
 
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
@@ -12,8 +13,14 @@ import java.util.Map;
 @Schema(description = "A partial change. Properties left out stay as they are.")
 public record UpdateKeyRequest(
         @Schema(maxLength = InputLimits.MAX_NAME_LENGTH) String name,
-        List<@Schema(pattern = InputLimits.SCOPE) String> scopes,
-        List<@Schema(pattern = InputLimits.ORGANIZATION) String> organizations,
+        @ArraySchema(
+                        schema = @Schema(pattern = InputLimits.SCOPE),
+                        maxItems = InputLimits.MAX_SCOPES)
+                List<String> scopes,
+        @ArraySchema(
+                        schema = @Schema(pattern = InputLimits.ORGANIZATION),
+                        maxItems = InputLimits.MAX_ORGANIZATIONS)
+                List<String> organizations,
         @Schema(description = "A future instant, or null to remove the expiry.", nullable = true)
                 Instant expiresAt,
         Boolean enabled,

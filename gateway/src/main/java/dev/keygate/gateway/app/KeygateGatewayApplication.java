@@ -22,13 +22,14 @@ public class KeygateGatewayApplication {
                     Map.entry("management.server.port", "9090"),
                     Map.entry(
                             "management.endpoints.web.exposure.include",
-                            "health,info,metrics,prometheus"),
+                            "health,info,metrics,prometheus,keygate"),
                     Map.entry("management.endpoint.health.probes.enabled", "true"),
                     Map.entry(
                             "management.endpoint.health.group.readiness.include",
                             "readinessState,redis,keygate"),
                     Map.entry("management.endpoint.health.show-details", "always"),
                     Map.entry("management.info.build.enabled", "true"),
+                    Map.entry("management.info.git.mode", "simple"),
                     Map.entry("spring.data.redis.timeout", "2s"),
                     // Caffeine logs a stack trace for every failed load: during a Redis outage, one
                     // per cache miss. The outcome is counted in keygate.auth{outcome=unavailable}.

@@ -7,6 +7,7 @@ import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.store.KeyStore;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.gateway.actuate.KeygateEndpoint;
 import dev.keygate.gateway.actuate.KeygateHealthIndicator;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
 import dev.keygate.gateway.authentication.ApiKeyAuthorizer;
@@ -174,6 +175,28 @@ public class KeygateGatewayAutoConfiguration {
                 credentials.strip(),
                 properties.corsPreflightPublic(),
                 registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+    KeygateEndpoint keygateEndpoint(
+            KeyCache cache, InvalidationTracker tracker, KeygateGatewayProperties properties) {
+        return new KeygateEndpoint(nodeId(properties), cache, tracker);
+    }
+
+    /** The configured node id, else {@code <hostname>-<pid>}. */
+    static String nodeId(KeygateGatewayProperties properties) {
+        if (properties.nodeId() != null && !properties.nodeId().isBlank()) {
+            return properties.nodeId();
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException ex) {
+            host = "unknown-host";
+        }
+        return host + "-" + ProcessHandle.current().pid();
     }
 
     @Bean(name = "keygateHealthIndicator")

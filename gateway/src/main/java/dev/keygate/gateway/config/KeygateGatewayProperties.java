@@ -31,6 +31,7 @@ import org.springframework.validation.annotation.Validated;
  *     {@code Access-Control-Request-Method}) through without a key
  * @param retryAfter the {@code Retry-After} sent with 503 when the key store is unavailable
  * @param realm the realm named in {@code WWW-Authenticate} challenges
+ * @param nodeId this gateway's name in {@code /actuator/keygate}; default {@code <hostname>-<pid>}
  */
 @Validated
 @ConfigurationProperties("keygate.gateway")
@@ -47,7 +48,8 @@ public record KeygateGatewayProperties(
         @DefaultValue @Valid @NotNull Invalidation invalidation,
         @DefaultValue("true") boolean corsPreflightPublic,
         @DefaultValue("5s") @NotNull Duration retryAfter,
-        @DefaultValue("keygate") @Pattern(regexp = "[A-Za-z0-9._-]{1,64}") String realm) {
+        @DefaultValue("keygate") @Pattern(regexp = "[A-Za-z0-9._-]{1,64}") String realm,
+        @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
      * Where a key may be presented. A request carrying two different keys is refused (400).

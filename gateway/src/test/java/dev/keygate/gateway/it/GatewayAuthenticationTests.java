@@ -491,4 +491,42 @@ class GatewayAuthenticationTests {
                                         .doesNotContain("kg_"));
         client.get().uri("/actuator/health").exchange().expectStatus().isUnauthorized();
     }
+
+    @Test
+    void keygateEndpointShowsTheNodeStateAndRefusesToFlushByDefault() {
+        gateway.management()
+                .get()
+                .uri("/actuator/keygate")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.nodeId")
+                .isNotEmpty()
+                .jsonPath("$.subscribed")
+                .isEqualTo(true)
+                .jsonPath("$.cacheTrusted")
+                .isEqualTo(true)
+                .jsonPath("$.confirmedEpoch")
+                .isNumber();
+        double flushesBefore = gateway.bean(dev.keygate.gateway.cache.KeyCache.class).flushCount();
+        gateway.management()
+                .post()
+                .uri("/actuator/keygate")
+                .exchange()
+                .expectStatus()
+                .value(status -> assertThat(status).isIn(404, 405));
+        assertThat(gateway.bean(dev.keygate.gateway.cache.KeyCache.class).flushCount())
+                .isEqualTo((long) flushesBefore);
+        gateway.management()
+                .get()
+                .uri("/actuator/info")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.build.artifact")
+                .isEqualTo("keygate-gateway");
+        gateway.management().get().uri("/actuator/env").exchange().expectStatus().isNotFound();
+    }
 }

@@ -26,7 +26,9 @@ final class GatewayInstance implements AutoCloseable {
     static GatewayInstance start(String redisUri, Map<String, String> properties, Clock clock) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("server.port", "0");
-        all.put("management.server.port", "0");
+        // a real port, not 0: Spring Cloud Gateway keeps its routes off the management port only
+        // when it knows that port's number
+        all.put("management.server.port", Integer.toString(freePort()));
         all.put("spring.data.redis.url", redisUri);
         all.put("logging.level.root", "WARN");
         all.put("logging.level.dev.keygate", "INFO");
@@ -39,6 +41,14 @@ final class GatewayInstance implements AutoCloseable {
                     context -> context.getBeanFactory().registerSingleton("keygateClock", clock));
         }
         return new GatewayInstance(application.run(args.toArray(String[]::new)));
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
     }
 
     int port() {

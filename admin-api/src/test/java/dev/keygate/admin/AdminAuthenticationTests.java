@@ -1,0 +1,181 @@
+package dev.keygate.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keygate.admin.auth.AdminAuthenticationWebFilter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.reactive.result.method.RequestMappingInfo;
+import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping;
+import org.springframework.web.util.pattern.PathPattern;
+
+/** Admin authentication on every mapped {@code /v1} route. */
+class AdminAuthenticationTests extends AdminApiTestSupport {
+
+    @Autowired ApplicationContext context;
+    @Autowired MeterRegistry meters;
+
+    record Route(HttpMethod method, String path) {}
+
+    /** Every {@code /v1} route of every annotated-controller mapping, path variables filled in. */
+    private List<Route> mappedRoutes() {
+        List<Route> routes = new ArrayList<>();
+        for (RequestMappingHandlerMapping mapping :
+                context.getBeansOfType(RequestMappingHandlerMapping.class).values()) {
+            for (RequestMappingInfo info : mapping.getHandlerMethods().keySet()) {
+                for (PathPattern pattern : info.getPatternsCondition().getPatterns()) {
+                    String path = pattern.getPatternString().replaceAll("\\{[^}]+}", "AAAAAAAAAAA");
+                    if (!path.startsWith("/v1")) {
+                        continue;
+                    }
+                    for (RequestMethod method : info.getMethodsCondition().getMethods()) {
+                        routes.add(new Route(method.asHttpMethod(), path));
+                    }
+                }
+            }
+        }
+        return routes;
+    }
+
+    @Test
+    void theRouteWalkFindsEveryEndpointOfTheIssue() {
+        assertThat(mappedRoutes())
+                .containsExactlyInAnyOrder(
+                        new Route(HttpMethod.POST, "/v1/keys"),
+                        new Route(HttpMethod.GET, "/v1/keys"),
+                        new Route(HttpMethod.GET, "/v1/keys/AAAAAAAAAAA"),
+                        new Route(HttpMethod.POST, "/v1/keys/AAAAAAAAAAA/rotate"),
+                        new Route(HttpMethod.PATCH, "/v1/keys/AAAAAAAAAAA"),
+                        new Route(HttpMethod.DELETE, "/v1/keys/AAAAAAAAAAA"),
+                        new Route(HttpMethod.GET, "/v1/audit"));
+    }
+
+    @Test
+    void everyRouteRefusesMissingMalformedAndUnknownTokensWith401() {
+        for (Route route : mappedRoutes()) {
+            for (String authorization :
+                    new String[] {
+                        null,
+                        "Bearer wrong-token-0123456789abcdef",
+                        "Basic " + ADMIN_TOKEN,
+                        "Bearer " + ADMIN_TOKEN + " extra",
+                        "Bearer"
+                    }) {
+                var request =
+                        client.method(route.method())
+                                .uri(route.path() + "?access_token=" + ADMIN_TOKEN)
+                                .contentType(MediaType.APPLICATION_JSON);
+                if (authorization != null) {
+                    request = request.header("Authorization", authorization);
+                }
+                String body =
+                        request.bodyValue("{\"owner\":\"a\"}")
+                                .exchange()
+                                .expectStatus()
+                                .isUnauthorized()
+                                .expectHeader()
+                                .valueMatches("WWW-Authenticate", "Bearer.*")
+                                .expectHeader()
+                                .contentType("application/problem+json")
+                                .expectBody(String.class)
+                                .returnResult()
+                                .getResponseBody();
+                assertThat(body)
+                        .as(route + " with " + authorization)
+                        .contains("https://keygate.dev/problems/unauthorized")
+                        .doesNotContain(ADMIN_TOKEN);
+            }
+        }
+        assertThat(redisKeyCount()).isZero();
+    }
+
+    @Test
+    void readOnlyTokenMayReadButEveryWriteIs403() {
+        for (Route route : mappedRoutes()) {
+            var spec =
+                    as(READ_ONLY_TOKEN)
+                            .method(route.method())
+                            .uri(route.path() + (route.path().equals("/v1/keys") ? "?owner=a" : ""))
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .bodyValue("{\"owner\":\"a\"}")
+                            .exchange();
+            if (route.method() == HttpMethod.GET) {
+                spec.expectStatus().value(status -> assertThat(status).isIn(200, 404));
+            } else {
+                spec.expectStatus()
+                        .isForbidden()
+                        .expectHeader()
+                        .contentType("application/problem+json")
+                        .expectBody()
+                        .jsonPath("$.type")
+                        .isEqualTo("https://keygate.dev/problems/forbidden");
+            }
+        }
+        assertThat(redisKeyCount()).isZero();
+    }
+
+    @Test
+    void adminTokensMayDoEverything() {
+        for (String token : List.of(ADMIN_TOKEN, SECOND_ADMIN_TOKEN)) {
+            as(token)
+                    .post()
+                    .uri("/v1/keys")
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"owner\":\"a\"}")
+                    .exchange()
+                    .expectStatus()
+                    .isCreated();
+        }
+    }
+
+    @Test
+    void failedAttemptsAreCountedByReason() {
+        double before = failures("unknown");
+        client.get()
+                .uri("/v1/keys/AAAAAAAAAAA")
+                .header("Authorization", "Bearer nope-nope-nope-nope")
+                .exchange()
+                .expectStatus()
+                .isUnauthorized();
+        assertThat(failures("unknown")).isEqualTo(before + 1);
+        double missing = failures("missing");
+        client.get().uri("/v1/audit").exchange().expectStatus().isUnauthorized();
+        assertThat(failures("missing")).isEqualTo(missing + 1);
+    }
+
+    @Test
+    void pathsOutsideTheRoutesAndOddSpellingsStillNeedAToken() {
+        for (String path :
+                List.of("/", "/v1", "//v1/keys?owner=a", "/v1//keys?owner=a", "/actuator/env")) {
+            client.get()
+                    .uri(java.net.URI.create("http://localhost:" + port + path))
+                    .exchange()
+                    .expectStatus()
+                    .isUnauthorized();
+        }
+        client.post()
+                .uri(java.net.URI.create("http://localhost:" + port + "//v1/keys"))
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"owner\":\"a\"}")
+                .exchange()
+                .expectStatus()
+                .isUnauthorized();
+        client.get().uri("/v3/api-docs").exchange().expectStatus().isOk();
+        assertThat(redisKeyCount()).isZero();
+    }
+
+    private double failures(String reason) {
+        var counter =
+                meters.find(AdminAuthenticationWebFilter.FAILURES_METRIC)
+                        .tag("reason", reason)
+                        .counter();
+        return counter == null ? 0 : counter.count();
+    }
+}

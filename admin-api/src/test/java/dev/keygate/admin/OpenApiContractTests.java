@@ -1,0 +1,74 @@
+package dev.keygate.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract served at {@code /v3/api-docs} lists every endpoint and equals the checked-in {@code
+ * admin-api/openapi.yaml}. After an intended API change, regenerate the file with {@code ./mvnw -pl
+ * admin-api verify -Dkeygate.openapi.write=true} and review the diff.
+ */
+class OpenApiContractTests extends AdminApiTestSupport {
+
+    private static final Path CHECKED_IN = Path.of("openapi.yaml");
+
+    @Test
+    void servedContractDocumentsEveryEndpointWithBearerAuthAndProblems() {
+        admin().get()
+                .uri("/v3/api-docs")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.paths['/v1/keys'].post")
+                .exists()
+                .jsonPath("$.paths['/v1/keys'].get")
+                .exists()
+                .jsonPath("$.paths['/v1/keys/{id}'].get")
+                .exists()
+                .jsonPath("$.paths['/v1/keys/{id}'].patch")
+                .exists()
+                .jsonPath("$.paths['/v1/keys/{id}'].delete")
+                .exists()
+                .jsonPath("$.paths['/v1/keys/{id}/rotate'].post")
+                .exists()
+                .jsonPath("$.paths['/v1/audit'].get")
+                .exists()
+                .jsonPath("$.components.securitySchemes.adminToken.scheme")
+                .isEqualTo("bearer")
+                .jsonPath("$.components.schemas.CreateKeyRequest")
+                .exists()
+                .jsonPath("$.components.schemas.Problem")
+                .exists();
+    }
+
+    @Test
+    void swaggerUiIsServed() {
+        client.get().uri("/swagger-ui/index.html").exchange().expectStatus().isOk();
+    }
+
+    @Test
+    void checkedInContractMatchesTheServedOne() throws IOException {
+        String served =
+                client.get()
+                        .uri("/v3/api-docs.yaml")
+                        .exchange()
+                        .expectStatus()
+                        .isOk()
+                        .expectBody(String.class)
+                        .returnResult()
+                        .getResponseBody()
+                        .replaceAll("http://localhost:\\d+", "http://localhost:8081");
+        if (Boolean.getBoolean("keygate.openapi.write") || !Files.exists(CHECKED_IN)) {
+            Files.writeString(CHECKED_IN, served, StandardCharsets.UTF_8);
+        }
+        assertThat(served.strip())
+                .as("openapi.yaml is stale: regenerate with -Dkeygate.openapi.write=true")
+                .isEqualTo(Files.readString(CHECKED_IN, StandardCharsets.UTF_8).strip());
+    }
+}
