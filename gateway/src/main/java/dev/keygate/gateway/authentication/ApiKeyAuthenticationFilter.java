@@ -30,6 +30,8 @@ import reactor.core.publisher.Mono;
  *
  * <ol>
  *   <li>{@link ApiKeyCredentialConverter}: where is the key? (none: 401, two different: 400)
+ *   <li>{@link FailedAuthenticationThrottle} (optional): has this client address failed too often
+ *       this minute? (yes: 429, before any parsing or lookup)
  *   <li>{@link ApiKeyParser}: is it well formed? offline, no I/O (no: 401)
  *   <li>{@link ApiKeyVerifier}: is it a valid key? cache, then Redis (no: 401; store down: 503)
  *   <li>{@link ApiKeyAuthorizer}: may it use this route? (no: 403)
@@ -62,6 +64,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private final boolean corsPreflightPublic;
     private final Map<AuthOutcome, Counter> outcomes = new EnumMap<>(AuthOutcome.class);
     private final Map<KeyRejection, Counter> rejections = new EnumMap<>(KeyRejection.class);
+    private FailedAuthenticationThrottle throttle;
+    private ClientAddressResolver addresses;
 
     public ApiKeyAuthenticationFilter(
             ApiKeyCredentialConverter converter,
@@ -99,6 +103,18 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         }
     }
 
+    /**
+     * Refuse, with 429, clients whose address failed too often (off unless set).
+     *
+     * @param throttle counts failures per address
+     * @param addresses finds a request's client address
+     */
+    public void setFailureThrottle(
+            FailedAuthenticationThrottle throttle, ClientAddressResolver addresses) {
+        this.throttle = java.util.Objects.requireNonNull(throttle, "throttle");
+        this.addresses = java.util.Objects.requireNonNull(addresses, "addresses");
+    }
+
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
         ServerHttpRequest request = exchange.getRequest();
@@ -119,33 +135,44 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             count(AuthOutcome.MISSING);
             return failures.missing(exchange);
         }
+        String address = throttle == null ? null : addresses.resolve(request);
+        if (address != null) {
+            java.time.Duration retryAfter = throttle.retryAfter(address);
+            if (!retryAfter.isZero()) {
+                count(AuthOutcome.THROTTLED);
+                return failures.throttled(exchange, retryAfter);
+            }
+        }
         if (!(extraction instanceof CredentialExtraction.Presented presented)) {
-            count(AuthOutcome.AMBIGUOUS);
+            fail(AuthOutcome.AMBIGUOUS, address);
             return failures.ambiguous(exchange);
         }
         ParseResult parsed = parser.parse(presented.value());
         if (parsed instanceof KeyRejection rejection) {
-            count(AuthOutcome.MALFORMED);
+            fail(AuthOutcome.MALFORMED, address);
             rejections.get(rejection).increment();
             return failures.invalid(exchange);
         }
         ParsedApiKey key = (ParsedApiKey) parsed;
         return verifier.verify(key)
                 .onErrorResume(error -> Mono.just(Verification.failed(AuthOutcome.UNAVAILABLE)))
-                .flatMap(verification -> proceed(exchange, chain, requirements, verification));
+                .flatMap(
+                        verification ->
+                                proceed(exchange, chain, requirements, verification, address));
     }
 
     private Mono<Void> proceed(
             ServerWebExchange exchange,
             GatewayFilterChain chain,
             RouteRequirements requirements,
-            Verification verification) {
+            Verification verification,
+            String address) {
         if (verification.outcome() == AuthOutcome.UNAVAILABLE) {
             count(AuthOutcome.UNAVAILABLE);
             return failures.unavailable(exchange);
         }
         if (!verification.isValid()) {
-            count(verification.outcome());
+            fail(verification.outcome(), address);
             return failures.invalid(exchange);
         }
         KeyRecord record = verification.record();
@@ -198,6 +225,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
 
     private void count(AuthOutcome outcome) {
         outcomes.get(outcome).increment();
+    }
+
+    /** Counts a failed attempt, and charges it to the client's address when throttling is on. */
+    private void fail(AuthOutcome outcome, String address) {
+        count(outcome);
+        if (address != null) {
+            throttle.recordFailure(address);
+        }
     }
 
     @Override

@@ -25,6 +25,7 @@ import reactor.core.publisher.Mono;
  *   <tr><td>401</td><td>{@code invalid-api-key}</td><td>malformed, unknown, wrong secret, removed, expired, disabled, rotated away</td></tr>
  *   <tr><td>400</td><td>{@code ambiguous-api-key}</td><td>two different keys in one request</td></tr>
  *   <tr><td>403</td><td>{@code insufficient-scope}</td><td>valid key, missing scope or organization</td></tr>
+ *   <tr><td>429</td><td>{@code too-many-failed-attempts}</td><td>the client's address failed too often this minute; with {@code Retry-After}</td></tr>
  *   <tr><td>503</td><td>{@code key-store-unavailable}</td><td>the key store cannot be asked; with {@code Retry-After}</td></tr>
  * </table>
  *
@@ -45,6 +46,7 @@ public final class ApiKeyFailureHandler {
     private final byte[] ambiguous;
     private final byte[] forbidden;
     private final byte[] unavailable;
+    private final byte[] throttled;
 
     public ApiKeyFailureHandler(List<String> schemes, String realm, Duration retryAfter) {
         this.schemes = schemes.isEmpty() ? List.of("Bearer") : List.copyOf(schemes);
@@ -70,6 +72,12 @@ public final class ApiKeyFailureHandler {
                         "Insufficient scope",
                         403,
                         "The API key is valid but not allowed to use this resource.");
+        this.throttled =
+                problem(
+                        "too-many-failed-attempts",
+                        "Too many failed attempts",
+                        429,
+                        "Too many requests with invalid API keys came from this address. Retry later.");
         this.unavailable =
                 problem(
                         "key-store-unavailable",
@@ -117,6 +125,13 @@ public final class ApiKeyFailureHandler {
     public Mono<Void> unavailable(ServerWebExchange exchange) {
         exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
         return write(exchange, HttpStatus.SERVICE_UNAVAILABLE, unavailable, List.of());
+    }
+
+    /** 429 with {@code Retry-After}: this address failed too often this minute. */
+    public Mono<Void> throttled(ServerWebExchange exchange, Duration retryAfter) {
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+        return write(exchange, HttpStatus.TOO_MANY_REQUESTS, throttled, List.of());
     }
 
     private List<String> challenges(String parameters) {

@@ -28,6 +28,10 @@ public enum AuthOutcome {
     /** Valid key, but it lacks a scope or organization the route requires. */
     FORBIDDEN,
     /**
+     * Too many failed attempts from the client's address this minute: refused before any lookup.
+     */
+    THROTTLED,
+    /**
      * The key store could not be asked, or the cache could not be trusted and Redis did not answer.
      */
     UNAVAILABLE;

@@ -14,6 +14,8 @@ import dev.keygate.gateway.authentication.ApiKeyAuthorizer;
 import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
 import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
 import dev.keygate.gateway.authentication.ApiKeyVerifier;
+import dev.keygate.gateway.authentication.ClientAddressResolver;
+import dev.keygate.gateway.authentication.FailedAuthenticationThrottle;
 import dev.keygate.gateway.cache.InvalidationTracker;
 import dev.keygate.gateway.cache.KeyCache;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
@@ -157,24 +159,36 @@ public class KeygateGatewayAutoConfiguration {
             ApiKeyParser parser,
             ApiKeyVerifier verifier,
             KeygateGatewayProperties properties,
+            Ticker keygateTicker,
             ObjectProvider<MeterRegistry> registry) {
         KeygateGatewayProperties.Credentials credentials = properties.credentials();
-        return new ApiKeyAuthenticationFilter(
-                new ApiKeyCredentialConverter(
-                        credentials.authorizationSchemes(),
-                        credentials.headers(),
-                        credentials.queryParameters()),
-                parser,
-                verifier,
-                new ApiKeyAuthorizer(),
-                new ApiKeyFailureHandler(
-                        credentials.authorizationSchemes(),
-                        properties.realm(),
-                        properties.retryAfter()),
-                properties.identityHeaders(),
-                credentials.strip(),
-                properties.corsPreflightPublic(),
-                registry.getIfAvailable(SimpleMeterRegistry::new));
+        ApiKeyAuthenticationFilter filter =
+                new ApiKeyAuthenticationFilter(
+                        new ApiKeyCredentialConverter(
+                                credentials.authorizationSchemes(),
+                                credentials.headers(),
+                                credentials.queryParameters()),
+                        parser,
+                        verifier,
+                        new ApiKeyAuthorizer(),
+                        new ApiKeyFailureHandler(
+                                credentials.authorizationSchemes(),
+                                properties.realm(),
+                                properties.retryAfter()),
+                        properties.identityHeaders(),
+                        credentials.strip(),
+                        properties.corsPreflightPublic(),
+                        registry.getIfAvailable(SimpleMeterRegistry::new));
+        KeygateGatewayProperties.Throttle throttle = properties.throttle();
+        if (throttle.enabled()) {
+            filter.setFailureThrottle(
+                    new FailedAuthenticationThrottle(
+                            throttle.maxFailuresPerMinute(),
+                            throttle.maximumAddresses(),
+                            keygateTicker),
+                    new ClientAddressResolver(throttle.trustedProxies()));
+        }
+        return filter;
     }
 
     @Bean

@@ -31,6 +31,7 @@ import org.springframework.validation.annotation.Validated;
  *     {@code Access-Control-Request-Method}) through without a key
  * @param retryAfter the {@code Retry-After} sent with 503 when the key store is unavailable
  * @param realm the realm named in {@code WWW-Authenticate} challenges
+ * @param throttle refusing clients that fail too often
  * @param nodeId this gateway's name in {@code /actuator/keygate}; default {@code <hostname>-<pid>}
  */
 @Validated
@@ -49,6 +50,7 @@ public record KeygateGatewayProperties(
         @DefaultValue("true") boolean corsPreflightPublic,
         @DefaultValue("5s") @NotNull Duration retryAfter,
         @DefaultValue("keygate") @Pattern(regexp = "[A-Za-z0-9._-]{1,64}") String realm,
+        @DefaultValue @Valid @NotNull Throttle throttle,
         @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
@@ -134,4 +136,26 @@ public record KeygateGatewayProperties(
             @DefaultValue("50ms") @NotNull Duration messageGrace,
             @DefaultValue("5s") @NotNull Duration maxStaleness,
             @DefaultValue("500ms") @NotNull Duration commandTimeout) {}
+
+    /**
+     * Failed-authentication throttling per client address.
+     *
+     * @param enabled refuse with 429 once an address has failed too often in a minute
+     * @param maxFailuresPerMinute failed attempts (invalid, malformed or ambiguous keys; not
+     *     missing ones) allowed per address per one-minute window
+     * @param maximumAddresses how many addresses to track at once
+     * @param trustedProxies IP addresses or CIDR blocks of proxies in front of the gateway; only
+     *     for them is {@code X-Forwarded-For} believed. Empty (the default): the TCP peer is the
+     *     client.
+     */
+    public record Throttle(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("30") @Positive int maxFailuresPerMinute,
+            @DefaultValue("100000") @Positive long maximumAddresses,
+            List<String> trustedProxies) {
+
+        public Throttle {
+            trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+        }
+    }
 }

@@ -1,0 +1,296 @@
+package dev.keygate.gateway.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.ApiKeyParser;
+import dev.keygate.core.key.ParsedApiKey;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.test.redis.RedisExtension;
+import dev.keygate.test.redis.RedisServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/** Bad input at the HTTP level, throttling, and secrets kept out of logs. */
+@ExtendWith(RedisExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewaySecurityTests {
+
+    private final RedisServer redis;
+    private WireMockServer upstream;
+    private GatewayInstance gateway;
+    private TestKeys keys;
+    private WebTestClient client;
+
+    GatewaySecurityTests(RedisServer redis) {
+        this.redis = redis;
+    }
+
+    @BeforeAll
+    void start() {
+        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+        gateway =
+                GatewayInstance.start(
+                        redis.uri(),
+                        Map.of(
+                                "keygate.gateway.upstream-uri",
+                                "http://127.0.0.1:" + upstream.port()),
+                        null);
+        keys = new TestKeys(redis, Clock.systemUTC());
+        client = gateway.client();
+    }
+
+    @AfterAll
+    void stop() {
+        gateway.close();
+        keys.close();
+        upstream.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        upstream.resetRequests();
+    }
+
+    private IssuedKey createKey() {
+        return keys.store.create(NewKey.forOwner("acct-sec")).block(Duration.ofSeconds(5));
+    }
+
+    /** Sends raw bytes and returns the status line (or "" when the server just closed). */
+    private String raw(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0 && b != '\n') {
+                line.write(b);
+            }
+            return line.toString(StandardCharsets.ISO_8859_1).trim();
+        }
+    }
+
+    @Test
+    void oversizedHeadersAreRefusedWith431AndNothingGoesUpstream() {
+        IssuedKey key = createKey();
+        client.get()
+                .uri("/things")
+                .header("X-Api-Key", key.key())
+                .header("X-Padding", "a".repeat(20_000))
+                .exchange()
+                .expectStatus()
+                .value(status -> assertThat(status).isIn(413, 431));
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void manyHeadersAndRepeatedCredentialHeadersAreHandledPlainly() {
+        IssuedKey key = createKey();
+        WebTestClient.RequestHeadersSpec<?> many =
+                client.get().uri("/things").header("X-Api-Key", key.key());
+        for (int i = 0; i < 100; i++) {
+            many = many.header("X-Extra-" + i, "v" + i);
+        }
+        many.exchange().expectStatus().isOk();
+        IssuedKey other = createKey();
+        client.get()
+                .uri("/things")
+                .header("X-Api-Key", key.key(), other.key())
+                .exchange()
+                .expectStatus()
+                .isBadRequest();
+    }
+
+    @Test
+    void http10RequestsAreAuthenticatedLikeAnyOther() throws IOException {
+        IssuedKey key = createKey();
+        assertThat(raw("GET /things HTTP/1.0\r\nX-Api-Key: " + key.key() + "\r\n\r\n"))
+                .matches("HTTP/1\\.[01] 200 .*");
+        assertThat(raw("GET /things HTTP/1.0\r\n\r\n")).matches("HTTP/1\\.[01] 401 .*");
+    }
+
+    @Test
+    void headerInjectionAndControlCharactersNeverGetThrough() throws IOException {
+        IssuedKey key = createKey();
+        List<String> attempts =
+                List.of(
+                        // a bare LF trying to smuggle a second header line
+                        "GET /things HTTP/1.1\r\nHost: x\r\nX-Api-Key: junk\nX-Api-Key-Owner: admin\r\n\r\n",
+                        // a NUL and a CR inside the key
+                        "GET /things HTTP/1.1\r\nHost: x\r\nX-Api-Key: "
+                                + key.key().substring(0, 10)
+                                + "\0"
+                                + key.key().substring(10)
+                                + "\r\n\r\n",
+                        "GET /things HTTP/1.1\r\nHost: x\r\nX-Api-Key: "
+                                + key.key()
+                                + "\rX-Evil: 1\r\n\r\n",
+                        // obsolete line folding of the credential
+                        "GET /things HTTP/1.1\r\nHost: x\r\nX-Api-Key: kg_\r\n "
+                                + key.key().substring(3)
+                                + "\r\n\r\n",
+                        // non-ASCII
+                        "GET /things HTTP/1.1\r\nHost: x\r\nX-Api-Key: "
+                                + key.key().replace('a', '\u00e4')
+                                + "\r\n\r\n");
+        for (String attempt : attempts) {
+            String status = raw(attempt);
+            assertThat(status)
+                    .as("%s", attempt.replace("\r", "\\r").replace("\n", "\\n"))
+                    .satisfiesAnyOf(
+                            s -> assertThat(s).isEmpty(),
+                            s -> assertThat(s).matches("HTTP/1\\.1 (400|401|431) .*"));
+        }
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void http2ClientsAreServedWithTheSameRules() throws Exception {
+        IssuedKey key = createKey();
+        HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/things");
+        HttpResponse<String> without =
+                http2.send(
+                        HttpRequest.newBuilder(uri).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> with =
+                http2.send(
+                        HttpRequest.newBuilder(uri).header("X-Api-Key", key.key()).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(without.statusCode()).isEqualTo(401);
+        assertThat(with.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void randomCredentialsNeverCauseA500OrReachTheUpstream() {
+        Random random = new Random(20261129);
+        String printable =
+                "kg_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&'*+-.^`|~:;,= /";
+        for (int i = 0; i < 300; i++) {
+            StringBuilder value = new StringBuilder(i % 3 == 0 ? "kg_" : "");
+            int length = random.nextInt(i % 10 == 0 ? 300 : 60);
+            while (value.length() < length) {
+                value.append(printable.charAt(random.nextInt(printable.length())));
+            }
+            String header = i % 2 == 0 ? "X-Api-Key" : "Authorization";
+            String presented =
+                    header.equals("Authorization")
+                            ? (i % 4 == 1 ? "Bearer " : "Apikey ") + value
+                            : value.toString();
+            client.get()
+                    .uri("/things")
+                    // the HTTP client refuses leading and trailing whitespace itself
+                    .header(header, presented.trim().isEmpty() ? "x" : presented.trim())
+                    .exchange()
+                    .expectStatus()
+                    .value(status -> assertThat(status).isIn(400, 401));
+        }
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void noSecretOrHashAppearsInAnyLogDuringAFullKeyLifecycleAtDebug() {
+        LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = logging.getLogger(Logger.ROOT_LOGGER_NAME);
+        Level previous = root.getLevel();
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.setContext(logging);
+        captured.start();
+        root.addAppender(captured);
+        List<String> secrets = new ArrayList<>();
+        try {
+            root.setLevel(Level.DEBUG);
+            logging.getLoggerList()
+                    .forEach(
+                            logger -> {
+                                if (logger != root && logger.getLevel() != null) {
+                                    logger.setLevel(Level.DEBUG);
+                                }
+                            });
+            IssuedKey created = createKey();
+            client.get()
+                    .uri("/things")
+                    .header("Authorization", "Bearer " + created.key())
+                    .exchange()
+                    .expectStatus()
+                    .isOk();
+            IssuedKey rotated =
+                    keys.store.rotate(created.record().id(), Duration.ofMinutes(5)).block();
+            client.get()
+                    .uri("/things")
+                    .header("X-Api-Key", created.key())
+                    .exchange()
+                    .expectStatus()
+                    .isOk();
+            client.get()
+                    .uri("/things")
+                    .header("X-Api-Key", rotated.key())
+                    .exchange()
+                    .expectStatus()
+                    .isOk();
+            keys.store.remove(created.record().id()).block();
+            Probe.until(client, rotated.key(), 401, System.nanoTime(), Duration.ofSeconds(5));
+            ApiKeyParser parser = new ApiKeyParser(ApiKeyFormat.defaults());
+            for (IssuedKey issued : List.of(created, rotated)) {
+                ParsedApiKey parsed = (ParsedApiKey) parser.parse(issued.key());
+                secrets.add(issued.key());
+                secrets.add(parsed.secret());
+                secrets.add(parsed.secretHash().encoded());
+            }
+        } finally {
+            root.setLevel(previous);
+            root.detachAppender(captured);
+        }
+        List<String> lines = new ArrayList<>();
+        for (ILoggingEvent event : captured.list) {
+            lines.add(
+                    event.getFormattedMessage()
+                            + (event.getThrowableProxy() == null
+                                    ? ""
+                                    : ThrowableProxyUtil.asString(event.getThrowableProxy())));
+        }
+        assertThat(lines).as("debug logging was captured").hasSizeGreaterThan(20);
+        for (String secret : secrets) {
+            assertThat(lines).noneMatch(line -> line.contains(secret));
+        }
+    }
+}
