@@ -528,5 +528,30 @@ class GatewayAuthenticationTests {
                 .jsonPath("$.build.artifact")
                 .isEqualTo("keygate-gateway");
         gateway.management().get().uri("/actuator/env").exchange().expectStatus().isNotFound();
+        gateway.management()
+                .get()
+                .uri("/actuator")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(String.class)
+                .value(
+                        body -> {
+                            java.util.Set<String> links = new java.util.TreeSet<>();
+                            java.util.regex.Matcher m =
+                                    java.util.regex.Pattern.compile("\"([a-z-]+)\":\\{\"href\"")
+                                            .matcher(body);
+                            while (m.find()) {
+                                links.add(m.group(1).replaceAll("-.*", ""));
+                            }
+                            assertThat(links)
+                                    .containsExactlyInAnyOrder(
+                                            "self",
+                                            "health",
+                                            "info",
+                                            "metrics",
+                                            "prometheus",
+                                            "keygate");
+                        });
     }
 }
