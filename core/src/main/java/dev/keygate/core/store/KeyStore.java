@@ -34,7 +34,10 @@ public interface KeyStore {
     /** Applies a partial change; empty when {@code id} does not exist. */
     Mono<KeyChange> update(String id, KeyUpdate update);
 
-    /** Removes the key for good; empty when {@code id} does not exist. */
+    /**
+     * Removes the key for good; empty when {@code id} does not exist. Announced either way, so that
+     * retrying a removal whose first attempt failed after deleting still reaches every gateway.
+     */
     Mono<KeyChange> remove(String id);
 
     /**

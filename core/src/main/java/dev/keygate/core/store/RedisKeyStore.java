@@ -18,6 +18,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * The {@link KeyStore} on Redis, through Spring Data Redis's reactive template on Lettuce: nothing
@@ -38,6 +39,7 @@ import reactor.core.publisher.Mono;
 public final class RedisKeyStore implements KeyStore {
 
     private static final int CREATE_ATTEMPTS = 3;
+    private static final int ANNOUNCE_RETRIES = 3;
 
     private static final RedisScript<Long> CREATE = script("create.lua", Long.class);
 
@@ -215,15 +217,36 @@ public final class RedisKeyStore implements KeyStore {
                 });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The removal is announced even when there was nothing to remove: if an earlier attempt
+     * deleted the record and then failed before announcing it (Redis failing over between the two),
+     * the caller's retry still tells every gateway. The owner index is cleaned up last and on a
+     * best-effort basis: an id left in it has no record, and listing skips it.
+     */
     @Override
     public Mono<KeyChange> remove(String id) {
         return record(REMOVE, id, List.of())
                 .flatMap(
                         record ->
-                                redis.opsForZSet()
-                                        .remove(keyspace.ownerIndex(record.owner()), id)
-                                        .then(announce(id))
-                                        .map(epoch -> new KeyChange(record, epoch)));
+                                announce(id)
+                                        .flatMap(
+                                                epoch ->
+                                                        retried(
+                                                                        redis.opsForZSet()
+                                                                                .remove(
+                                                                                        keyspace
+                                                                                                .ownerIndex(
+                                                                                                        record
+                                                                                                                .owner()),
+                                                                                        id))
+                                                                .onErrorResume(
+                                                                        error -> Mono.empty())
+                                                                .thenReturn(
+                                                                        new KeyChange(
+                                                                                record, epoch))))
+                .switchIfEmpty(Mono.defer(() -> announce(id).then(Mono.empty())));
     }
 
     @Override
@@ -258,16 +281,30 @@ public final class RedisKeyStore implements KeyStore {
         return redis.opsForValue().get(keyspace.epoch()).map(Long::parseLong).defaultIfEmpty(0L);
     }
 
-    /** Increments the epoch, then publishes {@code "<epoch> <id>"}; emits the epoch. */
+    /**
+     * Increments the epoch, then publishes {@code "<epoch> <id>"}; emits the epoch. Each step is
+     * retried a few times with a short backoff (a Cluster or Sentinel failover makes single
+     * commands fail for a moment). If the publish still fails, the epoch has moved anyway, so every
+     * gateway's poll catches the change; the error is still reported.
+     */
     private Mono<Long> announce(String id) {
-        return redis.opsForValue()
-                .increment(keyspace.epoch())
+        return retried(redis.opsForValue().increment(keyspace.epoch()))
                 .flatMap(
                         epoch ->
-                                redis.convertAndSend(
-                                                keyspace.channel(),
-                                                new Invalidation(epoch, id).encode())
+                                retried(
+                                                redis.convertAndSend(
+                                                        keyspace.channel(),
+                                                        new Invalidation(epoch, id).encode()))
                                         .thenReturn(epoch));
+    }
+
+    /**
+     * At most {@value #ANNOUNCE_RETRIES} retries, 50 ms apart and growing, under a second in all.
+     */
+    private static <T> Mono<T> retried(Mono<T> command) {
+        return command.retryWhen(
+                Retry.backoff(ANNOUNCE_RETRIES, Duration.ofMillis(50))
+                        .maxBackoff(Duration.ofMillis(400)));
     }
 
     /** Runs a record script and decodes the record it returns; empty when it returned nothing. */

@@ -34,7 +34,11 @@ public class KeygateGatewayApplication {
                     // Caffeine logs a stack trace for every failed load: during a Redis outage, one
                     // per cache miss. The outcome is counted in keygate.auth{outcome=unavailable}.
                     Map.entry("logging.level.com.github.benmanes.caffeine", "ERROR"),
-                    Map.entry("spring.data.redis.connect-timeout", "1s"));
+                    Map.entry("spring.data.redis.connect-timeout", "1s"),
+                    // Cluster only (ignored otherwise): without topology refresh Lettuce never
+                    // learns that a replica was promoted, and that master's slots stay 503
+                    Map.entry("spring.data.redis.lettuce.cluster.refresh.adaptive", "true"),
+                    Map.entry("spring.data.redis.lettuce.cluster.refresh.period", "5s"));
 
     public static void main(String[] args) {
         application().run(args);

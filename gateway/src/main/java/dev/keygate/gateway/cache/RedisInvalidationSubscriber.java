@@ -12,6 +12,9 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,12 +76,21 @@ public final class RedisInvalidationSubscriber implements SmartLifecycle {
         this.commandTimeout = commandTimeout;
     }
 
+    /**
+     * Starts the subscription and the poll. Called on the thread that refreshes the application
+     * context, before the web server accepts requests: it first reads the epoch once, waiting at
+     * most a few command timeouts, so that the shared Redis connection is opened here (opening it
+     * can block, for instance while Lettuce fetches a Cluster topology) rather than on an event
+     * loop by the first request. If Redis does not answer, start-up goes on; the cache is simply
+     * not trusted until a poll succeeds.
+     */
     @Override
     public void start() {
         if (started) {
             return;
         }
         started = true;
+        warmUp();
         running.add(
                 Mono.fromCallable(this::connect)
                         .subscribeOn(Schedulers.boundedElastic())
@@ -93,10 +105,25 @@ public final class RedisInvalidationSubscriber implements SmartLifecycle {
                                                                 signal.failure().toString())))
                         .subscribe());
         running.add(
-                Flux.interval(Duration.ZERO, pollInterval, Schedulers.parallel())
+                Flux.interval(Duration.ZERO, pollInterval, Schedulers.boundedElastic())
                         .onBackpressureDrop()
                         .concatMap(tick -> poll(), 1)
                         .subscribe());
+    }
+
+    private void warmUp() {
+        try {
+            store.currentEpoch()
+                    .timeout(commandTimeout.multipliedBy(4))
+                    .toFuture()
+                    .get(commandTimeout.multipliedBy(8).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ex) {
+            log.warn(
+                    "Redis did not answer at start-up ({}); requests get 503 until it does",
+                    ex.toString());
+        }
     }
 
     private StatefulRedisPubSubConnection<String, String> connect() {
@@ -124,7 +151,9 @@ public final class RedisInvalidationSubscriber implements SmartLifecycle {
                         if (channel.equals(to)) {
                             log.info("Subscribed to {}: cache flushed", channel);
                             tracker.onSubscribed();
-                            poll().subscribe();
+                            // never from the I/O thread: the first command on a connection may
+                            // block while Lettuce fetches a cluster topology
+                            poll().subscribeOn(Schedulers.boundedElastic()).subscribe();
                         }
                     }
                 });

@@ -1,0 +1,224 @@
+package dev.keygate.gateway.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.test.redis.RedisNodeProcess;
+import dev.keygate.test.redis.RedisSentinelSetup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import reactor.core.publisher.Flux;
+
+/**
+ * Two gateways on Redis Sentinel ({@code spring.data.redis.sentinel.*}: one master, two replicas,
+ * three Sentinels) under continuous traffic while the master fails over. Keys are removed after the
+ * failover through a key store on its own Sentinel-configured connection factory (what the admin
+ * API does). Bounds are short: poll 200 ms, max-staleness 2 s. Asserted: no request sent more than
+ * max-staleness after a removal returned is accepted; both gateways and the store follow the new
+ * master without a restart; valid keys, cached or not, are served again. Printed: recovery times
+ * and the longest acceptance after removal.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SentinelFailoverTests {
+
+    private static final Duration MAX_STALENESS = Duration.ofSeconds(2);
+
+    private RedisSentinelSetup redis;
+    private WireMockServer upstream;
+    private final List<FaultGateway> gateways = new ArrayList<>();
+    private FaultKeys keys;
+
+    @BeforeAll
+    void start() {
+        redis = RedisSentinelSetup.start(2);
+        upstream = FaultGateway.upstream();
+        Map<String, String> properties =
+                Map.of(
+                        "spring.data.redis.sentinel.master", redis.masterName(),
+                        "spring.data.redis.sentinel.nodes", redis.sentinelNodes());
+        gateways.add(FaultGateway.start(upstream, properties));
+        gateways.add(FaultGateway.start(upstream, properties));
+        keys = FaultKeys.sentinel(redis.masterName(), redis.sentinelNodes());
+    }
+
+    @AfterAll
+    void stop() {
+        List<AutoCloseable> closeables = new ArrayList<>(gateways);
+        closeables.add(keys);
+        closeables.add(redis);
+        for (AutoCloseable closeable : closeables) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception ignored) {
+                // keep closing the rest
+            }
+        }
+        if (upstream != null) {
+            upstream.stop();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void killedMasterIsReplacedAndRemovedKeysAreStillRefusedWithinMaxStaleness() {
+        failOver("master-killed", redis::killMaster);
+    }
+
+    @Test
+    @Order(2)
+    void sentinelFailoverIsFollowedAndRemovedKeysAreStillRefusedWithinMaxStaleness() {
+        failOver("sentinel-failover", redis::failover);
+    }
+
+    private void failOver(String name, Supplier<RedisNodeProcess> fault) {
+        List<IssuedKey> valid = create(4);
+        List<IssuedKey> doomed = create(6);
+        List<IssuedKey> fresh = create(150);
+        for (FaultGateway gateway : gateways) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(gateway::isSubscribed);
+            for (IssuedKey key : concat(valid, doomed)) {
+                Http.until(
+                        gateway.port(), key.key(), 200, System.nanoTime(), Duration.ofSeconds(10));
+            }
+        }
+        Traffic traffic = new Traffic(gateways.stream().map(FaultGateway::port).toList());
+        Map<String, Long> removedAt = new LinkedHashMap<>();
+        long faultAt;
+        long switchedAt;
+        long firstWriteAt;
+        RedisNodeProcess old = redis.currentMaster();
+        RedisNodeProcess promoted;
+        try {
+            concat(valid, doomed).forEach(key -> traffic.keys.add(key.key()));
+            LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+            fresh.forEach(key -> traffic.freshKeys.add(key.key()));
+            faultAt = System.nanoTime();
+            promoted = fault.get();
+            switchedAt = System.nanoTime();
+            // the admin side: removals after the failover, retried until the store follows
+            firstWriteAt = 0;
+            for (IssuedKey key : doomed) {
+                removedAt.put(key.key(), Removal.remove(keys, key, "sentinel/" + name));
+                if (firstWriteAt == 0) {
+                    firstWriteAt = System.nanoTime();
+                }
+            }
+            // keep the traffic going well past the bound to catch any late acceptance
+            LockSupport.parkNanos(MAX_STALENESS.plusSeconds(1).toNanos());
+        } finally {
+            traffic.close();
+        }
+        List<Traffic.Sample> samples = traffic.samples();
+
+        Duration maxAcceptance = Traffic.maxAcceptanceAfterRemoval(samples, removedAt);
+        long late =
+                samples.stream()
+                        .filter(s -> s.status() == 200 && removedAt.containsKey(s.key()))
+                        .filter(s -> s.sentAt() > removedAt.get(s.key()) + MAX_STALENESS.toNanos())
+                        .count();
+        List<String> validKeys = valid.stream().map(IssuedKey::key).toList();
+        System.out.printf(
+                "[fault/sentinel/%s] master %s -> %s in %d ms (Sentinels agree); store's first"
+                        + " removal returned %d ms after the fault%n",
+                name,
+                old,
+                promoted,
+                (switchedAt - faultAt) / 1_000_000,
+                (firstWriteAt - faultAt) / 1_000_000);
+        for (FaultGateway gateway : gateways) {
+            int port = gateway.port();
+            Duration cached =
+                    Traffic.recovery(
+                            samples,
+                            faultAt,
+                            s -> s.port() == port && !s.fresh() && validKeys.contains(s.key()));
+            Duration uncached =
+                    Traffic.recovery(samples, faultAt, s -> s.port() == port && s.fresh());
+            System.out.printf(
+                    "[fault/sentinel/%s] gateway :%d recovery after the fault: cached key %s,"
+                            + " uncached key %s; cached-key answers after the fault %s;"
+                            + " uncached %s%n",
+                    name,
+                    port,
+                    cached.isNegative() ? "never" : cached.toMillis() + " ms",
+                    uncached.isNegative() ? "never" : uncached.toMillis() + " ms",
+                    Traffic.statuses(
+                            samples,
+                            faultAt,
+                            s -> s.port() == port && !s.fresh() && validKeys.contains(s.key())),
+                    Traffic.statuses(samples, faultAt, s -> s.port() == port && s.fresh()));
+        }
+        System.out.printf(
+                "[fault/sentinel/%s] removed keys: max acceptance after removal %s (bound %d ms),"
+                        + " accepted beyond the bound: %d, requests with removed keys after"
+                        + " removal: %d%n",
+                name,
+                maxAcceptance.isNegative() ? "none" : maxAcceptance.toMillis() + " ms",
+                MAX_STALENESS.toMillis(),
+                late,
+                samples.stream()
+                        .filter(s -> removedAt.containsKey(s.key()))
+                        .filter(s -> s.sentAt() > removedAt.get(s.key()))
+                        .count());
+        assertThat(late).as("requests accepted beyond max-staleness after removal").isZero();
+        // a key created on the new master is accepted: both gateways read from it
+        IssuedKey created = create(1).get(0);
+        for (FaultGateway gateway : gateways) {
+            Http.until(
+                    gateway.port(), created.key(), 200, System.nanoTime(), Duration.ofSeconds(10));
+            for (IssuedKey key : doomed) {
+                assertThat(Http.status(gateway.port(), key.key())).isEqualTo(401);
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(gateway::isSubscribed);
+        }
+        for (FaultGateway gateway : gateways) {
+            int port = gateway.port();
+            assertThat(
+                            Traffic.recovery(samples, faultAt, s -> s.port() == port && s.fresh())
+                                    .isNegative())
+                    .as("uncached valid keys served again")
+                    .isFalse();
+        }
+    }
+
+    private List<IssuedKey> create(int count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return Flux.range(0, count)
+                        .flatMap(i -> keys.store.create(NewKey.forOwner("acct-s")), 8)
+                        .collectList()
+                        .block(Duration.ofSeconds(20));
+            } catch (RuntimeException ex) {
+                if (System.nanoTime() > deadline) {
+                    throw ex;
+                }
+                LockSupport.parkNanos(100_000_000);
+            }
+        }
+    }
+
+    private static List<IssuedKey> concat(List<IssuedKey> a, List<IssuedKey> b) {
+        List<IssuedKey> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}
