@@ -65,14 +65,14 @@ final class GatewayInstance implements AutoCloseable {
     WebTestClient client() {
         return WebTestClient.bindToServer()
                 .baseUrl("http://127.0.0.1:" + port())
-                .responseTimeout(Duration.ofSeconds(10))
+                .responseTimeout(Duration.ofSeconds(30))
                 .build();
     }
 
     WebTestClient management() {
         return WebTestClient.bindToServer()
                 .baseUrl("http://127.0.0.1:" + managementPort())
-                .responseTimeout(Duration.ofSeconds(10))
+                .responseTimeout(Duration.ofSeconds(30))
                 .build();
     }
 
