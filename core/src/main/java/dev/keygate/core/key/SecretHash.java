@@ -19,6 +19,18 @@ public final class SecretHash {
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
+    /** One digest per thread: {@code MessageDigest.getInstance} costs an allocation per call. */
+    private static final ThreadLocal<MessageDigest> SHA_256 =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return MessageDigest.getInstance("SHA-256");
+                        } catch (NoSuchAlgorithmException ex) {
+                            throw new IllegalStateException(
+                                    "SHA-256 is required of every Java platform", ex);
+                        }
+                    });
+
     private final byte[] bytes;
 
     private SecretHash(byte[] bytes) {
@@ -27,13 +39,9 @@ public final class SecretHash {
 
     /** Hashes a secret. */
     public static SecretHash of(CharSequence secret) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] ascii = secret.toString().getBytes(StandardCharsets.US_ASCII);
-            return new SecretHash(digest.digest(ascii));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", ex);
-        }
+        byte[] ascii = secret.toString().getBytes(StandardCharsets.US_ASCII);
+        // digest() resets the digest, so the thread's instance is ready for the next call
+        return new SecretHash(SHA_256.get().digest(ascii));
     }
 
     /** Reads the storage form written by {@link #encoded()}. */

@@ -2,6 +2,7 @@ package dev.keygate.gateway.app;
 
 import dev.keygate.gateway.config.KeygateGatewayProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
@@ -10,6 +11,9 @@ import org.springframework.context.annotation.Configuration;
 /** With {@code keygate.gateway.upstream-uri} set, one route sends every path there. */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "keygate.gateway", name = "upstream-uri")
+// registered here too, so the route exists when keygate.gateway.enabled=false switches the filter
+// off
+@EnableConfigurationProperties(KeygateGatewayProperties.class)
 class UpstreamRouteConfiguration {
 
     /** The id of the catch-all route. */

@@ -129,7 +129,10 @@ public final class KeyCache implements CacheInvalidator {
                 known.get(
                         id,
                         (key, executor) ->
-                                load(key, generationAtStart)
+                                // another request may have just learnt that the id is unknown
+                                (unknown.getIfPresent(key) != null
+                                                ? Mono.<KeyLookup>just(KeyLookup.UNKNOWN)
+                                                : load(key, generationAtStart))
                                         .flatMap(
                                                 lookup ->
                                                         lookup instanceof KeyLookup.Found found

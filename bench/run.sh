@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# Keygate macro benchmark: one machine, loopback only, bounded in time.
+#
+#   bench/run.sh           # default run (under 10 minutes once built)
+#   bench/run.sh --quick   # smoke run (under 3 minutes once built)
+#
+# Starts, each on its own port, a dedicated redis-server, nginx as the backend stub (S0) and as a
+# keepalive reverse proxy (S1), the runnable gateway with Keygate disabled (S2), Keygate with a
+# large cache (S3, S5a, S5b, and S3 again on another JVM with -Dreactor.netty.native=false), Keygate
+# with a cache smaller than the key set (S4), then the admin API for the revocation benchmark.
+# Measures every scenario with wrk at a fixed connection count after a warm-up, in interleaved
+# rounds, and prints the medians, the ratios and the Redis commands per request.
+#
+# Pinning (default on, BENCH_PIN=0 turns it off): the process under test (nginx proxy or gateway
+# JVMs) on CPU 0; wrk, the backend stub and Redis on CPU 1.
+#
+# Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
+# BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
+# BENCH_JAVA_OPTS, BENCH_OUT (the output directory).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BENCH="$ROOT/bench"
+MODE=default
+for arg in "$@"; do
+  case "$arg" in
+    --quick) MODE=quick ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $MODE == quick ]]; then
+  ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-2}; WARMUP=${BENCH_WARMUP:-8}
+  # smoke figures only: fewer revocation trials than the default run's 200
+  REVOCATIONS=${BENCH_REVOCATIONS:-40}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-5}
+  REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-0}
+  TIME_LIMIT=178
+  NIO=0 # the native/NIO comparison needs one more JVM: default run only
+else
+  ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-7}; WARMUP=${BENCH_WARMUP:-20}
+  REVOCATIONS=${BENCH_REVOCATIONS:-200}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-60}
+  REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-15}
+  TIME_LIMIT=595
+  NIO=1
+fi
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+KEYS=${BENCH_KEYS:-10000}
+UNKNOWN=${BENCH_UNKNOWN:-1000}
+S4_CACHE=${BENCH_S4_CACHE:-1000}
+PIN=${BENCH_PIN:-1}
+BASE=${BENCH_PORT_BASE:-18000}
+JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
+NEGATIVE_TTL=10 # seconds, the gateway's default keygate.gateway.cache.negative-ttl
+
+P_REDIS=$((BASE + 379)); P_S0=$((BASE + 0)); P_S1=$((BASE + 1))
+P_S2=$((BASE + 2)); P_K=$((BASE + 3)); P_K4=$((BASE + 4)); P_KNIO=$((BASE + 5))
+P_ADMIN=$((BASE + 81))
+
+GATEWAY_JAR="$ROOT/gateway/target/keygate-gateway-0.1.0-SNAPSHOT-exec.jar"
+ADMIN_JAR="$ROOT/admin-api/target/keygate-admin-api-0.1.0-SNAPSHOT-exec.jar"
+OUT=${BENCH_OUT:-"$BENCH/target/run-$(date -u +%Y%m%dT%H%M%SZ)"}
+mkdir -p "$OUT"
+START_TIME=$SECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log() { printf '[%4ds] %s\n' $((SECONDS - START_TIME)) "$*" >&2; }
+
+# The report (also written when the time limit stops the run early, from what was measured).
+make_report() {
+  [[ -s ${RESULTS:-/nonexistent} ]] || return 0
+  {
+    echo "# bench/run.sh $MODE, $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/Mem:/{print $2}') GB;"\
+      "$(java -version 2>&1 | head -1); $("$NGINX" -v 2>&1); $(redis-server --version | cut -d' ' -f1-3);"\
+      "load average (1, 5, 15 min) at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo
+  } >"$OUT/report.md"
+  echo "$RESULTS ${REVOCATION_LOG:-/dev/null} $MODE $ROUNDS $DURATION $CONNECTIONS $KEYS $UNKNOWN $S4_CACHE $NEGATIVE_TTL $PIN" >"$OUT/report-args"
+  # shellcheck disable=SC2046
+  python3 "$BENCH/report.py" $(cat "$OUT/report-args") >>"$OUT/report.md"
+}
+
+# ---------------------------------------------------------------- processes and cleanup
+PIDS=()
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  [[ -n ${WATCHDOG:-} ]] && pkill -P "$WATCHDOG" 2>/dev/null || true
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'make_report 2>/dev/null && cat "$OUT/report.md" >&2; exit 130' INT TERM
+
+pin() { # pin <cpu> <pid>: all threads of pid
+  [[ $PIN == 1 ]] && taskset -a -cp "$1" "$2" >/dev/null 2>&1 || true
+}
+# Prefixes that run a command on one CPU. Used directly (not through a function) so that a
+# background job's $! is the process itself: taskset execs it.
+if [[ $PIN == 1 ]]; then CPU0=(taskset -c 0); CPU1=(taskset -c 1); else CPU0=(); CPU1=(); fi
+
+# ---------------------------------------------------------------- prerequisites
+need_packages=()
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
+command -v wrk >/dev/null || need_packages+=(wrk)
+command -v redis-server >/dev/null || need_packages+=(redis-server)
+command -v python3 >/dev/null || need_packages+=(python3)
+command -v curl >/dev/null || need_packages+=(curl)
+if ((${#need_packages[@]})); then
+  log "installing ${need_packages[*]} from Debian's packages"
+  if [[ $(id -u) == 0 ]]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [[ ! -f $GATEWAY_JAR || ! -f $ADMIN_JAR || ! -f $BENCH/target/classpath.txt ]]; then
+  log "building (gateway, admin API, bench tools)"
+  (cd "$ROOT" && ./mvnw -q -B -Pbench -pl gateway,admin-api,bench -am package -DskipTests)
+fi
+# Run from copies: other builds may replace the jars in target/ while the benchmark runs.
+mkdir -p "$OUT/jars"
+cp "$GATEWAY_JAR" "$ADMIN_JAR" "$OUT/jars/"
+GATEWAY_JAR="$OUT/jars/$(basename "$GATEWAY_JAR")"
+ADMIN_JAR="$OUT/jars/$(basename "$ADMIN_JAR")"
+# Hard bound on the whole run: a watchdog that ends this script (and so, via the trap, everything).
+( sleep "$TIME_LIMIT"; echo "bench/run.sh: time limit of ${TIME_LIMIT}s reached, stopping" >&2
+  kill -TERM $$; pkill -TERM -P $$ -x timeout; pkill -TERM -P $$ -x wrk ) &
+WATCHDOG=$!
+PIDS+=("$WATCHDOG")
+BENCH_CP="$BENCH/target/classes:$(cat "$BENCH/target/classpath.txt")"
+for port in $P_REDIS $P_S0 $P_S1 $P_S2 $P_K $P_K4 $P_KNIO $P_ADMIN \
+  $((P_S2 + 1000)) $((P_K + 1000)) $((P_K4 + 1000)) $((P_KNIO + 1000)) $((P_ADMIN + 1000)); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use; set BENCH_PORT_BASE" >&2; exit 1
+  fi
+done
+
+# ---------------------------------------------------------------- start everything
+redis_cli() { redis-cli -p "$P_REDIS" "$@"; }
+log "redis-server on $P_REDIS, output in $OUT"
+"${CPU1[@]}" redis-server --port "$P_REDIS" --bind 127.0.0.1 --save "" --appendonly no \
+  --daemonize no --loglevel warning >"$OUT/redis.log" 2>&1 &
+PIDS+=($!)
+
+write_nginx() { # write_nginx <name> <server block>
+  mkdir -p "$OUT/nginx-$1"
+  cat >"$OUT/nginx-$1/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $OUT/nginx-$1/nginx.pid;
+error_log $OUT/nginx-$1/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $OUT/nginx-$1/body;
+  proxy_temp_path $OUT/nginx-$1/proxy;
+  fastcgi_temp_path $OUT/nginx-$1/fastcgi;
+  uwsgi_temp_path $OUT/nginx-$1/uwsgi;
+  scgi_temp_path $OUT/nginx-$1/scgi;
+  $2
+}
+EOF
+}
+write_nginx s0 "server { listen 127.0.0.1:$P_S0; location / { default_type text/plain; return 200 'hello from the stub\n'; } }"
+write_nginx s1 "upstream backend { server 127.0.0.1:$P_S0; keepalive 128; keepalive_requests 10000000; }
+  server { listen 127.0.0.1:$P_S1; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+"${CPU1[@]}" "$NGINX" -p "$OUT/nginx-s0" -c "$OUT/nginx-s0/nginx.conf" 2>>"$OUT/nginx-s0/error.log" &
+PIDS+=($!)
+"${CPU0[@]}" "$NGINX" -p "$OUT/nginx-s1" -c "$OUT/nginx-s1/nginx.conf" 2>>"$OUT/nginx-s1/error.log" &
+PIDS+=($!)
+
+wait_http() { # wait_http <url> <seconds>: until anything answers
+  local deadline=$((SECONDS + $2))
+  until curl -s -o /dev/null -m 2 "$1"; do
+    ((SECONDS < deadline)) || { echo "nothing answers at $1 after $2 s" >&2; return 1; }
+    sleep 0.5
+  done
+}
+for _ in $(seq 50); do redis_cli ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+
+log "minting $KEYS keys (+ $UNKNOWN unknown, $KEYS bad-checksum) through RedisKeyStore.create"
+timeout 150 java -cp "$BENCH_CP" dev.keygate.bench.KeyMinter 127.0.0.1 "$P_REDIS" "$KEYS" "$UNKNOWN" "$OUT/keys" \
+  >"$OUT/minter.log" 2>&1 || { cat "$OUT/minter.log" >&2; echo "KeyMinter failed or timed out" >&2; exit 1; }
+
+declare -A GW_PID
+# The one route, to the stub. Given as a plain Spring Cloud Gateway route rather than with
+# keygate.gateway.upstream-uri, because the runnable app does not start with that property and
+# keygate.gateway.enabled=false (S2): UpstreamRouteConfiguration then needs KeygateGatewayProperties,
+# which only the disabled auto-configuration registers. Same route for every gateway.
+ROUTE=(--spring.cloud.gateway.server.webflux.routes[0].id=stub
+  --spring.cloud.gateway.server.webflux.routes[0].uri="http://127.0.0.1:$P_S0"
+  --spring.cloud.gateway.server.webflux.routes[0].predicates[0]="Path=/**")
+start_gateway() { # start_gateway <name> <port> <extra jvm opts> <extra args...>
+  local name=$1 port=$2 jvm=$3
+  shift 3
+  # shellcheck disable=SC2086
+  java $JAVA_OPTS $jvm -jar "$GATEWAY_JAR" \
+    --server.port="$port" --management.server.port=$((port + 1000)) \
+    --spring.data.redis.url="redis://127.0.0.1:$P_REDIS" "${ROUTE[@]}" \
+    --management.endpoint.health.validate-group-membership=false \
+    --logging.level.root=WARN "$@" >"$OUT/gateway-$name.log" 2>&1 &
+  GW_PID[$name]=$!
+  PIDS+=($!)
+}
+# S5a and S5b run on the S4 JVM (its small cache does not matter to them: malformed keys never
+# reach the cache, unknown ids have their own 10,000-entry space), so that the S2, S3 and S3nio JVMs
+# each serve only their own scenario and get the same amount of JIT warm-up: floods of fast 401s on
+# the S3 JVM would warm it far more than S2's JVM and skew S3/S2.
+log "starting the gateways (S2 baseline, Keygate, Keygate small cache; default run: Keygate with -Dreactor.netty.native=false)"
+start_gateway s2 "$P_S2" "" --keygate.gateway.enabled=false
+# The failed-authentication throttle stays on (same code path as in production) with a limit no
+# benchmark reaches: every request comes from 127.0.0.1, so the default (30 failures a minute)
+# would answer the S5 floods, and everything after them, 429 before parsing.
+NO_LIMIT=--keygate.gateway.throttle.max-failures-per-minute=2000000000
+start_gateway k "$P_K" "" "$NO_LIMIT"
+start_gateway k4 "$P_K4" "" "$NO_LIMIT" --keygate.gateway.cache.maximum-size="$S4_CACHE"
+GATEWAY_PORTS=("$P_S2" "$P_K" "$P_K4")
+if [[ $NIO == 1 ]]; then
+  start_gateway knio "$P_KNIO" "-Dreactor.netty.native=false" "$NO_LIMIT"
+  GATEWAY_PORTS+=("$P_KNIO")
+fi
+# The admin API (for the revocation benchmark) starts now too; it stays idle until then.
+ADMIN_TOKEN="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+KEYGATE_ADMIN_TOKEN="$ADMIN_TOKEN" java -Xmx256m -jar "$ADMIN_JAR" \
+  --server.port="$P_ADMIN" --management.server.port=$((P_ADMIN + 1000)) \
+  --spring.data.redis.url="redis://127.0.0.1:$P_REDIS" --logging.level.root=WARN \
+  >"$OUT/admin-api.log" 2>&1 &
+ADMIN_PID=$!
+PIDS+=($!)
+for port in $P_S0 $P_S1 "${GATEWAY_PORTS[@]}"; do wait_http "http://127.0.0.1:$port/" 240; done
+sample_key=$(head -1 "$OUT/keys/valid.txt")
+for port in "${GATEWAY_PORTS[@]}"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $sample_key" "http://127.0.0.1:$port/orders/42")
+  [[ $code == 200 ]] || { echo "gateway on $port answered $code to a valid key" >&2; exit 1; }
+done
+log "all up after $((SECONDS - START_TIME)) s"
+
+# ---------------------------------------------------------------- measuring
+commandstats() { redis_cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\).*/\1 \2/p'; }
+RESULTS="$OUT/results.tsv"
+printf 'round\tscenario\trps\tp50\tp99\trequests\tnon2xx\terrors\tredis_all\tredis_hgetall\tredis_get\n' >"$RESULTS"
+
+run_wrk() { # run_wrk <port> <seconds> <keys file> <output> [warmup]
+  local prefix=("${CPU1[@]}") order=random
+  # warm-up: unpinned, and walking the keys in order so that every key gets cached
+  [[ ${5:-} == warmup ]] && prefix=() && order=sequential
+  "${prefix[@]}" wrk -t1 -c"$CONNECTIONS" -d"$2s" --latency --timeout 5s -s "$BENCH/wrk-keys.lua" \
+    "http://127.0.0.1:$1/" -- "$3" "$order" >"$4" 2>&1 || true
+}
+
+measure() { # measure <round> <scenario> <port> <keys file>
+  local round=$1 scenario=$2 port=$3 keys=$4 file="$OUT/wrk/$2-r$1.txt"
+  mkdir -p "$OUT/wrk"
+  commandstats >"$file.redis-before"
+  run_wrk "$port" "$DURATION" "$keys" "$file"
+  commandstats >"$file.redis-after"
+  python3 - "$round" "$scenario" "$file" >>"$RESULTS" <<'PY'
+import re, sys
+round_, scenario, path = sys.argv[1:4]
+text = open(path).read()
+def num(pattern, default=0.0):
+    m = re.search(pattern, text)
+    return float(m.group(1)) if m else default
+def ms(label):
+    m = re.search(r"^\s*" + label + r"%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not m: return float("nan")
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+def stats(p):
+    d = {}
+    for line in open(p):
+        k, v = line.split(); d[k] = int(v)
+    return d
+before, after = stats(path + ".redis-before"), stats(path + ".redis-after")
+delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+everything = sum(v for k, v in delta.items() if k not in ("info",))
+requests = int(num(r"(\d+) requests in"))
+non2xx = int(num(r"Non-2xx or 3xx responses: (\d+)"))
+errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+print("\t".join(map(str, [round_, scenario, num(r"Requests/sec:\s+([\d.]+)"), ms("50"), ms("99"),
+      requests, non2xx, errors, everything, delta.get("hgetall", 0), delta.get("get", 0)])))
+PY
+  tail -1 "$RESULTS" | awk -F'\t' '{printf "  round %s %-5s %9.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-2xx %s  HGETALL %s\n", $1, $2, $3, $4, $5, $7, $10}' >&2
+}
+
+VALID="$OUT/keys/valid.txt"; BAD="$OUT/keys/bad-checksum.txt"; UNK="$OUT/keys/unknown.txt"
+log "warm-up: ${WARMUP}s per JVM (S2, S3, S4, S3-nio), a quarter of it for S1, S5a, S5b"
+run_wrk "$P_S1" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s1.txt"
+for port in "${GATEWAY_PORTS[@]}"; do run_wrk "$port" "$WARMUP" "$VALID" "$OUT/warmup-$port.txt" warmup; done
+run_wrk "$P_K4" $((WARMUP / 4 + 1)) "$BAD" "$OUT/warmup-s5a.txt" warmup
+run_wrk "$P_K4" $((WARMUP / 4 + 1)) "$UNK" "$OUT/warmup-s5b.txt" warmup
+grep -H 'Requests/sec' "$OUT"/warmup-*.txt | sed "s|$OUT/||" >&2 || true
+
+# Warm-up runs unpinned (the JIT compiles faster with both CPUs); measurements run pinned.
+for name in "${!GW_PID[@]}"; do pin 0 "${GW_PID[$name]}"; done
+log "measuring: $ROUNDS rounds x ${DURATION}s per scenario, $CONNECTIONS connections, interleaved"
+for round in $(seq "$ROUNDS"); do
+  measure "$round" S1 "$P_S1" "$VALID"
+  measure "$round" S2 "$P_S2" "$VALID"
+  measure "$round" S3 "$P_K" "$VALID"
+  [[ $NIO == 1 ]] && measure "$round" S3nio "$P_KNIO" "$VALID"
+  measure "$round" S4 "$P_K4" "$VALID"
+  measure "$round" S5a "$P_K4" "$BAD"
+  measure "$round" S5b "$P_K4" "$UNK"
+done
+
+# ---------------------------------------------------------------- revocation
+log "revocation: admin API on $P_ADMIN, gateways on $P_K and $P_K4"
+ADMIN_URL="http://127.0.0.1:$P_ADMIN"
+if ! wait_http "$ADMIN_URL/v1/keys/none" 60 2>/dev/null || ! kill -0 "$ADMIN_PID" 2>/dev/null; then
+  log "the admin API did not start (see $OUT/admin-api.log): removing through RedisKeyStore instead"
+  ADMIN_URL=-
+fi
+REVOCATION_LOG="$OUT/revocation.txt"
+: >"$REVOCATION_LOG"
+REVOCATION_CSV="$OUT/revocation-normal.csv" timeout 150 java -cp "$BENCH_CP" dev.keygate.bench.RevocationBenchmark \
+  normal "$REVOCATIONS" "127.0.0.1:$P_REDIS" "$ADMIN_URL" "$ADMIN_TOKEN" \
+  "http://127.0.0.1:$P_K" "http://127.0.0.1:$P_K4" 2>&1 | tee -a "$REVOCATION_LOG" >&2 || true
+if ((REVOCATIONS_KILLED > 0)); then
+  REVOCATION_CSV="$OUT/revocation-kill-pubsub.csv" timeout 240 java -cp "$BENCH_CP" dev.keygate.bench.RevocationBenchmark \
+    kill-pubsub "$REVOCATIONS_KILLED" "127.0.0.1:$P_REDIS" "$ADMIN_URL" "$ADMIN_TOKEN" \
+    "http://127.0.0.1:$P_K" "http://127.0.0.1:$P_K4" 2>&1 | tee -a "$REVOCATION_LOG" >&2 || true
+fi
+if ((REVOCATIONS_LOST > 0)); then
+  REVOCATION_CSV="$OUT/revocation-lost-message.csv" timeout 90 java -cp "$BENCH_CP" dev.keygate.bench.RevocationBenchmark \
+    lost-message "$REVOCATIONS_LOST" "127.0.0.1:$P_REDIS" - - \
+    "http://127.0.0.1:$P_K" "http://127.0.0.1:$P_K4" 2>&1 | tee -a "$REVOCATION_LOG" >&2 || true
+fi
+
+# ---------------------------------------------------------------- report
+make_report
+cat "$OUT/report.md"
+log "done in $((SECONDS - START_TIME)) s; raw figures in $OUT"

@@ -1,0 +1,80 @@
+package dev.keygate.bench.jmh;
+
+import dev.keygate.core.key.SecretHash;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Evidence for two possible hot-path changes in core, measured against what core does today: {@link
+ * SecretHash#of} looks up a {@code MessageDigest} per call (provider lookup), where a per-thread
+ * instance could be reused; the key checksum feeds CRC32 one character at a time, where one bulk
+ * update over the ASCII bytes would do. The "today" variants reproduce the code of {@code
+ * SecretHash.of} and {@code ApiKeyFormat.checksum}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class HashingAlternativesBenchmark {
+
+    private static final ThreadLocal<MessageDigest> SHA256 =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return MessageDigest.getInstance("SHA-256");
+                        } catch (NoSuchAlgorithmException ex) {
+                            throw new IllegalStateException(ex);
+                        }
+                    });
+
+    private String secret;
+    private String key;
+
+    @Setup
+    public void setUp() {
+        key = new HotPathFixture(1).keys.get(0);
+        secret = key.substring(15, 45);
+    }
+
+    @Benchmark
+    public SecretHash sha256Today() {
+        return SecretHash.of(secret);
+    }
+
+    @Benchmark
+    public byte[] sha256ThreadLocalDigest() {
+        MessageDigest digest = SHA256.get();
+        return digest.digest(secret.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Benchmark
+    public long crc32PerCharToday() {
+        CRC32 crc = new CRC32();
+        for (int i = 0; i < 45; i++) {
+            crc.update(key.charAt(i));
+        }
+        return crc.getValue();
+    }
+
+    @Benchmark
+    public long crc32Bulk() {
+        CRC32 crc = new CRC32();
+        crc.update(key.getBytes(StandardCharsets.ISO_8859_1), 0, 45);
+        return crc.getValue();
+    }
+}

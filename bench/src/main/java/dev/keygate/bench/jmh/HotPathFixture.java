@@ -1,0 +1,140 @@
+package dev.keygate.bench.jmh;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.ApiKeyGenerator;
+import dev.keygate.core.key.ApiKeyGenerator.GeneratedKey;
+import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.KeyChange;
+import dev.keygate.core.store.KeyPage;
+import dev.keygate.core.store.KeyStore;
+import dev.keygate.core.store.KeyUpdate;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.gateway.cache.KeyCache;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.publisher.Mono;
+
+/**
+ * Keys and a pre-filled {@link KeyCache} for the in-memory hot path: the cache's store serves
+ * records from a map, so nothing here touches Redis. Records look like the macro benchmark's (one
+ * owner, two scopes, one organization). Not thread-safe while being filled; read-only afterwards.
+ */
+public final class HotPathFixture {
+
+    /** Every key of the fixture, full text. */
+    public final List<String> keys = new ArrayList<>();
+
+    public final KeyCache cache;
+
+    private final Map<String, KeyRecord> records = new ConcurrentHashMap<>();
+
+    public HotPathFixture(int size) {
+        this(size, size * 2L);
+    }
+
+    public HotPathFixture(int size, long cacheSize) {
+        ApiKeyGenerator generator =
+                new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom());
+        Instant now = Instant.now();
+        for (int i = 0; i < size; i++) {
+            GeneratedKey key = generator.newKey();
+            records.put(key.id(), record(key, i, now));
+            keys.add(key.token());
+        }
+        cache =
+                new KeyCache(
+                        new MapKeyStore(records),
+                        () -> true,
+                        cacheSize,
+                        Duration.ofHours(1),
+                        10_000,
+                        Duration.ofSeconds(10),
+                        Duration.ofMillis(500),
+                        Ticker.systemTicker(),
+                        new SimpleMeterRegistry());
+    }
+
+    /** A record shaped like the ones the macro benchmark mints. */
+    public static KeyRecord record(GeneratedKey key, int index, Instant now) {
+        return new KeyRecord(
+                key.id(),
+                "acct-" + (index % 1000),
+                "bench key " + index,
+                Set.of("acme"),
+                Set.of("orders:read", "orders:write"),
+                now,
+                now,
+                null,
+                true,
+                key.hash(),
+                null,
+                null,
+                Map.of(),
+                1);
+    }
+
+    /** Loads every record into the cache (one lookup per key). */
+    public HotPathFixture fill() {
+        for (String id : records.keySet()) {
+            cache.lookup(id).block();
+        }
+        return this;
+    }
+
+    public int size() {
+        return records.size();
+    }
+
+    /** Serves {@link #findById} from a map; nothing else is supported. */
+    static final class MapKeyStore implements KeyStore {
+        private final Map<String, KeyRecord> records;
+
+        MapKeyStore(Map<String, KeyRecord> records) {
+            this.records = records;
+        }
+
+        @Override
+        public Mono<KeyRecord> findById(String id) {
+            return Mono.justOrEmpty(records.get(id));
+        }
+
+        @Override
+        public Mono<IssuedKey> create(NewKey key) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<IssuedKey> rotate(String id, Duration gracePeriod) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<KeyChange> update(String id, KeyUpdate update) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<KeyChange> remove(String id) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<KeyPage> listByOwner(String owner, String cursor, int limit) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<Long> currentEpoch() {
+            return Mono.just(0L);
+        }
+    }
+}

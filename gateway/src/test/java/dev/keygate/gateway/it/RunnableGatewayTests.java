@@ -1,0 +1,51 @@
+package dev.keygate.gateway.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import dev.keygate.test.redis.RedisExtension;
+import dev.keygate.test.redis.RedisServer;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(RedisExtension.class)
+class RunnableGatewayTests {
+
+    private final RedisServer redis;
+
+    RunnableGatewayTests(RedisServer redis) {
+        this.redis = redis;
+    }
+
+    /** Regression: with the filter off, the upstream route used to lack its properties bean. */
+    @Test
+    void withKeygateSwitchedOffTheRunnableGatewayStillRoutesToItsUpstream() {
+        WireMockServer upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("plain")));
+        try (GatewayInstance gateway =
+                GatewayInstance.start(
+                        redis.uri(),
+                        Map.of(
+                                "keygate.gateway.enabled",
+                                "false",
+                                "keygate.gateway.upstream-uri",
+                                "http://127.0.0.1:" + upstream.port()),
+                        null)) {
+            gateway.client()
+                    .get()
+                    .uri("/x")
+                    .exchange()
+                    .expectStatus()
+                    .isOk()
+                    .expectBody(String.class)
+                    .isEqualTo("plain");
+        } finally {
+            upstream.stop();
+        }
+    }
+}
