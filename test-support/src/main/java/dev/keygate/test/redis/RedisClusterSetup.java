@@ -38,6 +38,15 @@ public final class RedisClusterSetup implements AutoCloseable {
     }
 
     /** Starts three masters and {@code replicasPerMaster} (0 or 1) replicas for each. */
+    /**
+     * Whether a Cluster can be created here: it needs {@code redis-cli}, which the embedded-redis
+     * fallback does not ship. Tests use this to skip, with a reason, on a machine without one.
+     */
+    public static boolean isAvailable() {
+        return RedisNodeProcess.executable("redis-cli", "REDIS_CLI_BIN") != null
+                && RedisNodeProcess.executable("redis-server", "REDIS_SERVER_BIN") != null;
+    }
+
     public static RedisClusterSetup start(int replicasPerMaster) {
         if (replicasPerMaster < 0 || replicasPerMaster > 1) {
             throw new IllegalArgumentException("replicasPerMaster must be 0 or 1");

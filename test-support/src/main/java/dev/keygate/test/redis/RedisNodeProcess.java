@@ -286,12 +286,14 @@ public final class RedisNodeProcess implements RedisServer, AutoCloseable {
                                         .getOrDefault("PATH", "")
                                         .split(File.pathSeparator)));
         dirs.addAll(List.of("/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/usr/sbin"));
+        boolean embeddedOnly = "embedded".equals(System.getenv("KEYGATE_TEST_REDIS"));
         for (String dir : dirs) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
+            if (!embeddedOnly && !dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
                 return Path.of(dir, name).toString();
             }
         }
-        return null;
+        // a machine with nothing installed: the redis-server shipped in the embedded-redis artifact
+        return "redis-server".equals(name) ? EmbeddedRedisBinary.path() : null;
     }
 
     static String requiredExecutable(String name, String envOverride) {

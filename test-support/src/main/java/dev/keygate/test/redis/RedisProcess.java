@@ -58,8 +58,10 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
     }
 
     /**
-     * Starts a {@code redis-server} from the PATH (or {@code REDIS_SERVER_BIN}) on a free port and
-     * waits until it answers {@code PING}.
+     * Starts a {@code redis-server} from {@code REDIS_SERVER_BIN}, else the PATH, else the one
+     * shipped in the {@code embedded-redis} artifact ({@link EmbeddedRedisBinary}; forced with
+     * {@code KEYGATE_TEST_REDIS=embedded}), on a free port, and waits until it answers {@code
+     * PING}.
      *
      * @throws IllegalStateException when no {@code redis-server} can be found or it does not start
      */
@@ -314,15 +316,17 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
         String path = System.getenv().getOrDefault("PATH", "");
         List<String> dirs = new ArrayList<>(List.of(path.split(java.io.File.pathSeparator)));
         dirs.addAll(List.of("/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/usr/sbin"));
-        for (String dir : dirs) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(dir, "redis-server");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
+        if (!"embedded".equals(System.getenv("KEYGATE_TEST_REDIS"))) {
+            for (String dir : dirs) {
+                if (dir.isEmpty()) {
+                    continue;
+                }
+                Path candidate = Path.of(dir, "redis-server");
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
             }
         }
-        return null;
+        return EmbeddedRedisBinary.path();
     }
 }
