@@ -128,11 +128,12 @@ public final class KeyCache implements CacheInvalidator {
         CompletableFuture<KeyRecord> future =
                 known.get(
                         id,
+                        // The future must not be complete when this returns: its completion
+                        // callback
+                        // (run on the completing thread) would then run inside Caffeine's compute
+                        // for this key. load() always waits for Redis, so it never is.
                         (key, executor) ->
-                                // another request may have just learnt that the id is unknown
-                                (unknown.getIfPresent(key) != null
-                                                ? Mono.<KeyLookup>just(KeyLookup.UNKNOWN)
-                                                : load(key, generationAtStart))
+                                load(key, generationAtStart)
                                         .flatMap(
                                                 lookup ->
                                                         lookup instanceof KeyLookup.Found found
