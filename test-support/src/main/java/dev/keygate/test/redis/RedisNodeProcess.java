@@ -187,13 +187,20 @@ public final class RedisNodeProcess implements RedisServer, AutoCloseable {
     }
 
     private void signal(String signal) {
+        signal(serverPid, signal);
+    }
+
+    /**
+     * Sends {@code signal} ({@code -STOP}, {@code -CONT}, ...) to {@code pid} with {@code kill}.
+     */
+    static void signal(long pid, String signal) {
         try {
             Process kill =
-                    new ProcessBuilder("kill", signal, Long.toString(serverPid))
+                    new ProcessBuilder("kill", signal, Long.toString(pid))
                             .redirectErrorStream(true)
                             .start();
             if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill " + signal + " " + serverPid + " failed");
+                throw new IllegalStateException("kill " + signal + " " + pid + " failed");
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);

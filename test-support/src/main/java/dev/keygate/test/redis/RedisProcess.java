@@ -254,20 +254,7 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
     }
 
     private void signal(String signal) {
-        try {
-            Process kill =
-                    new ProcessBuilder("kill", signal, Long.toString(serverPid))
-                            .redirectErrorStream(true)
-                            .start();
-            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill " + signal + " " + serverPid + " failed");
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
-        }
+        RedisNodeProcess.signal(serverPid, signal);
     }
 
     @Override
@@ -309,24 +296,6 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
     }
 
     private static String findExecutable() {
-        String explicit = System.getenv("REDIS_SERVER_BIN");
-        if (explicit != null && !explicit.isBlank()) {
-            return Files.isExecutable(Path.of(explicit)) ? explicit : null;
-        }
-        String path = System.getenv().getOrDefault("PATH", "");
-        List<String> dirs = new ArrayList<>(List.of(path.split(java.io.File.pathSeparator)));
-        dirs.addAll(List.of("/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/usr/sbin"));
-        if (!"embedded".equals(System.getenv("KEYGATE_TEST_REDIS"))) {
-            for (String dir : dirs) {
-                if (dir.isEmpty()) {
-                    continue;
-                }
-                Path candidate = Path.of(dir, "redis-server");
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-            }
-        }
-        return EmbeddedRedisBinary.path();
+        return RedisNodeProcess.executable("redis-server", "REDIS_SERVER_BIN");
     }
 }
