@@ -1,7 +1,6 @@
 package dev.keygate.core.key;
 
 import java.util.regex.Pattern;
-import java.util.zip.CRC32;
 
 /**
  * The API key format, GitHub-style: {@code <prefix>_<id>_<secret><checksum>}, for example {@code
@@ -96,13 +95,33 @@ public final class ApiKeyFormat {
         return new String(key);
     }
 
-    /** CRC32 of the first {@code length} characters (all ASCII by the time this is called). */
+    /**
+     * CRC32 (the {@link java.util.zip.CRC32} one) of the low bytes of the first {@code length}
+     * characters (all ASCII by the time this is called), table-driven: no allocation, and several
+     * times faster than feeding {@code CRC32} one character per call, which is most of what a flood
+     * of malformed keys costs.
+     */
     static long checksum(CharSequence key, int length) {
-        CRC32 crc = new CRC32();
+        int crc = 0xFFFFFFFF;
         for (int i = 0; i < length; i++) {
-            crc.update(key.charAt(i));
+            crc = CRC_TABLE[(crc ^ key.charAt(i)) & 0xFF] ^ (crc >>> 8);
         }
-        return crc.getValue();
+        return ~crc & 0xFFFFFFFFL;
+    }
+
+    /** The reflected CRC-32 (IEEE 802.3, polynomial {@code 0xEDB88320}) table, one per byte. */
+    private static final int[] CRC_TABLE = crcTable();
+
+    private static int[] crcTable() {
+        int[] table = new int[256];
+        for (int n = 0; n < 256; n++) {
+            int c = n;
+            for (int k = 0; k < 8; k++) {
+                c = (c & 1) != 0 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+            }
+            table[n] = c;
+        }
+        return table;
     }
 
     @Override

@@ -69,7 +69,7 @@ public final class ApiKeyParser {
         long expected = ApiKeyFormat.checksum(candidate, checksumStart);
         long actual = 0;
         for (int i = checksumStart; i < keyLength; i++) {
-            actual = actual * 62 + Base62.ALPHABET.indexOf(candidate.charAt(i));
+            actual = actual * 62 + Base62.digit(candidate.charAt(i));
         }
         return actual == expected;
     }

@@ -7,7 +7,22 @@ final class Base62 {
 
     static final String ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+    /** Digit value of each ASCII character, -1 for characters outside the alphabet. */
+    private static final byte[] DIGITS = new byte[128];
+
+    static {
+        java.util.Arrays.fill(DIGITS, (byte) -1);
+        for (int i = 0; i < ALPHABET.length(); i++) {
+            DIGITS[ALPHABET.charAt(i)] = (byte) i;
+        }
+    }
+
     private Base62() {}
+
+    /** The value of base62 digit {@code c}, or -1 when it is not one. */
+    static int digit(char c) {
+        return c < 128 ? DIGITS[c] : -1;
+    }
 
     static boolean isBase62(char c) {
         return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

@@ -5,13 +5,13 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
- * One API key as stored: everything but the secret itself. Immutable; collections are sorted,
- * unmodifiable copies. {@link #toString()} never shows the hashes.
+ * One API key as stored: everything but the secret itself. Immutable; collections are unmodifiable
+ * copies that iterate in sorted order (scopes and organizations as compact sorted arrays, since
+ * every cached key holds them; metadata as a sorted map, or the shared empty map). {@link
+ * #toString()} never shows the hashes.
  *
  * @param id the public id, stable for the life of the key
  * @param owner the account the key belongs to
@@ -58,26 +58,12 @@ public record KeyRecord(
                     "previous secret hash and its expiry go together, key " + id);
         }
         name = name == null ? "" : name;
-        organizations = tokens("organization", organizations);
-        scopes = tokens("scope", scopes);
+        organizations = SortedTokens.of("organization", organizations);
+        scopes = SortedTokens.of("scope", scopes);
         metadata =
-                metadata == null
+                metadata == null || metadata.isEmpty()
                         ? Map.of()
                         : Collections.unmodifiableSortedMap(new TreeMap<>(metadata));
-    }
-
-    private static SortedSet<String> tokens(String what, Set<String> values) {
-        TreeSet<String> copy = new TreeSet<>();
-        if (values != null) {
-            for (String value : values) {
-                if (value == null || value.isEmpty() || value.chars().anyMatch(c -> c <= ' ')) {
-                    throw new IllegalArgumentException(
-                            "a " + what + " must be non-empty with no whitespace: '" + value + "'");
-                }
-                copy.add(value);
-            }
-        }
-        return Collections.unmodifiableSortedSet(copy);
     }
 
     /** Whether the key has an expiry and it has passed at {@code now}. */

@@ -4,7 +4,6 @@ import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.key.SecretHash;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,11 +70,22 @@ final class RecordCodec {
         return String.join(" ", values);
     }
 
+    /**
+     * The members of a space-separated set, interned: a deployment has a handful of distinct scopes
+     * and organizations, and a gateway caches up to {@code maximum-size} records that repeat them,
+     * so every record shares one copy of each instead of holding its own (the JVM's string table
+     * holds interned strings weakly, so ones no record uses any more are collected).
+     */
     static Set<String> splitSet(String joined) {
         if (joined == null || joined.isEmpty()) {
             return Set.of();
         }
-        return new LinkedHashSet<>(Arrays.asList(joined.split(" ")));
+        String[] members = joined.split(" ");
+        Set<String> set = new LinkedHashSet<>(members.length * 2);
+        for (String member : members) {
+            set.add(member.intern());
+        }
+        return set;
     }
 
     /** A flat {@code HGETALL} reply (field, value, ...) as a map. */
