@@ -31,6 +31,11 @@ import reactor.util.retry.Retry;
  * "<epoch> <id>"} is published. A subscriber that sees epoch <i>e</i> therefore reads a record at
  * least as new as change <i>e</i>.
  *
+ * <p>The record scripts run through a {@link RecordWriter}: the shared template by default, or a
+ * {@link ReplicaWaitingRecordWriter} that waits for replicas to confirm each record write before
+ * the change is announced; the outcome ({@link IssuedKey#replicas()}, {@link KeyChange#replicas()})
+ * says how many did.
+ *
  * <p><b>Failure.</b> Errors are passed on as error signals, never swallowed. If the process or
  * Redis dies between the record write and the publish, the change is in Redis but no gateway was
  * told: gateways bound this by the maximum age of their cache entries, and a retry of the same
@@ -53,6 +58,7 @@ public final class RedisKeyStore implements KeyStore {
     private static final RedisScript<List> REMOVE = script("remove.lua", List.class);
 
     private final ReactiveStringRedisTemplate redis;
+    private final RecordWriter writer;
     private final RedisKeyspace keyspace;
     private final ApiKeyGenerator generator;
     private final Clock clock;
@@ -62,7 +68,21 @@ public final class RedisKeyStore implements KeyStore {
             RedisKeyspace keyspace,
             ApiKeyGenerator generator,
             Clock clock) {
+        this(redis, RecordWriter.on(redis), keyspace, generator, clock);
+    }
+
+    /**
+     * @param redis for reads, the owner index and announcements
+     * @param writer for the record scripts
+     */
+    public RedisKeyStore(
+            ReactiveStringRedisTemplate redis,
+            RecordWriter writer,
+            RedisKeyspace keyspace,
+            ApiKeyGenerator generator,
+            Clock clock) {
         this.redis = Objects.requireNonNull(redis, "redis");
+        this.writer = Objects.requireNonNull(writer, "writer");
         this.keyspace = Objects.requireNonNull(keyspace, "keyspace");
         this.generator = Objects.requireNonNull(generator, "generator");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -116,19 +136,18 @@ public final class RedisKeyStore implements KeyStore {
         // never a record that listing cannot find.
         return redis.opsForZSet()
                 .add(keyspace.ownerIndex(key.owner()), record.id(), 0)
-                .then(
-                        single(
-                                CREATE,
-                                List.of(keyspace.key(record.id())),
-                                RecordCodec.encode(record)))
+                .then(writer.write(CREATE, keyspace.key(record.id()), RecordCodec.encode(record)))
                 .flatMap(
                         written -> {
-                            if (written == 1L) {
+                            if (written.asLong() == 1L) {
                                 return announce(record.id())
                                         .map(
                                                 epoch ->
                                                         new IssuedKey(
-                                                                record, generated.token(), epoch));
+                                                                record,
+                                                                generated.token(),
+                                                                epoch,
+                                                                written.replicas()));
                             }
                             if (attempt >= CREATE_ATTEMPTS) {
                                 return Mono.error(
@@ -157,14 +176,15 @@ public final class RedisKeyStore implements KeyStore {
                                     id,
                                     List.of(generated.hash().encoded(), now.toString(), until))
                             .flatMap(
-                                    record ->
+                                    changed ->
                                             announce(id)
                                                     .map(
                                                             epoch ->
                                                                     new IssuedKey(
-                                                                            record,
+                                                                            changed.record(),
                                                                             generated.token(),
-                                                                            epoch)));
+                                                                            epoch,
+                                                                            changed.replicas())));
                 });
     }
 
@@ -211,9 +231,14 @@ public final class RedisKeyStore implements KeyStore {
                     args.addAll(delete);
                     return record(UPDATE, id, args)
                             .flatMap(
-                                    record ->
+                                    changed ->
                                             announce(id)
-                                                    .map(epoch -> new KeyChange(record, epoch)));
+                                                    .map(
+                                                            epoch ->
+                                                                    new KeyChange(
+                                                                            changed.record(),
+                                                                            epoch,
+                                                                            changed.replicas())));
                 });
     }
 
@@ -229,24 +254,25 @@ public final class RedisKeyStore implements KeyStore {
     public Mono<KeyChange> remove(String id) {
         return record(REMOVE, id, List.of())
                 .flatMap(
-                        record ->
+                        changed ->
                                 announce(id)
                                         .flatMap(
                                                 epoch ->
-                                                        retried(
-                                                                        redis.opsForZSet()
-                                                                                .remove(
-                                                                                        keyspace
-                                                                                                .ownerIndex(
-                                                                                                        record
-                                                                                                                .owner()),
-                                                                                        id))
-                                                                .onErrorResume(
-                                                                        error -> Mono.empty())
+                                                        unindex(changed.record().owner(), id)
                                                                 .thenReturn(
                                                                         new KeyChange(
-                                                                                record, epoch))))
+                                                                                changed.record(),
+                                                                                epoch,
+                                                                                changed
+                                                                                        .replicas()))))
                 .switchIfEmpty(Mono.defer(() -> announce(id).then(Mono.empty())));
+    }
+
+    /** Best effort: an id left in the index has no record, and listing skips it. */
+    private Mono<Void> unindex(String owner, String id) {
+        return retried(redis.opsForZSet().remove(keyspace.ownerIndex(owner), id))
+                .onErrorResume(error -> Mono.empty())
+                .then();
     }
 
     @Override
@@ -307,33 +333,25 @@ public final class RedisKeyStore implements KeyStore {
                         .maxBackoff(Duration.ofMillis(400)));
     }
 
+    /** A record as a script returned it, and the replicas that confirmed the write. */
+    private record Changed(KeyRecord record, ReplicaAcknowledgement replicas) {}
+
     /** Runs a record script and decodes the record it returns; empty when it returned nothing. */
     @SuppressWarnings("rawtypes")
-    private Mono<KeyRecord> record(RedisScript<List> script, String id, List<String> args) {
-        return redis.execute(script, List.of(keyspace.key(id)), args)
-                .collectList()
+    private Mono<Changed> record(RedisScript<List> script, String id, List<String> args) {
+        return writer.write(script, keyspace.key(id), args)
                 .flatMap(
-                        replies -> {
-                            List<?> flat = flatten(replies);
-                            return flat.isEmpty()
+                        written -> {
+                            List<?> reply = written.asList();
+                            return reply.isEmpty()
                                     ? Mono.empty()
                                     : Mono.fromCallable(
-                                            () -> RecordCodec.decode(RecordCodec.pairs(flat)));
+                                            () ->
+                                                    new Changed(
+                                                            RecordCodec.decode(
+                                                                    RecordCodec.pairs(reply)),
+                                                            written.replicas()));
                         });
-    }
-
-    private <T> Mono<T> single(RedisScript<T> script, List<String> keys, List<String> args) {
-        return redis.execute(script, keys, args).next();
-    }
-
-    /**
-     * A script's array reply may arrive as one list or element by element, depending on the driver.
-     */
-    private static List<?> flatten(List<?> replies) {
-        if (replies.size() == 1 && replies.get(0) instanceof List<?> nested) {
-            return nested;
-        }
-        return replies;
     }
 
     private static void pair(List<String> out, String field, String value) {
