@@ -184,22 +184,28 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         if (verification.previousSecret()) {
             announceDeprecation(exchange, record);
         }
+        // One mutation (each copies every request header): strip the credential and set the
+        // identity headers in the same headers(...) call.
         ServerHttpRequest request = exchange.getRequest();
-        ServerHttpRequest forwarded = stripCredentials ? converter.strip(request) : request;
-        forwarded =
-                forwarded
-                        .mutate()
+        ServerHttpRequest.Builder builder =
+                request.mutate()
                         .headers(
                                 h -> {
-                                    identity.all().forEach(h::remove);
+                                    if (stripCredentials) {
+                                        converter.strip(h);
+                                    }
+                                    // set() replaces whatever the client sent under these names
                                     h.set(identity.id(), record.id());
                                     h.set(identity.owner(), record.owner());
                                     h.set(identity.scopes(), String.join(",", record.scopes()));
                                     h.set(
                                             identity.organizations(),
                                             String.join(",", record.organizations()));
-                                })
-                        .build();
+                                });
+        if (stripCredentials) {
+            converter.stripQueryParameters(request, builder);
+        }
+        ServerHttpRequest forwarded = builder.build();
         return chain.filter(exchange.mutate().request(forwarded).build());
     }
 

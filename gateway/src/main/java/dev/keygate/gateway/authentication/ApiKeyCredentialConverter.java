@@ -1,5 +1,6 @@
 package dev.keygate.gateway.authentication;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.springframework.http.HttpHeaders;
@@ -13,9 +14,10 @@ import org.springframework.web.util.UriComponentsBuilder;
  * is the parser's job. Two different values anywhere make the request {@link
  * CredentialExtraction#AMBIGUOUS}; the same value in two places counts once.
  *
- * <p>{@link #strip(ServerHttpRequest)} removes every credential this converter reads, so the key
- * never reaches the upstream. Other {@code Authorization} schemes (say {@code Basic}) are left
- * alone. Immutable and thread-safe.
+ * <p>{@link #strip(HttpHeaders)} and {@link #stripQueryParameters(ServerHttpRequest,
+ * ServerHttpRequest.Builder)} remove every credential this converter reads, inside a request
+ * mutation the caller makes anyway, so the key never reaches the upstream. Other {@code
+ * Authorization} schemes (say {@code Basic}) are left alone. Immutable and thread-safe.
  */
 public final class ApiKeyCredentialConverter {
 
@@ -95,29 +97,60 @@ public final class ApiKeyCredentialConverter {
         return space < 0 ? "" : trimmed.substring(space + 1).trim();
     }
 
-    /** A copy of {@code request} with every credential this converter reads removed. */
+    /**
+     * A copy of {@code request} with every credential this converter reads removed. The filter does
+     * not use this (it strips inside its own single mutation, with {@link #strip(HttpHeaders)} and
+     * {@link #stripQueryParameters(ServerHttpRequest, ServerHttpRequest.Builder)}); it is the same
+     * thing for a caller with nothing else to change.
+     */
     public ServerHttpRequest strip(ServerHttpRequest request) {
-        ServerHttpRequest.Builder builder = request.mutate();
-        builder.headers(
-                h -> {
-                    List<String> authorization = h.get(HttpHeaders.AUTHORIZATION);
-                    if (authorization != null) {
-                        List<String> kept =
-                                authorization.stream().filter(v -> schemeToken(v) == null).toList();
-                        h.remove(HttpHeaders.AUTHORIZATION);
-                        if (!kept.isEmpty()) {
-                            h.put(HttpHeaders.AUTHORIZATION, kept);
-                        }
+        ServerHttpRequest.Builder builder = request.mutate().headers(this::strip);
+        stripQueryParameters(request, builder);
+        return builder.build();
+    }
+
+    /**
+     * Removes, in place, every credential header this converter reads from {@code headers}: the
+     * {@code Authorization} values in one of its schemes (values in other schemes stay) and the
+     * whole-value headers. Meant for the writable headers of a {@link ServerHttpRequest.Builder}
+     * ({@code builder.headers(converter::strip)}), so that stripping costs no mutation of its own.
+     */
+    public void strip(HttpHeaders headers) {
+        List<String> authorization = headers.get(HttpHeaders.AUTHORIZATION);
+        if (authorization != null) {
+            List<String> kept = null;
+            for (String value : authorization) {
+                if (schemeToken(value) == null) {
+                    if (kept == null) {
+                        kept = new ArrayList<>(authorization.size());
                     }
-                    headers.forEach(h::remove);
-                });
+                    kept.add(value);
+                }
+            }
+            headers.remove(HttpHeaders.AUTHORIZATION);
+            if (kept != null) {
+                headers.put(HttpHeaders.AUTHORIZATION, kept);
+            }
+        }
+        for (String header : this.headers) {
+            headers.remove(header);
+        }
+    }
+
+    /**
+     * Removes the credential query parameters (only when some are configured and present) by giving
+     * {@code builder} a new URI; otherwise leaves {@code builder} alone.
+     *
+     * @param request the request {@code builder} was made from
+     * @param builder its mutation
+     */
+    public void stripQueryParameters(ServerHttpRequest request, ServerHttpRequest.Builder builder) {
         if (!queryParameters.isEmpty()
                 && queryParameters.stream().anyMatch(request.getQueryParams()::containsKey)) {
             UriComponentsBuilder uri = UriComponentsBuilder.fromUri(request.getURI());
             queryParameters.forEach(p -> uri.replaceQueryParam(p));
             builder.uri(uri.build(true).toUri());
         }
-        return builder.build();
     }
 
     @Override

@@ -199,6 +199,53 @@ class ApiKeyCredentialConverterTests {
     }
 
     @Test
+    void strippingHeadersInsideARequestMutationRemovesOnlyOurCredentialsInThatOneMutation() {
+        var request =
+                MockServerHttpRequest.get("/orders?page=2")
+                        .header("Authorization", "Basic dXNlcjpwYXNz", "Bearer " + KEY)
+                        .header("x-api-key", KEY)
+                        .header("X-Request-Id", "abc")
+                        .build();
+
+        ServerHttpRequest.Builder builder =
+                request.mutate()
+                        .headers(
+                                h -> {
+                                    converter.strip(h);
+                                    h.set("X-Api-Key-Id", "3fKq9ZbT0aW");
+                                });
+        converter.stripQueryParameters(request, builder);
+        ServerHttpRequest stripped = builder.build();
+
+        HttpHeaders headers = stripped.getHeaders();
+        assertThat(headers.get(HttpHeaders.AUTHORIZATION)).containsExactly("Basic dXNlcjpwYXNz");
+        assertThat(headers.containsHeader("X-Api-Key")).isFalse();
+        assertThat(headers.getFirst("X-Api-Key-Id")).isEqualTo("3fKq9ZbT0aW");
+        assertThat(headers.getFirst("X-Request-Id")).isEqualTo("abc");
+        assertThat(stripped.getURI()).isEqualTo(request.getURI());
+        assertThat(converter.extract(stripped)).isSameAs(CredentialExtraction.MISSING);
+        assertThat(converter.extract(request)).isEqualTo(presented(KEY));
+    }
+
+    @Test
+    void strippingQueryParametersInTheSameMutationAsTheHeaders() {
+        var request =
+                MockServerHttpRequest.method(
+                                HttpMethod.GET,
+                                URI.create("http://gateway/orders?api_key=" + KEY + "&page=2"))
+                        .header("Authorization", "Bearer " + KEY)
+                        .build();
+
+        ServerHttpRequest.Builder builder = request.mutate().headers(withQueryParameter::strip);
+        withQueryParameter.stripQueryParameters(request, builder);
+        ServerHttpRequest stripped = builder.build();
+
+        assertThat(stripped.getURI().getRawQuery()).isEqualTo("page=2");
+        assertThat(stripped.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+        assertThat(withQueryParameter.extract(stripped)).isSameAs(CredentialExtraction.MISSING);
+    }
+
+    @Test
     void presentedCredentialIsRedactedInToString() {
         assertThat(presented(KEY).toString()).doesNotContain(KEY);
     }
