@@ -24,7 +24,8 @@ class AdminStartupTests {
                 100_000,
                 "kg",
                 "kg",
-                DataSize.ofKilobytes(16));
+                DataSize.ofKilobytes(16),
+                new AdminProperties.DurabilityProperties(0, Duration.ofSeconds(1), 4));
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.keygate.admin.audit.AuditTrail;
 import dev.keygate.admin.auth.AdminAuthenticationWebFilter;
 import dev.keygate.admin.auth.AdminTokenRegistry;
 import dev.keygate.admin.auth.BearerTokenConverter;
+import dev.keygate.admin.durability.ReportingRecordWriter;
 import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.problem.ProblemWebExceptionHandler;
 import dev.keygate.admin.service.KeyAdminService;
@@ -12,8 +13,10 @@ import dev.keygate.admin.web.RequestIdWebFilter;
 import dev.keygate.admin.web.RequestSizeWebFilter;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
+import dev.keygate.core.store.RecordWriter;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.core.store.ReplicaWaitingRecordWriter;
 import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
@@ -29,6 +32,8 @@ import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCusto
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.AnnotationAwareOrderComparator;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
@@ -84,11 +89,42 @@ public class AdminConfiguration {
     @Bean
     RedisKeyStore redisKeyStore(
             ReactiveStringRedisTemplate redis,
+            RecordWriter recordWriter,
             RedisKeyspace keyspace,
             ApiKeyFormat format,
             SecureRandom random,
             Clock clock) {
-        return new RedisKeyStore(redis, keyspace, new ApiKeyGenerator(format, random), clock);
+        return new RedisKeyStore(
+                redis, recordWriter, keyspace, new ApiKeyGenerator(format, random), clock);
+    }
+
+    /**
+     * Where the record scripts run: the shared template, or, with {@code
+     * keygate.admin.durability.wait-for-replicas} above 0, connections of their own from the same
+     * Lettuce client followed by {@code WAIT} (closed with the context).
+     */
+    @Bean
+    RecordWriter recordWriter(
+            ReactiveStringRedisTemplate redis,
+            ReactiveRedisConnectionFactory connectionFactory,
+            AdminProperties properties,
+            MeterRegistry meters) {
+        AdminProperties.DurabilityProperties durability = properties.durability();
+        if (!durability.enabled()) {
+            return RecordWriter.on(redis);
+        }
+        if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
+            throw new IllegalStateException(
+                    "keygate.admin.durability.wait-for-replicas needs Lettuce, found "
+                            + connectionFactory.getClass().getName());
+        }
+        return new ReportingRecordWriter(
+                new ReplicaWaitingRecordWriter(
+                        lettuce::getNativeClient,
+                        durability.waitForReplicas(),
+                        durability.waitTimeout(),
+                        durability.connections()),
+                meters);
     }
 
     @Bean

@@ -9,6 +9,8 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -41,7 +43,8 @@ public record AdminProperties(
         @DefaultValue("100000") @Min(1000) @Max(100_000_000) long auditMaxLength,
         @DefaultValue("kg") @Pattern(regexp = "[a-z][a-z0-9]{1,15}") String keyPrefix,
         @DefaultValue("kg") @Pattern(regexp = "[a-z][a-z0-9-]{0,31}") String redisNamespace,
-        @DefaultValue("16KB") @NotNull DataSize maxRequestSize) {
+        @DefaultValue("16KB") @NotNull DataSize maxRequestSize,
+        @DefaultValue @Valid @NotNull DurabilityProperties durability) {
 
     /** The name of the token configured with {@code keygate.admin.token}. */
     public static final String DEFAULT_TOKEN_NAME = "admin";
@@ -68,7 +71,39 @@ public record AdminProperties(
                 + redisNamespace
                 + ", maxRequestSize="
                 + maxRequestSize
+                + ", durability="
+                + durability
                 + "]";
+    }
+
+    /**
+     * Whether a change waits for Redis replicas before it is answered, under {@code
+     * keygate.admin.durability}. Off by default.
+     *
+     * <p>Redis replicates asynchronously: without waiting, a master that fails right after
+     * acknowledging a removal can hand over to a replica that never saw it, and the removed key
+     * works again. With {@code wait-for-replicas} set, every record write is followed by {@code
+     * WAIT} on the same connection, and the answer reports how many replicas confirmed in the
+     * {@code Keygate-Replicas-Acknowledged} and {@code Keygate-Replicas-Required} headers. A
+     * shortfall does not fail the request: the change is already on the master and announced.
+     *
+     * @param waitForReplicas replicas that must confirm each change; 0 (the default) sends no
+     *     {@code WAIT}
+     * @param waitTimeout how long a change waits for them; keep it below {@code
+     *     spring.data.redis.timeout}
+     * @param connections how many changes may wait at the same time on connections of their own;
+     *     more queue behind them
+     */
+    public record DurabilityProperties(
+            @DefaultValue("0") @Min(0) @Max(16) int waitForReplicas,
+            @DefaultValue("1s") @NotNull @DurationMin(millis = 1) @DurationMax(seconds = 30)
+                    Duration waitTimeout,
+            @DefaultValue("4") @Min(1) @Max(64) int connections) {
+
+        /** Whether changes wait for replicas at all. */
+        public boolean enabled() {
+            return waitForReplicas > 0;
+        }
     }
 
     /**

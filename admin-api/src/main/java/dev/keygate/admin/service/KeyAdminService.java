@@ -15,6 +15,7 @@ import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.KeyStore;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
+import dev.keygate.core.store.ReplicaAcknowledgement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
@@ -90,46 +92,58 @@ public final class KeyAdminService {
                 });
     }
 
-    public Mono<IdempotentOutcome<KeyView>> create(
+    public Mono<ChangeOutcome<KeyView>> create(
             Caller caller, Map<String, Object> body, String idempotencyKey) {
         return Mono.defer(
                 () -> {
                     NewKey key = reader.readCreate(body);
                     String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
+                    AtomicReference<ReplicaAcknowledgement> replicas =
+                            new AtomicReference<>(ReplicaAcknowledgement.NOT_REQUESTED);
                     Mono<KeyView> action =
                             store.create(key)
+                                    .doOnNext(issued -> replicas.set(issued.replicas()))
                                     .flatMap(
                                             issued ->
                                                     audit(
                                                                     caller,
                                                                     AuditAction.CREATED,
                                                                     issued.record(),
-                                                                    createdChanges(issued.record()))
+                                                                    withReplicas(
+                                                                            createdChanges(
+                                                                                    issued
+                                                                                            .record()),
+                                                                            issued.replicas()))
                                                             .thenReturn(
                                                                     view(issued.record())
                                                                             .withKey(
                                                                                     issued.key())));
                     return uncancellable(
-                            idempotency.execute(
-                                    caller.principal(),
-                                    "create",
-                                    idem,
-                                    IdempotencyStore.fingerprint("POST /v1/keys", canonical(body)),
-                                    KeyView.class,
-                                    action));
+                                    idempotency.execute(
+                                            caller.principal(),
+                                            "create",
+                                            idem,
+                                            IdempotencyStore.fingerprint(
+                                                    "POST /v1/keys", canonical(body)),
+                                            KeyView.class,
+                                            action))
+                            .map(outcome -> outcome(outcome, replicas.get()));
                 });
     }
 
-    public Mono<IdempotentOutcome<KeyView>> rotate(
+    public Mono<ChangeOutcome<KeyView>> rotate(
             Caller caller, String id, Map<String, Object> body, String idempotencyKey) {
         return Mono.defer(
                 () -> {
                     String validId = KeyRequestReader.requireId(id);
                     Duration grace = reader.readRotate(body);
                     String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
+                    AtomicReference<ReplicaAcknowledgement> replicas =
+                            new AtomicReference<>(ReplicaAcknowledgement.NOT_REQUESTED);
                     Mono<KeyView> action =
                             store.rotate(validId, grace)
                                     .switchIfEmpty(notFound(validId))
+                                    .doOnNext(issued -> replicas.set(issued.replicas()))
                                     .flatMap(
                                             issued -> {
                                                 Map<String, String> changes = new LinkedHashMap<>();
@@ -152,43 +166,48 @@ public final class KeyAdminService {
                                                                 caller,
                                                                 AuditAction.ROTATED,
                                                                 issued.record(),
-                                                                changes)
+                                                                withReplicas(
+                                                                        changes, issued.replicas()))
                                                         .thenReturn(
                                                                 view(issued.record())
                                                                         .withKey(issued.key()));
                                             });
                     return uncancellable(
-                            idempotency.execute(
-                                    caller.principal(),
-                                    "rotate",
-                                    idem,
-                                    IdempotencyStore.fingerprint(
-                                            "POST /v1/keys/" + validId + "/rotate",
-                                            body == null ? "" : canonical(body)),
-                                    KeyView.class,
-                                    action));
+                                    idempotency.execute(
+                                            caller.principal(),
+                                            "rotate",
+                                            idem,
+                                            IdempotencyStore.fingerprint(
+                                                    "POST /v1/keys/" + validId + "/rotate",
+                                                    body == null ? "" : canonical(body)),
+                                            KeyView.class,
+                                            action))
+                            .map(outcome -> outcome(outcome, replicas.get()));
                 });
     }
 
-    public Mono<Void> remove(Caller caller, String id) {
+    /** Emits how many replicas confirmed the removal. */
+    public Mono<ReplicaAcknowledgement> remove(Caller caller, String id) {
         return Mono.defer(
                 () -> {
                     String validId = KeyRequestReader.requireId(id);
                     return uncancellable(
-                                    store.remove(validId)
-                                            .switchIfEmpty(notFound(validId))
-                                            .flatMap(
-                                                    change ->
-                                                            audit(
+                            store.remove(validId)
+                                    .switchIfEmpty(notFound(validId))
+                                    .flatMap(
+                                            change ->
+                                                    audit(
                                                                     caller,
                                                                     AuditAction.REMOVED,
                                                                     change.record(),
-                                                                    Map.of())))
-                            .then();
+                                                                    withReplicas(
+                                                                            new LinkedHashMap<>(),
+                                                                            change.replicas()))
+                                                            .thenReturn(change.replicas())));
                 });
     }
 
-    public Mono<KeyView> update(Caller caller, String id, Map<String, Object> body) {
+    public Mono<ChangeOutcome<KeyView>> update(Caller caller, String id, Map<String, Object> body) {
         return Mono.defer(
                 () -> {
                     String validId = KeyRequestReader.requireId(id);
@@ -202,8 +221,14 @@ public final class KeyAdminService {
                                                                     caller,
                                                                     AuditAction.UPDATED,
                                                                     change.record(),
-                                                                    updatedChanges(update))
-                                                            .thenReturn(view(change.record()))));
+                                                                    withReplicas(
+                                                                            updatedChanges(update),
+                                                                            change.replicas()))
+                                                            .thenReturn(
+                                                                    new ChangeOutcome<>(
+                                                                            view(change.record()),
+                                                                            false,
+                                                                            change.replicas()))));
                 });
     }
 
@@ -226,6 +251,28 @@ public final class KeyAdminService {
                         caller.principal().name(),
                         caller.requestId(),
                         changes));
+    }
+
+    /**
+     * A replay made no change now, so it reports no replicas (its headers are those of a change
+     * that was not asked to wait).
+     */
+    private static ChangeOutcome<KeyView> outcome(
+            IdempotentOutcome<KeyView> outcome, ReplicaAcknowledgement replicas) {
+        return new ChangeOutcome<>(
+                outcome.value(),
+                outcome.replayed(),
+                outcome.replayed() ? ReplicaAcknowledgement.NOT_REQUESTED : replicas);
+    }
+
+    /** Records in the audit event how many replicas confirmed, when the store waited for them. */
+    private static Map<String, String> withReplicas(
+            Map<String, String> changes, ReplicaAcknowledgement replicas) {
+        if (replicas.requested()) {
+            changes.put(
+                    "replicasAcknowledged", replicas.acknowledged() + "/" + replicas.required());
+        }
+        return changes;
     }
 
     private static Map<String, String> createdChanges(KeyRecord record) {

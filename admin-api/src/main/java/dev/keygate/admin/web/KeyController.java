@@ -2,10 +2,11 @@ package dev.keygate.admin.web;
 
 import dev.keygate.admin.auth.AdminPrincipal;
 import dev.keygate.admin.idempotency.IdempotencyStore;
-import dev.keygate.admin.idempotency.IdempotentOutcome;
 import dev.keygate.admin.problem.Problem;
+import dev.keygate.admin.service.ChangeOutcome;
 import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.KeyAdminService.Caller;
+import dev.keygate.core.store.ReplicaAcknowledgement;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.util.Map;
 import java.util.Objects;
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -52,6 +54,12 @@ import reactor.core.publisher.Mono;
                         schema = @Schema(implementation = Problem.class)))
 public class KeyController {
 
+    /** The replicas a change waited for ({@code keygate.admin.durability.wait-for-replicas}). */
+    public static final String REPLICAS_REQUIRED_HEADER = "Keygate-Replicas-Required";
+
+    /** The replicas that confirmed the change within {@code wait-timeout}. */
+    public static final String REPLICAS_ACKNOWLEDGED_HEADER = "Keygate-Replicas-Acknowledged";
+
     private final KeyAdminService service;
 
     public KeyController(KeyAdminService service) {
@@ -81,7 +89,7 @@ public class KeyController {
         return service.create(caller(exchange), body, idempotencyKey)
                 .map(
                         outcome ->
-                                issued(HttpStatus.CREATED, outcome)
+                                changed(HttpStatus.CREATED, outcome)
                                         .location(URI.create("/v1/keys/" + outcome.value().id()))
                                         .body(outcome.value()));
     }
@@ -130,7 +138,7 @@ public class KeyController {
                     String idempotencyKey,
             ServerWebExchange exchange) {
         return service.rotate(caller(exchange), id, body, idempotencyKey)
-                .map(outcome -> issued(HttpStatus.OK, outcome).body(outcome.value()));
+                .map(outcome -> changed(HttpStatus.OK, outcome).body(outcome.value()));
     }
 
     @PatchMapping(
@@ -138,7 +146,7 @@ public class KeyController {
             consumes = {MediaType.APPLICATION_JSON_VALUE, "application/merge-patch+json"})
     @Operation(summary = "Change a key", description = "Only the properties present change.")
     @ApiResponse(responseCode = "200", description = "The key after the change")
-    public Mono<KeyView> update(
+    public Mono<ResponseEntity<KeyView>> update(
             @PathVariable String id,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(
                             required = true,
@@ -151,7 +159,12 @@ public class KeyController {
                     @RequestBody(required = false)
                     Map<String, Object> body,
             ServerWebExchange exchange) {
-        return service.update(caller(exchange), id, body);
+        return service.update(caller(exchange), id, body)
+                .map(
+                        outcome ->
+                                ResponseEntity.ok()
+                                        .headers(headers -> replicas(headers, outcome.replicas()))
+                                        .body(outcome.value()));
     }
 
     @DeleteMapping("/{id}")
@@ -159,17 +172,33 @@ public class KeyController {
     @ApiResponse(responseCode = "204", description = "Removed")
     public Mono<ResponseEntity<Void>> remove(@PathVariable String id, ServerWebExchange exchange) {
         return service.remove(caller(exchange), id)
-                .then(Mono.fromSupplier(() -> ResponseEntity.noContent().build()));
+                .map(
+                        replicas ->
+                                ResponseEntity.noContent()
+                                        .headers(headers -> replicas(headers, replicas))
+                                        .build());
     }
 
-    private static ResponseEntity.BodyBuilder issued(
-            HttpStatus status, IdempotentOutcome<KeyView> outcome) {
+    private static ResponseEntity.BodyBuilder changed(
+            HttpStatus status, ChangeOutcome<KeyView> outcome) {
         ResponseEntity.BodyBuilder builder =
                 ResponseEntity.status(status).cacheControl(CacheControl.noStore());
         if (outcome.replayed()) {
             builder.header(IdempotencyStore.REPLAYED_HEADER, "true");
         }
-        return builder;
+        return builder.headers(headers -> replicas(headers, outcome.replicas()));
+    }
+
+    /**
+     * With {@code keygate.admin.durability.wait-for-replicas} set, every change says how many
+     * replicas confirmed it; fewer than required is not an error (the change is made and
+     * announced), but a failover before they catch up could undo it.
+     */
+    private static void replicas(HttpHeaders headers, ReplicaAcknowledgement replicas) {
+        if (replicas.requested()) {
+            headers.set(REPLICAS_REQUIRED_HEADER, Integer.toString(replicas.required()));
+            headers.set(REPLICAS_ACKNOWLEDGED_HEADER, Integer.toString(replicas.acknowledged()));
+        }
     }
 
     static Caller caller(ServerWebExchange exchange) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -50,7 +51,7 @@ public final class ReplicaWaitingRecordWriter implements RecordWriter, AutoClose
     /** How much longer than the {@code WAIT} timeout a reply may take before it counts as 0. */
     private static final Duration REPLY_GRACE = Duration.ofSeconds(1);
 
-    private final AbstractRedisClient client;
+    private final Supplier<? extends AbstractRedisClient> client;
     private final int replicas;
     private final Duration timeout;
     private final Lane[] lanes;
@@ -64,11 +65,24 @@ public final class ReplicaWaitingRecordWriter implements RecordWriter, AutoClose
      */
     public ReplicaWaitingRecordWriter(
             AbstractRedisClient client, int replicas, Duration timeout, int connections) {
-        this.client = Objects.requireNonNull(client, "client");
-        if (!(client instanceof RedisClient) && !(client instanceof RedisClusterClient)) {
-            throw new IllegalArgumentException(
-                    "unsupported Lettuce client: " + client.getClass().getName());
-        }
+        this(
+                constant(supported(Objects.requireNonNull(client, "client"))),
+                replicas,
+                timeout,
+                connections);
+    }
+
+    /**
+     * As {@link #ReplicaWaitingRecordWriter(AbstractRedisClient, int, Duration, int)}, with the
+     * client asked for on first use (a connection factory creates its client when it starts).
+     */
+    public ReplicaWaitingRecordWriter(
+            Supplier<? extends AbstractRedisClient> client,
+            int replicas,
+            Duration timeout,
+            int connections) {
+        Objects.requireNonNull(client, "client");
+        this.client = () -> supported(client.get());
         if (replicas < 1) {
             throw new IllegalArgumentException("replicas must be at least 1: " + replicas);
         }
@@ -98,6 +112,19 @@ public final class ReplicaWaitingRecordWriter implements RecordWriter, AutoClose
                 });
     }
 
+    private static Supplier<AbstractRedisClient> constant(AbstractRedisClient client) {
+        return () -> client;
+    }
+
+    private static <C extends AbstractRedisClient> C supported(C client) {
+        if (!(client instanceof RedisClient) && !(client instanceof RedisClusterClient)) {
+            throw new IllegalArgumentException(
+                    "unsupported Lettuce client: "
+                            + (client == null ? "null" : client.getClass().getName()));
+        }
+        return client;
+    }
+
     private Mono<Written> attempt(
             Lane lane, RedisScript<?> script, String key, List<String> args, boolean mayRetry) {
         return lane.commandsFor(key)
@@ -119,7 +146,7 @@ public final class ReplicaWaitingRecordWriter implements RecordWriter, AutoClose
                         error ->
                                 Mono.fromCompletionStage(
                                                 () ->
-                                                        ((RedisClusterClient) client)
+                                                        ((RedisClusterClient) client.get())
                                                                 .refreshPartitionsAsync())
                                         .then(attempt(lane, script, key, args, false)));
     }
@@ -207,13 +234,18 @@ public final class ReplicaWaitingRecordWriter implements RecordWriter, AutoClose
                         .cacheInvalidateIf(connection -> false);
 
         private Mono<StatefulConnection<String, String>> open() {
-            if (client instanceof RedisClusterClient cluster) {
-                return Mono.fromCompletionStage(() -> cluster.connectAsync(StringCodec.UTF8));
-            }
-            RedisClient standalone = (RedisClient) client;
-            return Mono.<StatefulConnection<String, String>>fromCallable(
-                            () -> standalone.connect(StringCodec.UTF8))
-                    .subscribeOn(Schedulers.boundedElastic());
+            return Mono.defer(
+                    () -> {
+                        AbstractRedisClient current = client.get();
+                        if (current instanceof RedisClusterClient cluster) {
+                            return Mono.fromCompletionStage(
+                                    () -> cluster.connectAsync(StringCodec.UTF8));
+                        }
+                        RedisClient standalone = (RedisClient) current;
+                        return Mono.<StatefulConnection<String, String>>fromCallable(
+                                        () -> standalone.connect(StringCodec.UTF8))
+                                .subscribeOn(Schedulers.boundedElastic());
+                    });
         }
 
         @SuppressWarnings("unchecked")

@@ -1,0 +1,137 @@
+package dev.keygate.admin.durability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keygate.admin.AdminApiTestSupport;
+import dev.keygate.admin.web.KeyController;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * {@code wait-for-replicas} on a Redis with no replica at all: every change waits the timeout, is
+ * made and announced anyway, and says that fewer replicas than required confirmed it.
+ */
+@TestPropertySource(
+        properties = {
+            "keygate.admin.durability.wait-for-replicas=1",
+            "keygate.admin.durability.wait-timeout=100ms"
+        })
+class ReplicaAcknowledgementTests extends AdminApiTestSupport {
+
+    @Autowired MeterRegistry meters;
+
+    @Test
+    void everyChangeReportsAShortfallWhenNoReplicaConfirmsAndIsMadeAnyway() {
+        double shortfallsBefore = shortfalls();
+        long epochBefore = epoch();
+
+        String id =
+                admin().post()
+                        .uri("/v1/keys")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("owner", "acct-1"))
+                        .exchange()
+                        .expectStatus()
+                        .isCreated()
+                        .expectHeader()
+                        .valueEquals(KeyController.REPLICAS_REQUIRED_HEADER, "1")
+                        .expectHeader()
+                        .valueEquals(KeyController.REPLICAS_ACKNOWLEDGED_HEADER, "0")
+                        .expectBody(Map.class)
+                        .returnResult()
+                        .getResponseBody()
+                        .get("id")
+                        .toString();
+
+        admin().post()
+                .uri("/v1/keys/{id}/rotate", id)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectHeader()
+                .valueEquals(KeyController.REPLICAS_ACKNOWLEDGED_HEADER, "0");
+        admin().patch()
+                .uri("/v1/keys/{id}", id)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("name", "renamed"))
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectHeader()
+                .valueEquals(KeyController.REPLICAS_ACKNOWLEDGED_HEADER, "0")
+                .expectBody()
+                .jsonPath("$.name")
+                .isEqualTo("renamed");
+        admin().delete()
+                .uri("/v1/keys/{id}", id)
+                .exchange()
+                .expectStatus()
+                .isNoContent()
+                .expectHeader()
+                .valueEquals(KeyController.REPLICAS_REQUIRED_HEADER, "1")
+                .expectHeader()
+                .valueEquals(KeyController.REPLICAS_ACKNOWLEDGED_HEADER, "0");
+
+        admin().get().uri("/v1/keys/{id}", id).exchange().expectStatus().isNotFound();
+        assertThat(epoch()).isEqualTo(epochBefore + 4);
+        assertThat(shortfalls() - shortfallsBefore).isEqualTo(4.0);
+        as(READ_ONLY_TOKEN)
+                .get()
+                .uri("/v1/audit?keyId={id}&limit=10", id)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.events.length()")
+                .isEqualTo(4)
+                .jsonPath("$.events[0].action")
+                .isEqualTo("removed")
+                .jsonPath("$.events[0].changes.replicasAcknowledged")
+                .isEqualTo("0/1")
+                .jsonPath("$.events[3].changes.replicasAcknowledged")
+                .isEqualTo("0/1");
+    }
+
+    @Test
+    void idempotentReplayWritesNothingAndSoReportsNoReplicas() {
+        String idempotencyKey = "replay-0123456789";
+        admin().post()
+                .uri("/v1/keys")
+                .header("Idempotency-Key", idempotencyKey)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("owner", "acct-1"))
+                .exchange()
+                .expectStatus()
+                .isCreated()
+                .expectHeader()
+                .valueEquals(KeyController.REPLICAS_ACKNOWLEDGED_HEADER, "0");
+
+        admin().post()
+                .uri("/v1/keys")
+                .header("Idempotency-Key", idempotencyKey)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("owner", "acct-1"))
+                .exchange()
+                .expectStatus()
+                .isCreated()
+                .expectHeader()
+                .valueEquals("Idempotent-Replayed", "true")
+                .expectHeader()
+                .doesNotExist(KeyController.REPLICAS_ACKNOWLEDGED_HEADER);
+    }
+
+    private double shortfalls() {
+        var counter =
+                meters.find(ReportingRecordWriter.METER).tag("outcome", "shortfall").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private long epoch() {
+        Object epoch = redis.command("GET", "kg:epoch");
+        return epoch == null ? 0 : Long.parseLong(epoch.toString());
+    }
+}
