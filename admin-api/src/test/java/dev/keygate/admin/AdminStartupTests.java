@@ -29,6 +29,26 @@ class AdminStartupTests {
     }
 
     @Test
+    void applicationRefusesAWaitForReplicasThatTheCommandTimeoutWouldCutShort() {
+        // command-line arguments: application.yml would override the builder's default properties
+        assertThatThrownBy(
+                        () ->
+                                new SpringApplicationBuilder(AdminApiApplication.class)
+                                        .run(
+                                                "--server.port=0",
+                                                "--management.server.port=0",
+                                                "--keygate.admin.token=0123456789abcdef0123",
+                                                "--keygate.admin.durability.wait-for-replicas=1",
+                                                "--keygate.admin.durability.wait-timeout=2s",
+                                                "--spring.data.redis.timeout=2s",
+                                                "--spring.data.redis.url=redis://127.0.0.1:1")
+                                        .close())
+                .rootCause()
+                .hasMessageContaining("keygate.admin.durability.wait-timeout (PT2S)")
+                .hasMessageContaining("spring.data.redis.timeout (PT2S)");
+    }
+
+    @Test
     void applicationRefusesToStartWithoutAnAdminTokenAndSaysHowToSetOne() {
         assertThatThrownBy(
                         () ->

@@ -25,6 +25,7 @@ import io.swagger.v3.oas.annotations.info.Info;
 import io.swagger.v3.oas.annotations.security.SecurityScheme;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
@@ -117,6 +118,16 @@ public class AdminConfiguration {
             throw new IllegalStateException(
                     "keygate.admin.durability.wait-for-replicas needs Lettuce, found "
                             + connectionFactory.getClass().getName());
+        }
+        Duration commandTimeout = lettuce.getClientConfiguration().getCommandTimeout();
+        if (durability.waitTimeout().compareTo(commandTimeout) >= 0) {
+            // the WAIT would be cut short by the command timeout and always report 0 replicas
+            throw new IllegalStateException(
+                    "keygate.admin.durability.wait-timeout ("
+                            + durability.waitTimeout()
+                            + ") must be shorter than spring.data.redis.timeout ("
+                            + commandTimeout
+                            + ")");
         }
         return new ReportingRecordWriter(
                 new ReplicaWaitingRecordWriter(
