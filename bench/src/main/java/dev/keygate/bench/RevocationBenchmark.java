@@ -41,9 +41,10 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
  * must notice through the epoch poll or their resubscription flush. The next trial waits until they
  * have resubscribed.
  *
- * <p>Mode {@code lost-message}: the record is deleted and the epoch incremented directly in Redis,
+ * <p>Mode {@code lost-message}: what the store does for a removal, minus the message: the record is
+ * deleted, the epoch incremented and the change logged in {@code kg:changes} directly in Redis,
  * with no message published (a message lost for good), so only the epoch poll ({@code
- * poll-interval}, then {@code message-grace}) can reveal the change.
+ * poll-interval}), which then reads the missed id from the change log, can reveal the change.
  *
  * <p>Usage: {@code RevocationBenchmark <mode> <iterations> <redis host:port> <admin url|-> <admin
  * token|-> <gateway url>... }. Prints one summary line per gateway and overall, and writes the raw
@@ -157,10 +158,12 @@ public final class RevocationBenchmark {
                 long start = System.nanoTime();
                 if (lostMessage) {
                     // What a writer does, minus the message: delete the record, move the epoch,
-                    // publish nothing. Only the epoch poll can tell the gateways.
+                    // log the change, publish nothing. Only the epoch poll can tell the gateways.
                     RedisKeyspace keyspace = RedisKeyspace.defaults();
-                    redis.del(keyspace.key(issued.record().id()));
-                    redis.incr(keyspace.epoch());
+                    String id = issued.record().id();
+                    redis.del(keyspace.key(id));
+                    long epoch = redis.incr(keyspace.epoch());
+                    redis.zadd(keyspace.changes(), epoch, epoch + " " + id);
                 } else if (adminHttp != null) {
                     int status =
                             adminHttp.send(

@@ -2,6 +2,7 @@ package dev.keygate.core.store;
 
 import dev.keygate.core.key.KeyRecord;
 import java.time.Duration;
+import java.util.List;
 import reactor.core.publisher.Mono;
 
 /**
@@ -48,4 +49,14 @@ public interface KeyStore {
 
     /** The current epoch: 0 when nothing was ever changed. */
     Mono<Long> currentEpoch();
+
+    /**
+     * The changes announced with an epoch above {@code after} and at most {@code through}, oldest
+     * first, as far as the store still holds them. The answer may miss some (a change whose writer
+     * has not logged it yet or never will, or one trimmed from a bounded log): callers must check
+     * that every epoch in the range is there before relying on it. The default holds none.
+     */
+    default Mono<List<Invalidation>> changesBetween(long after, long through) {
+        return Mono.just(List.of());
+    }
 }

@@ -27,9 +27,9 @@ import reactor.util.retry.Retry;
  *
  * <p><b>Writes.</b> Each change to a record is one Lua script on the record's slot, so concurrent
  * changes to one key serialise in Redis and none is lost. Then, in this order: the owner index is
- * updated (a different slot, so not in the same script), the epoch is incremented, and {@code
- * "<epoch> <id>"} is published. A subscriber that sees epoch <i>e</i> therefore reads a record at
- * least as new as change <i>e</i>.
+ * updated (a different slot, so not in the same script), the epoch is incremented, {@code "<epoch>
+ * <id>"} is added to the change log, and published. A subscriber that sees epoch <i>e</i> therefore
+ * reads a record at least as new as change <i>e</i>.
  *
  * <p>The record scripts run through a {@link RecordWriter}: the shared template by default, or a
  * {@link ReplicaWaitingRecordWriter} that waits for replicas to confirm each record write before
@@ -46,7 +46,12 @@ public final class RedisKeyStore implements KeyStore {
     private static final int CREATE_ATTEMPTS = 3;
     private static final int ANNOUNCE_RETRIES = 3;
 
+    /** Changes kept in the change log: about 60 bytes each. */
+    static final int CHANGE_LOG_LENGTH = 10_000;
+
     private static final RedisScript<Long> CREATE = script("create.lua", Long.class);
+
+    private static final RedisScript<Long> LOG = script("log.lua", Long.class);
 
     @SuppressWarnings("rawtypes")
     private static final RedisScript<List> ROTATE = script("rotate.lua", List.class);
@@ -307,21 +312,51 @@ public final class RedisKeyStore implements KeyStore {
         return redis.opsForValue().get(keyspace.epoch()).map(Long::parseLong).defaultIfEmpty(0L);
     }
 
+    @Override
+    public Mono<List<Invalidation>> changesBetween(long after, long through) {
+        if (through <= after) {
+            return Mono.just(List.of());
+        }
+        return redis.opsForZSet()
+                .rangeByScore(
+                        keyspace.changes(),
+                        Range.of(
+                                Range.Bound.exclusive((double) after),
+                                Range.Bound.inclusive((double) through)))
+                .map(Invalidation::parse)
+                .collectList();
+    }
+
     /**
-     * Increments the epoch, then publishes {@code "<epoch> <id>"}; emits the epoch. Each step is
-     * retried a few times with a short backoff (a Cluster or Sentinel failover makes single
-     * commands fail for a moment). If the publish still fails, the epoch has moved anyway, so every
-     * gateway's poll catches the change; the error is still reported.
+     * Increments the epoch, logs {@code "<epoch> <id>"} in the change log (trimmed to the newest
+     * {@value #CHANGE_LOG_LENGTH}), then publishes it; emits the epoch. Each step is retried a few
+     * times with a short backoff (a Cluster or Sentinel failover makes single commands fail for a
+     * moment). The log is a shortcut for subscribers that missed a message, so a log write that
+     * still fails is skipped: they then flush instead. If the publish still fails, the epoch has
+     * moved anyway, so every gateway's poll catches the change; the error is still reported.
      */
     private Mono<Long> announce(String id) {
         return retried(redis.opsForValue().increment(keyspace.epoch()))
                 .flatMap(
-                        epoch ->
-                                retried(
-                                                redis.convertAndSend(
-                                                        keyspace.channel(),
-                                                        new Invalidation(epoch, id).encode()))
-                                        .thenReturn(epoch));
+                        epoch -> {
+                            String message = new Invalidation(epoch, id).encode();
+                            return retried(
+                                            redis.execute(
+                                                            LOG,
+                                                            List.of(keyspace.changes()),
+                                                            List.of(
+                                                                    Long.toString(epoch),
+                                                                    message,
+                                                                    Integer.toString(
+                                                                            CHANGE_LOG_LENGTH)))
+                                                    .then())
+                                    .onErrorResume(error -> Mono.empty())
+                                    .then(
+                                            retried(
+                                                    redis.convertAndSend(
+                                                            keyspace.channel(), message)))
+                                    .thenReturn(epoch);
+                        });
     }
 
     /**

@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code <ns>:epoch}</td><td>string (integer)</td><td>incremented by every change</td></tr>
  *   <tr><td>{@code <ns>:invalidations}</td><td>pub/sub channel</td><td>{@code "<epoch> <id>"} after
  *       every change</td></tr>
+ *   <tr><td>{@code <ns>:changes}</td><td>sorted set (score = epoch), capped</td><td>the last
+ *       changes as {@code "<epoch> <id>"}, so a subscriber that missed messages can catch
+ *       up</td></tr>
  * </table>
  *
  * @param namespace prefix of every Redis key and channel, {@code [a-z][a-z0-9-]{0,31}}
@@ -56,6 +59,11 @@ public record RedisKeyspace(String namespace) {
     /** The change counter: {@code <ns>:epoch}. */
     public String epoch() {
         return namespace + ":epoch";
+    }
+
+    /** The log of recent changes: {@code <ns>:changes}. */
+    public String changes() {
+        return namespace + ":changes";
     }
 
     /** The invalidation channel: {@code <ns>:invalidations}. */

@@ -313,6 +313,43 @@ class RedisKeyStoreTests {
         assertThat(store.currentEpoch().block()).isEqualTo(4L);
     }
 
+    @Test
+    void everyChangeIsLoggedSoASubscriberThatMissedMessagesCanCatchUp() {
+        IssuedKey created = store.create(NewKey.forOwner("acct-1")).block();
+        String id = created.record().id();
+        store.rotate(id, Duration.ZERO).block();
+        store.remove(id).block();
+        store.remove("nosuchid000").block();
+
+        assertThat(store.changesBetween(0, 4).block())
+                .containsExactly(
+                        new Invalidation(1, id),
+                        new Invalidation(2, id),
+                        new Invalidation(3, id),
+                        new Invalidation(4, "nosuchid000"));
+        assertThat(store.changesBetween(1, 3).block())
+                .containsExactly(new Invalidation(2, id), new Invalidation(3, id));
+        assertThat(store.changesBetween(4, 9).block()).isEmpty();
+        assertThat(store.changesBetween(3, 3).block()).isEmpty();
+    }
+
+    @Test
+    void changeLogKeepsOnlyTheNewestChanges() {
+        int changes = RedisKeyStore.CHANGE_LOG_LENGTH + 5;
+        Flux.range(0, changes)
+                .flatMap(i -> store.remove(String.format("gone%07d", i)), 64)
+                .blockLast();
+
+        assertThat(redis.command("ZCARD", "kg:changes"))
+                .isEqualTo((long) RedisKeyStore.CHANGE_LOG_LENGTH);
+        // epochs 1-5 were trimmed
+        assertThat(store.changesBetween(0, 5).block()).isEmpty();
+        assertThat(store.changesBetween(0, 6).block())
+                .extracting(Invalidation::epoch)
+                .containsExactly(6L);
+        assertThat(store.changesBetween(changes - 2L, changes).block()).hasSize(2);
+    }
+
     private SecretHash hashOf(String key) {
         return ((ParsedApiKey) parser.parse(key)).secretHash();
     }

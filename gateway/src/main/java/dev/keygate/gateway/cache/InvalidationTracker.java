@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,8 +23,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>Polled epoch equal to the last one seen: nothing was missed; the epoch is confirmed as of
  *       when the poll was sent. Lower: Redis lost its data, so flush; unless the poll was sent
  *       before the message that moved the epoch on arrived (a late reply, not a regression).
- *       Higher: a message may still be in flight, so {@link #recheck(long, long)} is due after the
- *       message grace; if the message has not arrived by then, flush.
+ *       Higher: messages were missed or are still in flight. The caller reads the missed changes
+ *       from the store's change log and hands them to {@link #catchUp(List, long, long)}: if every
+ *       epoch up to the polled one is there, only those ids are dropped. If not (the writer has not
+ *       logged its change yet, or the log was trimmed), the caller tries once more after the
+ *       message grace and then calls {@link #recheck(long, long)}, which flushes if the messages
+ *       still have not arrived.
  * </ul>
  *
  * The cache is trusted while the epoch was confirmed less than {@code maxStaleness} ago.
@@ -40,6 +47,7 @@ public final class InvalidationTracker implements StalenessGuard {
     private final Counter received;
     private final Counter gaps;
     private final Counter malformed;
+    private final Counter caughtUp;
 
     private long lastEpoch = -1;
     private long lastMessageAtNanos = NEVER;
@@ -63,6 +71,11 @@ public final class InvalidationTracker implements StalenessGuard {
         this.malformed =
                 Counter.builder("keygate.invalidations.malformed")
                         .description("Unreadable invalidation messages (each flushes the cache)")
+                        .register(registry);
+        this.caughtUp =
+                Counter.builder("keygate.invalidations.caught.up")
+                        .description(
+                                "Missed changes read back from the change log instead of flushing")
                         .register(registry);
         Gauge.builder("keygate.invalidations.staleness", this, t -> t.stalenessSeconds())
                 .description("Seconds since the invalidation epoch was last confirmed")
@@ -111,8 +124,9 @@ public final class InvalidationTracker implements StalenessGuard {
     /**
      * A poll that was sent at {@code sentAtNanos} (ticker time) read {@code epoch}.
      *
-     * @return {@code true} when the caller must call {@link #recheck(long, long)} after the message
-     *     grace, because the epoch is ahead of the messages seen
+     * @return {@code true} when the epoch is ahead of the messages seen: the caller must then catch
+     *     up ({@link #catchUp(List, long, long)}, from {@link #lastEpoch()}) or, failing that,
+     *     {@link #recheck(long, long)} after the message grace
      */
     public synchronized boolean onPolledEpoch(long epoch, long sentAtNanos) {
         if (lastEpoch < 0) {
@@ -141,6 +155,54 @@ public final class InvalidationTracker implements StalenessGuard {
             confirm(epoch, sentAtNanos);
             return false;
         }
+        return true;
+    }
+
+    /** The highest epoch seen so far (by message, poll or catch-up), or -1 before the first. */
+    public synchronized long lastEpoch() {
+        return lastEpoch;
+    }
+
+    /**
+     * The changes a caller read from the store's change log after a poll (sent at {@code
+     * sentAtNanos}) read {@code epoch}, ahead of the messages seen. If they hold every epoch above
+     * the last one seen up to {@code epoch}, their ids are dropped (a flush-all entry flushes), the
+     * epoch is confirmed as of the poll, and nothing else is flushed.
+     *
+     * @return {@code false} when some epoch is missing: nothing was changed, the caller must wait
+     *     the message grace and try again or {@link #recheck(long, long)}
+     */
+    public synchronized boolean catchUp(List<Invalidation> changes, long epoch, long sentAtNanos) {
+        long from = lastEpoch;
+        if (from < epoch) {
+            Set<Long> present = new HashSet<>();
+            for (Invalidation change : changes) {
+                present.add(change.epoch());
+            }
+            for (long missing = from + 1; missing <= epoch; missing++) {
+                if (!present.contains(missing)) {
+                    return false;
+                }
+            }
+        }
+        boolean missed = false;
+        for (Invalidation change : changes) {
+            if (change.epoch() > from && change.epoch() <= epoch) {
+                missed = true;
+                if (change.isFlushAll()) {
+                    cache.invalidateAll();
+                } else {
+                    cache.invalidate(change.id());
+                }
+            }
+        }
+        if (missed) {
+            caughtUp.increment();
+        }
+        if (epoch > lastEpoch) {
+            lastEpoch = epoch;
+        }
+        confirm(epoch, sentAtNanos);
         return true;
     }
 

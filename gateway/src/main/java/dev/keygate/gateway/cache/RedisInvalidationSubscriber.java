@@ -166,7 +166,12 @@ public final class RedisInvalidationSubscriber implements SmartLifecycle {
         return pubSub;
     }
 
-    /** Reads the epoch once, bounded by the command timeout; never errors. */
+    /**
+     * Reads the epoch once, bounded by the command timeout; never errors. When it is ahead of the
+     * messages seen, reads the missed changes from the change log; if the log does not hold them
+     * all yet, tries again after the message grace, and then lets the tracker flush if the messages
+     * have still not arrived.
+     */
     Mono<Void> poll() {
         return Mono.defer(
                 () -> {
@@ -175,12 +180,26 @@ public final class RedisInvalidationSubscriber implements SmartLifecycle {
                             .timeout(commandTimeout)
                             .flatMap(
                                     epoch -> {
-                                        if (tracker.onPolledEpoch(epoch, sentAt)) {
-                                            return Mono.delay(messageGrace)
-                                                    .doOnNext(i -> tracker.recheck(epoch, sentAt))
-                                                    .then();
+                                        if (!tracker.onPolledEpoch(epoch, sentAt)) {
+                                            return Mono.<Void>empty();
                                         }
-                                        return Mono.<Void>empty();
+                                        Mono<Boolean> catchUp = catchUp(epoch, sentAt);
+                                        return catchUp.flatMap(
+                                                done ->
+                                                        done
+                                                                ? Mono.<Void>empty()
+                                                                : Mono.delay(messageGrace)
+                                                                        .then(catchUp)
+                                                                        .doOnNext(
+                                                                                again -> {
+                                                                                    if (!again) {
+                                                                                        tracker
+                                                                                                .recheck(
+                                                                                                        epoch,
+                                                                                                        sentAt);
+                                                                                    }
+                                                                                })
+                                                                        .then());
                                     })
                             .onErrorResume(
                                     error -> {
@@ -189,6 +208,22 @@ public final class RedisInvalidationSubscriber implements SmartLifecycle {
                                     })
                             .then();
                 });
+    }
+
+    /** Reads the changes missed up to {@code epoch} and hands them to the tracker. */
+    private Mono<Boolean> catchUp(long epoch, long sentAt) {
+        return Mono.defer(
+                () ->
+                        store.changesBetween(tracker.lastEpoch(), epoch)
+                                .timeout(commandTimeout)
+                                .map(changes -> tracker.catchUp(changes, epoch, sentAt))
+                                .onErrorResume(
+                                        error -> {
+                                            // unreadable or unreachable log: as if incomplete
+                                            log.debug(
+                                                    "Change log unreadable: {}", error.toString());
+                                            return Mono.just(false);
+                                        }));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.keygate.gateway.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keygate.core.store.Invalidation;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -226,6 +227,75 @@ class InvalidationTrackerTests {
         assertThat(cache.invalidated).containsExactly(ID_A, ID_B);
         assertThat(tracker.confirmedEpoch()).isEqualTo(6);
         assertThat(tracker.sinceConfirmed()).isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void pollAheadOfTheMessagesCatchesUpFromTheChangeLogWithoutAFlush() {
+        startAt(4);
+        ticker.advance(Duration.ofSeconds(1));
+        long sentAt = ticker.read();
+        assertThat(tracker.onPolledEpoch(6, sentAt)).isTrue();
+        assertThat(tracker.lastEpoch()).isEqualTo(4);
+
+        boolean caughtUp =
+                tracker.catchUp(
+                        List.of(new Invalidation(5, ID_A), new Invalidation(6, ID_B)), 6, sentAt);
+
+        assertThat(caughtUp).isTrue();
+        assertThat(cache.invalidated).containsExactly(ID_A, ID_B);
+        assertThat(cache.flushes).isZero();
+        assertThat(tracker.confirmedEpoch()).isEqualTo(6);
+        assertThat(registry.counter("keygate.invalidations.caught.up").count()).isEqualTo(1);
+        // the lost messages, should they turn up, flush nothing
+        tracker.onMessage("6 " + ID_B);
+        tracker.onMessage("7 " + ID_C);
+        assertThat(cache.flushes).isZero();
+    }
+
+    @Test
+    void changeLogMissingAnEpochChangesNothingAndLeavesItToTheRecheck() {
+        startAt(4);
+        long sentAt = ticker.read();
+        assertThat(tracker.onPolledEpoch(7, sentAt)).isTrue();
+
+        // 6 not logged yet (its writer is between INCR and the log) or trimmed
+        boolean caughtUp =
+                tracker.catchUp(
+                        List.of(new Invalidation(5, ID_A), new Invalidation(7, ID_B)), 7, sentAt);
+
+        assertThat(caughtUp).isFalse();
+        assertThat(cache.invalidated).isEmpty();
+        assertThat(cache.flushes).isZero();
+        assertThat(tracker.lastEpoch()).isEqualTo(4);
+        tracker.recheck(7, sentAt);
+        assertThat(cache.flushes).isEqualTo(1);
+    }
+
+    @Test
+    void catchUpAfterTheMessagesArrivedMeanwhileOnlyDropsTheirIdsAgain() {
+        startAt(4);
+        ticker.advance(Duration.ofSeconds(1));
+        long sentAt = ticker.read();
+        assertThat(tracker.onPolledEpoch(5, sentAt)).isTrue();
+        tracker.onMessage("5 " + ID_A);
+
+        assertThat(tracker.catchUp(List.of(), 5, sentAt)).isTrue();
+
+        assertThat(cache.invalidated).containsExactly(ID_A);
+        assertThat(cache.flushes).isZero();
+        assertThat(tracker.confirmedEpoch()).isEqualTo(5);
+    }
+
+    @Test
+    void flushAllEntryInTheChangeLogFlushes() {
+        startAt(4);
+        long sentAt = ticker.read();
+        assertThat(tracker.onPolledEpoch(5, sentAt)).isTrue();
+
+        assertThat(tracker.catchUp(List.of(new Invalidation(5, Invalidation.ALL_KEYS)), 5, sentAt))
+                .isTrue();
+
+        assertThat(cache.flushes).isEqualTo(1);
     }
 
     @Test
