@@ -43,12 +43,27 @@ final class AdminClient {
 
     /** Rotates; the status is returned as is (a failover may make it 503). */
     Answer rotate(String id) {
-        EntityExchangeResult<byte[]> result =
-                client.post()
-                        .uri("/v1/keys/{id}/rotate", id)
-                        .exchange()
-                        .expectBody()
-                        .returnResult();
+        return answer(id, client.post().uri("/v1/keys/{id}/rotate", id).exchange());
+    }
+
+    /** Renames the key. */
+    Answer rename(String id, String name) {
+        return answer(
+                id,
+                client.patch()
+                        .uri("/v1/keys/{id}", id)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("name", name))
+                        .exchange());
+    }
+
+    /** Removes the key. */
+    Answer remove(String id) {
+        return answer(id, client.delete().uri("/v1/keys/{id}", id).exchange());
+    }
+
+    private static Answer answer(String id, WebTestClient.ResponseSpec response) {
+        EntityExchangeResult<byte[]> result = response.expectBody().returnResult();
         return new Answer(
                 id,
                 result.getStatus().value(),

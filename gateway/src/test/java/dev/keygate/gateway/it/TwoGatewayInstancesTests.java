@@ -140,25 +140,13 @@ class TwoGatewayInstancesTests {
     void changeWhoseMessageIsLostIsCaughtByThePollWithinItsInterval() {
         List<Duration> samples = new ArrayList<>();
         for (int round = 0; round < 5; round++) {
-            IssuedKey issued = keys.store.create(NewKey.forOwner("acct-1")).block();
-            for (GatewayInstance gateway : List.of(first, second)) {
-                Probe.until(
-                        gateway.client(),
-                        issued.key(),
-                        200,
-                        System.nanoTime(),
-                        Duration.ofSeconds(5));
-            }
+            IssuedKey issued = acceptedByBoth();
             // What a writer that died before PUBLISH leaves behind: record changed, epoch moved,
             // no message.
             long start = System.nanoTime();
             redis.command("HSET", "kg:key:{" + issued.record().id() + "}", "enabled", "0");
             redis.command("INCR", "kg:epoch");
-            for (GatewayInstance gateway : List.of(first, second)) {
-                samples.add(
-                        Probe.until(
-                                gateway.client(), issued.key(), 401, start, Duration.ofSeconds(5)));
-            }
+            samples.addAll(refusedByBoth(issued, start));
         }
         System.out.printf(
                 "[revocation/lost-message] poll path (interval 1 s, grace 50 ms): %s%n",
@@ -171,26 +159,14 @@ class TwoGatewayInstancesTests {
         List<Duration> samples = new ArrayList<>();
         double flushesBefore = flushes();
         for (int round = 0; round < 5; round++) {
-            IssuedKey issued = keys.store.create(NewKey.forOwner("acct-1")).block();
-            for (GatewayInstance gateway : List.of(first, second)) {
-                Probe.until(
-                        gateway.client(),
-                        issued.key(),
-                        200,
-                        System.nanoTime(),
-                        Duration.ofSeconds(5));
-            }
+            IssuedKey issued = acceptedByBoth();
             // What the store does for a change, except the PUBLISH: the message is lost
             long start = System.nanoTime();
             String id = issued.record().id();
             redis.command("HSET", "kg:key:{" + id + "}", "enabled", "0");
             long epoch = (Long) redis.command("INCR", "kg:epoch");
             redis.command("ZADD", "kg:changes", Long.toString(epoch), epoch + " " + id);
-            for (GatewayInstance gateway : List.of(first, second)) {
-                samples.add(
-                        Probe.until(
-                                gateway.client(), issued.key(), 401, start, Duration.ofSeconds(5)));
-            }
+            samples.addAll(refusedByBoth(issued, start));
         }
         System.out.printf(
                 "[revocation/lost-message-logged] poll + change log (interval 1 s): %s%n",
@@ -198,6 +174,26 @@ class TwoGatewayInstancesTests {
         assertThat(samples).allMatch(d -> d.compareTo(Duration.ofMillis(1_000 + 500)) < 0);
         // the poll read the missed ids from the log: no gateway flushed its cache
         assertThat(flushes()).isEqualTo(flushesBefore);
+    }
+
+    /** A new key, once both gateways accept it. */
+    private IssuedKey acceptedByBoth() {
+        IssuedKey issued = keys.store.create(NewKey.forOwner("acct-1")).block();
+        for (GatewayInstance gateway : List.of(first, second)) {
+            Probe.until(
+                    gateway.client(), issued.key(), 200, System.nanoTime(), Duration.ofSeconds(5));
+        }
+        return issued;
+    }
+
+    /** How long after {@code start} each gateway first refused the key. */
+    private List<Duration> refusedByBoth(IssuedKey issued, long start) {
+        List<Duration> refused = new ArrayList<>();
+        for (GatewayInstance gateway : List.of(first, second)) {
+            refused.add(
+                    Probe.until(gateway.client(), issued.key(), 401, start, Duration.ofSeconds(5)));
+        }
+        return refused;
     }
 
     private double flushes() {
@@ -209,23 +205,11 @@ class TwoGatewayInstancesTests {
     void killedSubscriptionIsReestablishedAndChangesMadeMeanwhileAreHonoured() {
         List<Duration> samples = new ArrayList<>();
         for (int round = 0; round < 5; round++) {
-            IssuedKey issued = keys.store.create(NewKey.forOwner("acct-1")).block();
-            for (GatewayInstance gateway : List.of(first, second)) {
-                Probe.until(
-                        gateway.client(),
-                        issued.key(),
-                        200,
-                        System.nanoTime(),
-                        Duration.ofSeconds(5));
-            }
+            IssuedKey issued = acceptedByBoth();
             long start = System.nanoTime();
             redis.command("CLIENT", "KILL", "TYPE", "pubsub");
             keys.store.remove(issued.record().id()).block();
-            for (GatewayInstance gateway : List.of(first, second)) {
-                samples.add(
-                        Probe.until(
-                                gateway.client(), issued.key(), 401, start, Duration.ofSeconds(5)));
-            }
+            samples.addAll(refusedByBoth(issued, start));
         }
         System.out.printf("[revocation/pubsub-killed] %s%n", Probe.summary(samples));
         assertThat(samples).allMatch(d -> d.compareTo(Duration.ofMillis(1_050 + 500)) < 0);

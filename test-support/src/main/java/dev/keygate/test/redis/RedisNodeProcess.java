@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * RedisClusterSetup}): a data node or a Sentinel, started from a full command line (so a config
  * file may come first, as Sentinel requires) on a port chosen by the caller.
  *
- * <p>Like {@link RedisProcess}, the server runs under an {@code sh} watchdog that kills it as soon
+ * <p>The server runs under an {@code sh} watchdog that kills it as soon
  * as this JVM's end of the watchdog's standard input closes, so a test JVM that dies leaves nothing
  * behind; a shutdown hook stops whatever is still running. Faults: {@link #stop()} (graceful,
  * {@code SIGTERM}), {@link #kill()} ({@code SIGKILL}, a crash), {@link #start()} again with the
@@ -208,6 +208,11 @@ public final class RedisNodeProcess implements RedisServer, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** The operating-system pid of the server process (the last one started). */
+    public synchronized long pid() {
+        return serverPid;
     }
 
     /** Whether the process is alive (a frozen one counts). */
