@@ -124,25 +124,60 @@ public final class KeyCache implements CacheInvalidator {
                 }
             }
         }
+        return sharedLoad(id);
+    }
+
+    /**
+     * The rest of a trusted lookup once neither the negative space nor the record cache answered:
+     * join the load in flight for {@code id}, or start one. Package-private so that a test can run
+     * it at the moment a concurrent load has just found the id unknown.
+     *
+     * <p>A lookup that found no negative entry may get here only after a concurrent load for the
+     * same id has finished: that load put the id in {@code unknown} and Caffeine then dropped its
+     * empty future, so there is nothing left to join. Checking {@code unknown} again before reading
+     * the store closes that window; it must happen after this lookup's own future is in the cache
+     * (before, the window stays open). Neither the check nor the load runs inside Caffeine's
+     * compute: the mapping function only hands Caffeine an incomplete future, and the lookup that
+     * created it then re-checks {@code unknown} and starts the load ({@link #fill}) on its own
+     * thread with no cache lock held. (Subscribing to the store inside the mapping function, as
+     * this class once did, runs the Redis dispatch, and when Redis answers at once the whole load,
+     * while Caffeine holds the lock of the key's hash bin.)
+     */
+    Mono<KeyLookup> sharedLoad(String id) {
         long generationAtStart = generation.get();
-        CompletableFuture<KeyRecord> future =
-                known.get(
-                        id,
-                        // The future must not be complete when this returns: its completion
-                        // callback
-                        // (run on the completing thread) would then run inside Caffeine's compute
-                        // for this key. load() always waits for Redis, so it never is.
-                        (key, executor) ->
-                                load(key, generationAtStart)
-                                        .flatMap(
-                                                lookup ->
-                                                        lookup instanceof KeyLookup.Found found
-                                                                ? Mono.just(found.record())
-                                                                : Mono.<KeyRecord>empty())
-                                        .toFuture());
+        CompletableFuture<KeyRecord> created = new CompletableFuture<>();
+        CompletableFuture<KeyRecord> future = known.get(id, (key, executor) -> created);
+        if (future == created) {
+            fill(id, generationAtStart, created);
+        }
         return Mono.fromFuture(future, true)
                 .<KeyLookup>map(KeyLookup.Found::new)
                 .defaultIfEmpty(KeyLookup.UNKNOWN);
+    }
+
+    /**
+     * Completes {@code promise}, the future this lookup has just put in {@code known}: empty when
+     * the id is (by now) known to be unknown, else with the store's answer. Always completes it,
+     * whatever happens: an incomplete future left in the cache would hang every lookup of the id.
+     */
+    private void fill(String id, long generationAtStart, CompletableFuture<KeyRecord> promise) {
+        try {
+            if (unknown.asMap().containsKey(id)) {
+                promise.complete(null);
+                return;
+            }
+            load(id, generationAtStart)
+                    .subscribe(
+                            lookup ->
+                                    promise.complete(
+                                            lookup instanceof KeyLookup.Found found
+                                                    ? found.record()
+                                                    : null),
+                            promise::completeExceptionally,
+                            () -> promise.complete(null));
+        } catch (RuntimeException ex) {
+            promise.completeExceptionally(ex);
+        }
     }
 
     private Mono<KeyLookup> load(String id, long generationAtStart) {

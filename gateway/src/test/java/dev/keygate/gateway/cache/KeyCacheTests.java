@@ -167,6 +167,56 @@ class KeyCacheTests {
         assertThat(cache.size()).isZero();
     }
 
+    /**
+     * S5b's race: a lookup checks the negative space (empty), then a concurrent load of the same id
+     * finds it unknown, remembers that and drops its empty future; only then does the first lookup
+     * ask for the shared load. It must answer from the negative entry, not read Redis again.
+     */
+    @Test
+    void
+            lookupThatMissedTheNegativeCacheJustBeforeAConcurrentLoadFoundTheIdUnknownDoesNotReadTheStoreAgain()
+                    throws Exception {
+        store.hold();
+        CompletableFuture<KeyLookup> first = cache.lookup(UNKNOWN_ID).toFuture();
+        await().atMost(WAIT).until(() -> store.answered.get() == 1); // Redis said: no such key
+        // here the racing lookup finds no negative entry (the first load has not finished) ...
+        assertThat(first).isNotDone();
+
+        store.release(); // ... the first load finishes: negative entry in, empty future out ...
+        assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(KeyLookup.UNKNOWN);
+        assertThat(cache.size()).isZero();
+
+        // ... and only now does the racing lookup ask for the shared load
+        StepVerifier.create(cache.sharedLoad(UNKNOWN_ID))
+                .expectNext(KeyLookup.UNKNOWN)
+                .verifyComplete();
+        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(cache.size()).isZero();
+        assertThat(lookupNow(UNKNOWN_ID)).isEqualTo(KeyLookup.UNKNOWN);
+        assertThat(store.reads.get()).isEqualTo(1);
+    }
+
+    @Test
+    void sharedLoadOfAnIdWithNoNegativeEntryReadsTheStoreOnceForAllConcurrentCallers()
+            throws Exception {
+        KeyRecord record = createKey();
+        store.hold();
+
+        CompletableFuture<KeyLookup> first = cache.sharedLoad(record.id()).toFuture();
+        CompletableFuture<KeyLookup> second = cache.sharedLoad(record.id()).toFuture();
+        await().atMost(WAIT).until(() -> store.answered.get() == 1);
+        assertThat(first).isNotDone(); // the load is asynchronous: nothing completes it early
+        store.release();
+
+        assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .isEqualTo(new KeyLookup.Found(record));
+        assertThat(second.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .isEqualTo(new KeyLookup.Found(record));
+        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
+        assertThat(store.reads.get()).isEqualTo(1);
+    }
+
     @Test
     void invalidatingAnIdPurgesItsNegativeEntrySoAKeyCreatedAfterAMissIsFoundAtOnce() {
         KeyRecord record = createKey();
