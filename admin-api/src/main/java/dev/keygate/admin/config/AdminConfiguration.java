@@ -8,6 +8,7 @@ import dev.keygate.admin.durability.ReportingRecordWriter;
 import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.problem.ProblemWebExceptionHandler;
 import dev.keygate.admin.service.KeyAdminService;
+import dev.keygate.admin.web.KeyController;
 import dev.keygate.admin.web.KeyRequestReader;
 import dev.keygate.admin.web.RequestIdWebFilter;
 import dev.keygate.admin.web.RequestSizeWebFilter;
@@ -23,10 +24,15 @@ import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
 import io.swagger.v3.oas.annotations.info.Info;
 import io.swagger.v3.oas.annotations.security.SecurityScheme;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.oas.models.headers.Header;
+import io.swagger.v3.oas.models.media.IntegerSchema;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
@@ -194,6 +200,53 @@ public class AdminConfiguration {
                         filters -> {
                             filters.addAll(0, ours);
                             AnnotationAwareOrderComparator.sort(filters);
+                        });
+    }
+
+    /**
+     * The contract documents the {@code Keygate-Replicas-*} headers once for every successful
+     * answer to a change (every operation but reads), rather than on each controller method.
+     */
+    @Bean
+    OpenApiCustomizer replicaHeadersInContract() {
+        return openApi ->
+                openApi.getPaths()
+                        .values()
+                        .forEach(
+                                path ->
+                                        path.readOperationsMap()
+                                                .forEach(
+                                                        (method, operation) -> {
+                                                            if (method != PathItem.HttpMethod.GET) {
+                                                                addReplicaHeaders(operation);
+                                                            }
+                                                        }));
+    }
+
+    private static void addReplicaHeaders(Operation operation) {
+        operation
+                .getResponses()
+                .forEach(
+                        (code, response) -> {
+                            if (code.startsWith("2")) {
+                                response.addHeaderObject(
+                                        KeyController.REPLICAS_REQUIRED_HEADER,
+                                        new Header()
+                                                .description(
+                                                        "Replicas the change waited for"
+                                                                + " (keygate.admin.durability"
+                                                                + ".wait-for-replicas); absent when"
+                                                                + " it does not wait")
+                                                .schema(new IntegerSchema()));
+                                response.addHeaderObject(
+                                        KeyController.REPLICAS_ACKNOWLEDGED_HEADER,
+                                        new Header()
+                                                .description(
+                                                        "Replicas that confirmed the change in"
+                                                                + " time; fewer than required means"
+                                                                + " a failover could undo it")
+                                                .schema(new IntegerSchema()));
+                            }
                         });
     }
 
