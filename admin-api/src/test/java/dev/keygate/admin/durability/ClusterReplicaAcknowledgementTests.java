@@ -101,4 +101,28 @@ class ClusterReplicaAcknowledgementTests {
                         + " keys elsewhere: 1 of 1%n",
                 onFrozen.size(), frozenMaster, elsewhere.size());
     }
+
+    @Test
+    void aChangeAfterItsSlotMovedFollowsTheSlotAndWaitsThere() {
+        AdminClient admin = new AdminClient(port);
+        RedisKeyspace keyspace = RedisKeyspace.defaults();
+        String id = admin.create().id();
+        String recordKey = keyspace.key(id);
+        int slot = redis.slot(recordKey);
+        RedisNodeProcess from = redis.masterOf(slot);
+        RedisNodeProcess to =
+                redis.masters().stream().filter(node -> node != from).findFirst().orElseThrow();
+
+        redis.moveSlot(slot, to);
+        // the writer's topology still names the old master: it gets MOVED, refreshes, retries
+        Answer rotated = admin.rotate(id);
+
+        assertThat(rotated.status()).isEqualTo(200);
+        assertThat(rotated.acknowledged()).isEqualTo(1);
+        assertThat(to.command("HGET", recordKey, "version")).isEqualTo("2");
+        System.out.printf(
+                "[admin/cluster/wait] slot %d moved %s -> %s: the next change was made on %s and"
+                        + " confirmed by 1 of 1%n",
+                slot, from, to, to);
+    }
 }
