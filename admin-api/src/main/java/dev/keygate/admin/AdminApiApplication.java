@@ -12,6 +12,14 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class AdminApiApplication {
 
+    // A keep-alive connection must not stall after a request answered at once (a 405 or 413):
+    // see KeygateGatewayApplication.KEEP_ALIVE_WORKAROUND (reactor/reactor-netty#4361).
+    static {
+        if (System.getProperty("reactor.netty.http.server.lastFlushWhenNoRead") == null) {
+            System.setProperty("reactor.netty.http.server.lastFlushWhenNoRead", "true");
+        }
+    }
+
     public static void main(String[] args) {
         SpringApplication.run(AdminApiApplication.class, args);
     }

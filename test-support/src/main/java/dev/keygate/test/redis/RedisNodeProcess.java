@@ -24,11 +24,11 @@ import java.util.function.BooleanSupplier;
  * RedisClusterSetup}): a data node or a Sentinel, started from a full command line (so a config
  * file may come first, as Sentinel requires) on a port chosen by the caller.
  *
- * <p>The server runs under an {@code sh} watchdog that kills it as soon
- * as this JVM's end of the watchdog's standard input closes, so a test JVM that dies leaves nothing
- * behind; a shutdown hook stops whatever is still running. Faults: {@link #stop()} (graceful,
- * {@code SIGTERM}), {@link #kill()} ({@code SIGKILL}, a crash), {@link #start()} again with the
- * same command line, {@link #freeze()}/{@link #resume()}. Thread-safe.
+ * <p>The server runs under an {@code sh} watchdog that kills it as soon as this JVM's end of the
+ * watchdog's standard input closes, so a test JVM that dies leaves nothing behind; a shutdown hook
+ * stops whatever is still running. Faults: {@link #stop()} (graceful, {@code SIGTERM}), {@link
+ * #kill()} ({@code SIGKILL}, a crash), {@link #start()} again with the same command line, {@link
+ * #freeze()}/{@link #resume()}. Thread-safe.
  */
 public final class RedisNodeProcess implements RedisServer, AutoCloseable {
 

@@ -151,7 +151,13 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
 
     @Override
     public String describe() {
-        return "redis-server process " + executable + " on port " + port() + " (" + node.describe() + ")";
+        return "redis-server process "
+                + executable
+                + " on port "
+                + port()
+                + " ("
+                + node.describe()
+                + ")";
     }
 
     @Override
