@@ -42,7 +42,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
  * have resubscribed.
  *
  * <p>Mode {@code lost-message}: what the store does for a removal, minus the message: the record is
- * deleted, the epoch incremented and the change logged in {@code kg:changes} directly in Redis,
+ * deleted, the epoch incremented and the change logged in the change log directly in Redis,
  * with no message published (a message lost for good), so only the epoch poll ({@code
  * poll-interval}), which then reads the missed id from the change log, can reveal the change.
  *
@@ -162,8 +162,12 @@ public final class RevocationBenchmark {
                     RedisKeyspace keyspace = RedisKeyspace.defaults();
                     String id = issued.record().id();
                     redis.del(keyspace.key(id));
-                    long epoch = redis.incr(keyspace.epoch());
-                    redis.zadd(keyspace.changes(), epoch, epoch + " " + id);
+                    redis.eval(
+                            "local e = redis.call('INCR', KEYS[1]) redis.call('ZADD', KEYS[2], e,"
+                                    + " string.format('%d', e) .. ' ' .. ARGV[1])",
+                            io.lettuce.core.ScriptOutputType.STATUS,
+                            new String[] {keyspace.epoch(), keyspace.changes()},
+                            id);
                 } else if (adminHttp != null) {
                     int status =
                             adminHttp.send(

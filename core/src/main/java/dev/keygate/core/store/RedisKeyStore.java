@@ -51,7 +51,7 @@ public final class RedisKeyStore implements KeyStore {
 
     private static final RedisScript<Long> CREATE = script("create.lua", Long.class);
 
-    private static final RedisScript<Long> LOG = script("log.lua", Long.class);
+    private static final RedisScript<Long> ANNOUNCE = script("announce.lua", Long.class);
 
     @SuppressWarnings("rawtypes")
     private static final RedisScript<List> ROTATE = script("rotate.lua", List.class);
@@ -329,34 +329,21 @@ public final class RedisKeyStore implements KeyStore {
 
     /**
      * Increments the epoch, logs {@code "<epoch> <id>"} in the change log (trimmed to the newest
-     * {@value #CHANGE_LOG_LENGTH}), then publishes it; emits the epoch. Each step is retried a few
-     * times with a short backoff (a Cluster or Sentinel failover makes single commands fail for a
-     * moment). The log is a shortcut for subscribers that missed a message, so a log write that
-     * still fails is skipped: they then flush instead. If the publish still fails, the epoch has
-     * moved anyway, so every gateway's poll catches the change; the error is still reported.
+     * {@value #CHANGE_LOG_LENGTH}) and publishes it, in one script ({@code announce.lua}: the epoch
+     * and the log share a slot); emits the epoch. Retried a few times with a short backoff (a
+     * Cluster or Sentinel failover makes single commands fail for a moment); a retry after a lost
+     * reply announces twice, which costs gateways nothing but one more invalidation.
      */
     private Mono<Long> announce(String id) {
-        return retried(redis.opsForValue().increment(keyspace.epoch()))
-                .flatMap(
-                        epoch -> {
-                            String message = new Invalidation(epoch, id).encode();
-                            return retried(
-                                            redis.execute(
-                                                            LOG,
-                                                            List.of(keyspace.changes()),
-                                                            List.of(
-                                                                    Long.toString(epoch),
-                                                                    message,
-                                                                    Integer.toString(
-                                                                            CHANGE_LOG_LENGTH)))
-                                                    .then())
-                                    .onErrorResume(error -> Mono.empty())
-                                    .then(
-                                            retried(
-                                                    redis.convertAndSend(
-                                                            keyspace.channel(), message)))
-                                    .thenReturn(epoch);
-                        });
+        return retried(
+                redis.execute(
+                                ANNOUNCE,
+                                List.of(keyspace.epoch(), keyspace.changes()),
+                                List.of(
+                                        id,
+                                        Integer.toString(CHANGE_LOG_LENGTH),
+                                        keyspace.channel()))
+                        .next());
     }
 
     /**

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code <ns>:epoch}</td><td>string (integer)</td><td>incremented by every change</td></tr>
  *   <tr><td>{@code <ns>:invalidations}</td><td>pub/sub channel</td><td>{@code "<epoch> <id>"} after
  *       every change</td></tr>
- *   <tr><td>{@code <ns>:changes}</td><td>sorted set (score = epoch), capped</td><td>the last
+ *   <tr><td>{@code <ns>:changes:{<ns>:epoch}}</td><td>sorted set (score = epoch), capped</td><td>the last
  *       changes as {@code "<epoch> <id>"}, so a subscriber that missed messages can catch
  *       up</td></tr>
  * </table>
@@ -61,9 +61,12 @@ public record RedisKeyspace(String namespace) {
         return namespace + ":epoch";
     }
 
-    /** The log of recent changes: {@code <ns>:changes}. */
+    /**
+     * The log of recent changes: {@code <ns>:changes:{<ns>:epoch}}. Its hash tag is the epoch's
+     * name, so on Redis Cluster it lives in the epoch's slot and one script updates both.
+     */
     public String changes() {
-        return namespace + ":changes";
+        return namespace + ":changes:{" + epoch() + "}";
     }
 
     /** The invalidation channel: {@code <ns>:invalidations}. */

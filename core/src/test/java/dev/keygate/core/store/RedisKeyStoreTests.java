@@ -340,7 +340,7 @@ class RedisKeyStoreTests {
                 .flatMap(i -> store.remove(String.format("gone%07d", i)), 64)
                 .blockLast();
 
-        assertThat(redis.command("ZCARD", "kg:changes"))
+        assertThat(redis.command("ZCARD", RedisKeyspace.defaults().changes()))
                 .isEqualTo((long) RedisKeyStore.CHANGE_LOG_LENGTH);
         // epochs 1-5 were trimmed
         assertThat(store.changesBetween(0, 5).block()).isEmpty();

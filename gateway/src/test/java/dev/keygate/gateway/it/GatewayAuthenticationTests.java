@@ -556,9 +556,9 @@ class GatewayAuthenticationTests {
     }
 
     /**
-     * reactor/reactor-netty#4361: after a request answered at once (here the 405 for a write to
-     * the read-only endpoint) the next request on the same keep-alive connection could get no
-     * answer at all; without the workaround about one round in three stalled.
+     * reactor/reactor-netty#4361: after a request answered at once (here the 405 for a write to the
+     * read-only endpoint) the next request on the same keep-alive connection could get no answer at
+     * all; without the workaround about one round in three stalled.
      */
     @Test
     void managementPortAnswersEveryRequestOnAKeepAliveConnectionAfterARefusedWrite()

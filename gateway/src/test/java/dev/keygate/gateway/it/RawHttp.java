@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * HTTP/1.1 requests written by hand, one after the other on one keep-alive connection, for tests
- * of what a client library would hide (connection reuse). Responses must carry a Content-Length.
+ * HTTP/1.1 requests written by hand, one after the other on one keep-alive connection, for tests of
+ * what a client library would hide (connection reuse). Responses must carry a Content-Length.
  */
 final class RawHttp {
 

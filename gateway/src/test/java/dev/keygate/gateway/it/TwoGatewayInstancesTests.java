@@ -164,8 +164,14 @@ class TwoGatewayInstancesTests {
             long start = System.nanoTime();
             String id = issued.record().id();
             redis.command("HSET", "kg:key:{" + id + "}", "enabled", "0");
-            long epoch = (Long) redis.command("INCR", "kg:epoch");
-            redis.command("ZADD", "kg:changes", Long.toString(epoch), epoch + " " + id);
+            redis.command(
+                    "EVAL",
+                    "local e = redis.call('INCR', KEYS[1])"
+                            + " redis.call('ZADD', KEYS[2], e, string.format('%d', e) .. ' ' .. ARGV[1])",
+                    "2",
+                    "kg:epoch",
+                    "kg:changes:{kg:epoch}",
+                    id);
             samples.addAll(refusedByBoth(issued, start));
         }
         System.out.printf(
