@@ -18,9 +18,9 @@ public class KeygateGatewayApplication {
      * Reactor Netty 1.3.6 (the version Spring Boot 4.0.7 brings) can stop reading a keep-alive
      * connection after a request answered at once, such as a 405 from an actuator endpoint: the
      * next request on that connection never gets an answer (reactor/reactor-netty#4361, fixed after
-     * 1.3.7). This Reactor Netty system property avoids it; it must be set before Reactor
-     * Netty's HTTP server classes load, so it is set when this class loads, unless the command line
-     * already chose.
+     * 1.3.7). This Reactor Netty system property avoids it; it must be set before Reactor Netty's
+     * HTTP server classes load, so it is set when this class loads, unless the command line already
+     * chose.
      */
     public static final String KEEP_ALIVE_WORKAROUND =
             "reactor.netty.http.server.lastFlushWhenNoRead";
