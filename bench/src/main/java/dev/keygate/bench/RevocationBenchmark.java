@@ -42,9 +42,9 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
  * have resubscribed.
  *
  * <p>Mode {@code lost-message}: what the store does for a removal, minus the message: the record is
- * deleted, the epoch incremented and the change logged in the change log directly in Redis,
- * with no message published (a message lost for good), so only the epoch poll ({@code
- * poll-interval}), which then reads the missed id from the change log, can reveal the change.
+ * deleted, the epoch incremented and the change logged in the change log directly in Redis, with no
+ * message published (a message lost for good), so only the epoch poll ({@code poll-interval}),
+ * which then reads the missed id from the change log, can reveal the change.
  *
  * <p>Usage: {@code RevocationBenchmark <mode> <iterations> <redis host:port> <admin url|-> <admin
  * token|-> <gateway url>... }. Prints one summary line per gateway and overall, and writes the raw
