@@ -51,13 +51,8 @@ public final class RedisClusterSetup implements AutoCloseable {
         if (replicasPerMaster < 0 || replicasPerMaster > 1) {
             throw new IllegalArgumentException("replicasPerMaster must be 0 or 1");
         }
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("keygate-cluster-");
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        RedisClusterSetup setup = new RedisClusterSetup(dir);
+        RedisClusterSetup setup =
+                new RedisClusterSetup(RedisNodeProcess.temporaryDirectory("keygate-cluster-"));
         try {
             setup.launch(replicasPerMaster);
             return setup;
@@ -107,51 +102,34 @@ public final class RedisClusterSetup implements AutoCloseable {
     }
 
     private RedisNodeProcess node(String server, String name) {
-        RuntimeException failure = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            int port = RedisNodeProcess.freePort(65535);
-            int busPort = RedisNodeProcess.freePort(65535);
-            Path log = dir.resolve(name + ".log");
-            List<String> command =
-                    List.of(
-                            server,
-                            "--port",
-                            Integer.toString(port),
-                            "--bind",
-                            RedisNodeProcess.HOST,
-                            "--cluster-enabled",
-                            "yes",
-                            "--cluster-port",
-                            Integer.toString(busPort),
-                            "--cluster-config-file",
-                            dir.resolve(name + "-nodes.conf").toString(),
-                            "--cluster-node-timeout",
-                            "1000",
-                            "--cluster-replica-validity-factor",
-                            "0",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                            "--daemonize",
-                            "no",
-                            "--dir",
-                            dir.toString(),
-                            "--dbfilename",
-                            name + ".rdb",
-                            "--repl-diskless-sync",
-                            "yes",
-                            "--repl-diskless-sync-delay",
-                            "0",
-                            "--logfile",
-                            log.toString());
-            try {
-                return RedisNodeProcess.launch(name, command, port, log);
-            } catch (IllegalStateException ex) {
-                failure = ex;
-            }
-        }
-        throw failure;
+        Path log = dir.resolve(name + ".log");
+        return RedisNodeProcess.launchOnFreePort(
+                name,
+                log,
+                port -> {
+                    List<String> command = RedisNodeProcess.dataNodeCommand(server, port, log);
+                    command.addAll(
+                            List.of(
+                                    "--cluster-enabled",
+                                    "yes",
+                                    "--cluster-port",
+                                    Integer.toString(RedisNodeProcess.freePort(65535)),
+                                    "--cluster-config-file",
+                                    dir.resolve(name + "-nodes.conf").toString(),
+                                    "--cluster-node-timeout",
+                                    "1000",
+                                    "--cluster-replica-validity-factor",
+                                    "0",
+                                    "--dir",
+                                    dir.toString(),
+                                    "--dbfilename",
+                                    name + ".rdb",
+                                    "--repl-diskless-sync",
+                                    "yes",
+                                    "--repl-diskless-sync-delay",
+                                    "0"));
+                    return command;
+                });
     }
 
     /** Runs a command line to completion within {@code bound}; returns its output. */

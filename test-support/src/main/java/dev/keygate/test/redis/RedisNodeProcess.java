@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 
 /**
  * One Redis process of a multi-process set-up ({@link RedisSentinelSetup}, {@link
@@ -267,6 +268,59 @@ public final class RedisNodeProcess implements RedisServer, AutoCloseable {
     }
 
     // ---- helpers shared by the set-ups ----
+
+    private static final int PORT_ATTEMPTS = 3;
+
+    /**
+     * Launches {@code name} on a free loopback port, with the command line {@code command} builds
+     * for that port; when the port was taken between probing and binding, tries another (at most
+     * {@value #PORT_ATTEMPTS} times).
+     */
+    static RedisNodeProcess launchOnFreePort(
+            String name, Path logFile, IntFunction<List<String>> command) {
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+            int port = freePort(65_535);
+            try {
+                return launch(name, command.apply(port), port, logFile);
+            } catch (IllegalStateException ex) {
+                failure = ex; // the port may have been taken meanwhile: try another
+            }
+        }
+        throw failure;
+    }
+
+    /**
+     * The command line every data node starts from: {@code executable} on {@code port}, bound to
+     * loopback, persistence off, in the foreground, logging to {@code logFile}. Callers append
+     * their own options.
+     */
+    static List<String> dataNodeCommand(String executable, int port, Path logFile) {
+        return new ArrayList<>(
+                List.of(
+                        executable,
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        HOST,
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--daemonize",
+                        "no",
+                        "--logfile",
+                        logFile.toString()));
+    }
+
+    /** A new temporary directory for a set-up's files (configs, logs), named {@code prefix...}. */
+    static Path temporaryDirectory(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
 
     /** A free loopback port at or below {@code max} (the cluster bus needs port + 10000 free). */
     static int freePort(int max) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,8 +16,6 @@ import java.util.List;
  * ({@code SIGSTOP}) and {@link #resume()} ({@code SIGCONT}). Thread-safe.
  */
 public final class RedisProcess implements RedisServer, AutoCloseable {
-
-    private static final int PORT_ATTEMPTS = 3;
 
     private final RedisNodeProcess node;
     private final String executable;
@@ -51,45 +48,17 @@ public final class RedisProcess implements RedisServer, AutoCloseable {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        IllegalStateException failure = null;
-        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-            int port = RedisNodeProcess.freePort(65_535);
-            try {
-                RedisNodeProcess node =
-                        RedisNodeProcess.launch(
-                                "redis-server",
-                                command(executable, port, logFile, extraArgs),
-                                port,
-                                logFile);
-                return new RedisProcess(node, executable);
-            } catch (IllegalStateException ex) {
-                // another process may have taken the port between probing and binding: try another
-                failure = ex;
-            }
-        }
-        throw failure;
-    }
-
-    private static List<String> command(
-            String executable, int port, Path logFile, String... extraArgs) {
-        List<String> command = new ArrayList<>();
-        command.add(executable);
-        command.addAll(
-                List.of(
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        RedisNodeProcess.HOST,
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--daemonize",
-                        "no",
-                        "--logfile",
-                        logFile.toString()));
-        command.addAll(List.of(extraArgs));
-        return command;
+        RedisNodeProcess node =
+                RedisNodeProcess.launchOnFreePort(
+                        "redis-server",
+                        logFile,
+                        port -> {
+                            List<String> command =
+                                    RedisNodeProcess.dataNodeCommand(executable, port, logFile);
+                            command.addAll(List.of(extraArgs));
+                            return command;
+                        });
+        return new RedisProcess(node, executable);
     }
 
     /** Whether {@code redis-server} can be found, so callers can choose another way. */

@@ -40,13 +40,8 @@ public final class RedisSentinelSetup implements AutoCloseable {
         if (replicas < 1 || replicas > 2) {
             throw new IllegalArgumentException("replicas must be 1 or 2: " + replicas);
         }
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("keygate-sentinel-");
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        RedisSentinelSetup setup = new RedisSentinelSetup(dir);
+        RedisSentinelSetup setup =
+                new RedisSentinelSetup(RedisNodeProcess.temporaryDirectory("keygate-sentinel-"));
         try {
             setup.launch(replicas);
             return setup;
@@ -94,23 +89,14 @@ public final class RedisSentinelSetup implements AutoCloseable {
     }
 
     private RedisNodeProcess dataNode(String server, String name, RedisNodeProcess master) {
-        RuntimeException failure = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            int port = RedisNodeProcess.freePort(65535);
-            List<String> command =
-                    new ArrayList<>(
+        Path log = dir.resolve(name + ".log");
+        return RedisNodeProcess.launchOnFreePort(
+                name,
+                log,
+                port -> {
+                    List<String> command = RedisNodeProcess.dataNodeCommand(server, port, log);
+                    command.addAll(
                             List.of(
-                                    server,
-                                    "--port",
-                                    Integer.toString(port),
-                                    "--bind",
-                                    RedisNodeProcess.HOST,
-                                    "--save",
-                                    "",
-                                    "--appendonly",
-                                    "no",
-                                    "--daemonize",
-                                    "no",
                                     "--dir",
                                     dir.toString(),
                                     "--dbfilename",
@@ -118,67 +104,54 @@ public final class RedisSentinelSetup implements AutoCloseable {
                                     "--repl-diskless-sync",
                                     "yes",
                                     "--repl-diskless-sync-delay",
-                                    "0",
-                                    "--logfile",
-                                    dir.resolve(name + ".log").toString()));
-            if (master != null) {
-                command.addAll(
-                        List.of(
-                                "--replicaof",
-                                RedisNodeProcess.HOST,
-                                Integer.toString(master.port())));
-            }
-            try {
-                return RedisNodeProcess.launch(name, command, port, dir.resolve(name + ".log"));
-            } catch (IllegalStateException ex) {
-                failure = ex; // the port may have been taken meanwhile: try another
-            }
-        }
-        throw failure;
+                                    "0"));
+                    if (master != null) {
+                        command.addAll(
+                                List.of(
+                                        "--replicaof",
+                                        RedisNodeProcess.HOST,
+                                        Integer.toString(master.port())));
+                    }
+                    return command;
+                });
     }
 
     private RedisNodeProcess sentinel(
             String sentinelBinary, String server, String name, RedisNodeProcess master) {
-        RuntimeException failure = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            int port = RedisNodeProcess.freePort(65535);
-            Path conf = dir.resolve(name + ".conf");
-            Path log = dir.resolve(name + ".log");
-            String text =
-                    String.join(
-                            "\n",
-                            "port " + port,
-                            "bind " + RedisNodeProcess.HOST,
-                            "daemonize no",
-                            "dir " + dir,
-                            "logfile " + log,
-                            "sentinel monitor "
-                                    + MASTER_NAME
-                                    + " "
-                                    + RedisNodeProcess.HOST
-                                    + " "
-                                    + master.port()
-                                    + " 2",
-                            "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
-                            "sentinel failover-timeout " + MASTER_NAME + " 4000",
-                            "sentinel parallel-syncs " + MASTER_NAME + " 2",
-                            "");
-            try {
-                Files.writeString(conf, text);
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
-            List<String> command =
-                    sentinelBinary != null
+        Path conf = dir.resolve(name + ".conf");
+        Path log = dir.resolve(name + ".log");
+        return RedisNodeProcess.launchOnFreePort(
+                name,
+                log,
+                port -> {
+                    String text =
+                            String.join(
+                                    "\n",
+                                    "port " + port,
+                                    "bind " + RedisNodeProcess.HOST,
+                                    "daemonize no",
+                                    "dir " + dir,
+                                    "logfile " + log,
+                                    "sentinel monitor "
+                                            + MASTER_NAME
+                                            + " "
+                                            + RedisNodeProcess.HOST
+                                            + " "
+                                            + master.port()
+                                            + " 2",
+                                    "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+                                    "sentinel failover-timeout " + MASTER_NAME + " 4000",
+                                    "sentinel parallel-syncs " + MASTER_NAME + " 2",
+                                    "");
+                    try {
+                        Files.writeString(conf, text);
+                    } catch (IOException ex) {
+                        throw new UncheckedIOException(ex);
+                    }
+                    return sentinelBinary != null
                             ? List.of(sentinelBinary, conf.toString())
                             : List.of(server, conf.toString(), "--sentinel");
-            try {
-                return RedisNodeProcess.launch(name, command, port, log);
-            } catch (IllegalStateException ex) {
-                failure = ex;
-            }
-        }
-        throw failure;
+                });
     }
 
     private static String field(List<?> flat, String name) {
