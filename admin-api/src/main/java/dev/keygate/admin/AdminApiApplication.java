@@ -1,5 +1,6 @@
 package dev.keygate.admin;
 
+import dev.keygate.core.support.KeepAliveWorkaround;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -12,12 +13,9 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class AdminApiApplication {
 
-    // A keep-alive connection must not stall after a request answered at once (a 405 or 413):
-    // see KeygateGatewayApplication.KEEP_ALIVE_WORKAROUND (reactor/reactor-netty#4361).
+    // a keep-alive connection must not stall after a request answered at once
     static {
-        if (System.getProperty("reactor.netty.http.server.lastFlushWhenNoRead") == null) {
-            System.setProperty("reactor.netty.http.server.lastFlushWhenNoRead", "true");
-        }
+        KeepAliveWorkaround.apply();
     }
 
     public static void main(String[] args) {

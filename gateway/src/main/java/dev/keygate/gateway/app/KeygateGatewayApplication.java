@@ -1,5 +1,6 @@
 package dev.keygate.gateway.app;
 
+import dev.keygate.core.support.KeepAliveWorkaround;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -14,21 +15,9 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication
 public class KeygateGatewayApplication {
 
-    /**
-     * Reactor Netty 1.3.6 (the version Spring Boot 4.0.7 brings) can stop reading a keep-alive
-     * connection after a request answered at once, such as a 405 from an actuator endpoint: the
-     * next request on that connection never gets an answer (reactor/reactor-netty#4361, fixed after
-     * 1.3.7). This Reactor Netty system property avoids it; it must be set before Reactor Netty's
-     * HTTP server classes load, so it is set when this class loads, unless the command line already
-     * chose.
-     */
-    public static final String KEEP_ALIVE_WORKAROUND =
-            "reactor.netty.http.server.lastFlushWhenNoRead";
-
+    // a keep-alive connection must not stall after a request answered at once
     static {
-        if (System.getProperty(KEEP_ALIVE_WORKAROUND) == null) {
-            System.setProperty(KEEP_ALIVE_WORKAROUND, "true");
-        }
+        KeepAliveWorkaround.apply();
     }
 
     /** Defaults of the runnable gateway; any property source overrides them. */
