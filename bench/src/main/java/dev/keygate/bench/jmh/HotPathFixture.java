@@ -13,6 +13,8 @@ import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.gateway.cache.KeyCache;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.support.Netty4HeadersAdapter;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -61,6 +70,39 @@ public final class HotPathFixture {
                         Duration.ofMillis(500),
                         Ticker.systemTicker(),
                         new SimpleMeterRegistry());
+    }
+
+    /**
+     * A {@code GET /orders/42} exchange with these request headers, held the way Reactor Netty's
+     * server holds them: Netty's {@code DefaultHttpHeaders} behind Spring's {@code
+     * Netty4HeadersAdapter}, read-only ({@code ReactorServerHttpRequest} does exactly this). A
+     * plain {@code MockServerHttpRequest} keeps its headers in a case-insensitive map instead,
+     * whose lookups allocate a lower-case copy of every name and would misstate what a lookup
+     * costs.
+     *
+     * @param remote the client address
+     * @param nameValuePairs header names and values, alternating
+     */
+    public static ServerWebExchange nettyBackedExchange(
+            InetSocketAddress remote, String... nameValuePairs) {
+        DefaultHttpHeaders netty = new DefaultHttpHeaders();
+        for (int i = 0; i < nameValuePairs.length; i += 2) {
+            netty.add(nameValuePairs[i], nameValuePairs[i + 1]);
+        }
+        HttpHeaders headers =
+                HttpHeaders.readOnlyHttpHeaders(new HttpHeaders(new Netty4HeadersAdapter(netty)));
+        MockServerHttpRequest mock =
+                MockServerHttpRequest.get("http://localhost/orders/42")
+                        .remoteAddress(remote)
+                        .build();
+        ServerHttpRequest request =
+                new ServerHttpRequestDecorator(mock) {
+                    @Override
+                    public HttpHeaders getHeaders() {
+                        return headers;
+                    }
+                };
+        return MockServerWebExchange.from(mock).mutate().request(request).build();
     }
 
     /** A record shaped like the ones the macro benchmark mints. */

@@ -96,6 +96,16 @@ public record KeyRecord(
         return previous ? SecretMatch.PREVIOUS : SecretMatch.NONE;
     }
 
+    /** The scopes, sorted and comma-separated (an identity header's value); computed once. */
+    public String joinedScopes() {
+        return ((SortedTokens) scopes).joined();
+    }
+
+    /** The organizations, sorted and comma-separated; computed once. */
+    public String joinedOrganizations() {
+        return ((SortedTokens) organizations).joined();
+    }
+
     @Override
     public String toString() {
         return "KeyRecord[id="

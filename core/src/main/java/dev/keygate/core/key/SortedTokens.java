@@ -19,8 +19,25 @@ final class SortedTokens extends AbstractSet<String> {
 
     private final String[] members;
 
+    /** {@link #joined()}, once asked. A benign race: every thread computes the same string. */
+    private String joined;
+
     private SortedTokens(String[] members) {
         this.members = members;
+    }
+
+    /**
+     * The members in order, comma-separated, as the gateway forwards them on every request:
+     * computed on first use, then kept (a few dozen bytes per cached key, against a new string on
+     * every request).
+     */
+    String joined() {
+        String value = joined;
+        if (value == null) {
+            value = String.join(",", members);
+            joined = value;
+        }
+        return value;
     }
 
     /**

@@ -45,6 +45,10 @@ class KeyRecordTests {
         assertThat(record.scopes()).containsExactly("a:read", "orders:read", "orders:write");
         assertThat(record.organizations()).containsExactly("acme", "globex");
         assertThat(String.join(",", record.scopes())).isEqualTo("a:read,orders:read,orders:write");
+        assertThat(record.joinedScopes()).isEqualTo("a:read,orders:read,orders:write");
+        assertThat(record.joinedOrganizations()).isEqualTo("acme,globex");
+        assertThat(record.joinedScopes()).isSameAs(record.joinedScopes());
+        assertThat(record(Set.of(), Set.of(), null).joinedScopes()).isEmpty();
     }
 
     @Test

@@ -10,7 +10,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -62,6 +64,12 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private final IdentityHeaders identity;
     private final boolean stripCredentials;
     private final boolean corsPreflightPublic;
+
+    /** Overlaid on forwarded requests: the identity headers, then the credential headers. */
+    private final String[] forwardedNames;
+
+    private final int authorizationIndex;
+    private final String[] identityNames;
     private final Map<AuthOutcome, Counter> outcomes = new EnumMap<>(AuthOutcome.class);
     private final Map<KeyRejection, Counter> rejections = new EnumMap<>(KeyRejection.class);
     private FailedAuthenticationThrottle throttle;
@@ -85,6 +93,17 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         this.identity = identity;
         this.stripCredentials = stripCredentials;
         this.corsPreflightPublic = corsPreflightPublic;
+        this.identityNames = identity.all().toArray(String[]::new);
+        List<String> names = new ArrayList<>(identity.all());
+        if (stripCredentials) {
+            for (String header : converter.headerNames()) {
+                if (names.stream().noneMatch(header::equalsIgnoreCase)) {
+                    names.add(header);
+                }
+            }
+        }
+        this.forwardedNames = names.toArray(String[]::new);
+        this.authorizationIndex = stripCredentials ? names.indexOf(HttpHeaders.AUTHORIZATION) : -1;
         for (AuthOutcome outcome : AuthOutcome.values()) {
             outcomes.put(
                     outcome,
@@ -126,9 +145,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             return failures.unavailable(exchange);
         }
         if (requirements.isPublic() || (corsPreflightPublic && isPreflight(request))) {
-            ServerHttpRequest cleaned =
-                    request.mutate().headers(h -> identity.all().forEach(h::remove)).build();
-            return chain.filter(exchange.mutate().request(cleaned).build());
+            return chain.filter(withoutIdentityHeaders(exchange));
         }
         CredentialExtraction extraction = converter.extract(request);
         if (extraction == CredentialExtraction.MISSING) {
@@ -154,6 +171,16 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             return failures.invalid(exchange);
         }
         ParsedApiKey key = (ParsedApiKey) parsed;
+        // a cache hit (or a known-unknown id) is decided at once, with no reactive plumbing
+        Verification cached;
+        try {
+            cached = verifier.verifyCached(key);
+        } catch (RuntimeException ex) {
+            cached = Verification.failed(AuthOutcome.UNAVAILABLE);
+        }
+        if (cached != null) {
+            return proceed(exchange, chain, requirements, cached, address);
+        }
         return verifier.verify(key)
                 .onErrorResume(error -> Mono.just(Verification.failed(AuthOutcome.UNAVAILABLE)))
                 .flatMap(
@@ -184,29 +211,50 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         if (verification.previousSecret()) {
             announceDeprecation(exchange, record);
         }
-        // One mutation (each copies every request header): strip the credential and set the
-        // identity headers in the same headers(...) call.
+        return chain.filter(forward(exchange, record));
+    }
+
+    /**
+     * The exchange to pass on: its request without the credential (unless configured otherwise) and
+     * with the identity headers, which replace anything the client sent under those names. The
+     * headers are an overlay on the request's own ({@link HeaderOverlay}), not a copy.
+     */
+    private ServerWebExchange forward(ServerWebExchange exchange, KeyRecord record) {
         ServerHttpRequest request = exchange.getRequest();
-        ServerHttpRequest.Builder builder =
-                request.mutate()
-                        .headers(
-                                h -> {
-                                    if (stripCredentials) {
-                                        converter.strip(h);
-                                    }
-                                    // set() replaces whatever the client sent under these names
-                                    h.set(identity.id(), record.id());
-                                    h.set(identity.owner(), record.owner());
-                                    h.set(identity.scopes(), String.join(",", record.scopes()));
-                                    h.set(
-                                            identity.organizations(),
-                                            String.join(",", record.organizations()));
-                                });
-        if (stripCredentials) {
-            converter.stripQueryParameters(request, builder);
+        @SuppressWarnings("unchecked")
+        List<String>[] values = new List[forwardedNames.length];
+        values[0] = List.of(record.id());
+        values[1] = List.of(record.owner());
+        values[2] = List.of(record.joinedScopes());
+        values[3] = List.of(record.joinedOrganizations());
+        // the other credential headers stay null: removed
+        if (authorizationIndex >= 0) {
+            values[authorizationIndex] = converter.otherAuthorizations(request.getHeaders());
         }
-        ServerHttpRequest forwarded = builder.build();
-        return chain.filter(exchange.mutate().request(forwarded).build());
+        if (stripCredentials) {
+            request = converter.stripQueryParameters(request);
+        }
+        ServerHttpRequest forwarded = HeaderOverlay.forward(request, forwardedNames, values);
+        return exchange.mutate().request(forwarded).build();
+    }
+
+    /**
+     * On public routes: the exchange unchanged, or, when the client sent any identity header, with
+     * those removed so they cannot be spoofed.
+     */
+    private ServerWebExchange withoutIdentityHeaders(ServerWebExchange exchange) {
+        ServerHttpRequest request = exchange.getRequest();
+        HttpHeaders headers = request.getHeaders();
+        for (String name : identityNames) {
+            if (headers.containsHeader(name)) {
+                @SuppressWarnings("unchecked")
+                List<String>[] removed = new List[identityNames.length];
+                return exchange.mutate()
+                        .request(HeaderOverlay.forward(request, identityNames, removed))
+                        .build();
+            }
+        }
+        return exchange;
     }
 
     private static void announceDeprecation(ServerWebExchange exchange, KeyRecord record) {

@@ -14,9 +14,9 @@ import org.springframework.web.util.UriComponentsBuilder;
  * is the parser's job. Two different values anywhere make the request {@link
  * CredentialExtraction#AMBIGUOUS}; the same value in two places counts once.
  *
- * <p>{@link #strip(HttpHeaders)} and {@link #stripQueryParameters(ServerHttpRequest,
- * ServerHttpRequest.Builder)} remove every credential this converter reads, inside a request
- * mutation the caller makes anyway, so the key never reaches the upstream. Other {@code
+ * <p>{@link #headerNames()}, {@link #otherAuthorizations(HttpHeaders)} and {@link
+ * #stripQueryParameters(ServerHttpRequest)} say what to remove so that the key never reaches the
+ * upstream; {@link #strip(ServerHttpRequest)} does it by mutating the request. Other {@code
  * Authorization} schemes (say {@code Basic}) are left alone. Immutable and thread-safe.
  */
 public final class ApiKeyCredentialConverter {
@@ -49,7 +49,9 @@ public final class ApiKeyCredentialConverter {
             }
         }
         for (String header : headers) {
-            List<String> values = requestHeaders.get(header);
+            // containsHeader first: asking for an absent header allocates an empty list
+            List<String> values =
+                    requestHeaders.containsHeader(header) ? requestHeaders.get(header) : null;
             if (values != null) {
                 for (String value : values) {
                     String token = value.trim();
@@ -84,49 +86,91 @@ public final class ApiKeyCredentialConverter {
      * value uses another scheme.
      */
     private String schemeToken(String value) {
+        int scheme = schemeLength(value);
+        return scheme < 0 ? null : value.substring(scheme).trim();
+    }
+
+    /**
+     * The length of the leading whitespace and scheme of {@code value} when the scheme is one of
+     * ours (compared ignoring case, with no copy), else -1.
+     */
+    private int schemeLength(String value) {
         if (value == null) {
+            return -1;
+        }
+        int start = 0;
+        int end = value.length();
+        while (start < end && value.charAt(start) <= ' ') {
+            start++;
+        }
+        int space = value.indexOf(' ', start);
+        int schemeEnd = space < 0 ? end : space;
+        while (schemeEnd > start && value.charAt(schemeEnd - 1) <= ' ') {
+            schemeEnd--;
+        }
+        for (String scheme : schemes) {
+            if (scheme.length() == schemeEnd - start
+                    && value.regionMatches(true, start, scheme, 0, scheme.length())) {
+                return schemeEnd;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The headers this converter reads a credential from: {@code Authorization} (when it has
+     * schemes), then the whole-value headers. The filter overlays these names on the forwarded
+     * request: {@code Authorization} with {@link #otherAuthorizations(HttpHeaders)}, the others
+     * removed.
+     */
+    public List<String> headerNames() {
+        List<String> names = new ArrayList<>(headers.size() + 1);
+        if (!schemes.isEmpty()) {
+            names.add(HttpHeaders.AUTHORIZATION);
+        }
+        names.addAll(headers);
+        return List.copyOf(names);
+    }
+
+    /**
+     * The {@code Authorization} values in schemes this converter does not read (say {@code Basic}),
+     * which stay when the credential is stripped; {@code null} when there are none.
+     */
+    public List<String> otherAuthorizations(HttpHeaders requestHeaders) {
+        List<String> authorization = requestHeaders.get(HttpHeaders.AUTHORIZATION);
+        if (authorization == null) {
             return null;
         }
-        String trimmed = value.trim();
-        int space = trimmed.indexOf(' ');
-        String scheme =
-                (space < 0 ? trimmed : trimmed.substring(0, space)).toLowerCase(Locale.ROOT);
-        if (!schemes.contains(scheme)) {
-            return null;
+        List<String> kept = null;
+        for (String value : authorization) {
+            if (schemeLength(value) < 0) {
+                if (kept == null) {
+                    kept = new ArrayList<>(authorization.size());
+                }
+                kept.add(value);
+            }
         }
-        return space < 0 ? "" : trimmed.substring(space + 1).trim();
+        return kept;
     }
 
     /**
      * A copy of {@code request} with every credential this converter reads removed. The filter does
-     * not use this (it strips inside its own single mutation, with {@link #strip(HttpHeaders)} and
-     * {@link #stripQueryParameters(ServerHttpRequest, ServerHttpRequest.Builder)}); it is the same
-     * thing for a caller with nothing else to change.
+     * not use this (it forwards an overlay of the request's headers instead of a copy, see {@link
+     * #headerNames()}); it is the same thing for a caller that mutates the request anyway.
      */
     public ServerHttpRequest strip(ServerHttpRequest request) {
-        ServerHttpRequest.Builder builder = request.mutate().headers(this::strip);
-        stripQueryParameters(request, builder);
-        return builder.build();
+        return stripQueryParameters(request).mutate().headers(this::strip).build();
     }
 
     /**
      * Removes, in place, every credential header this converter reads from {@code headers}: the
      * {@code Authorization} values in one of its schemes (values in other schemes stay) and the
      * whole-value headers. Meant for the writable headers of a {@link ServerHttpRequest.Builder}
-     * ({@code builder.headers(converter::strip)}), so that stripping costs no mutation of its own.
+     * ({@code builder.headers(converter::strip)}).
      */
     public void strip(HttpHeaders headers) {
-        List<String> authorization = headers.get(HttpHeaders.AUTHORIZATION);
-        if (authorization != null) {
-            List<String> kept = null;
-            for (String value : authorization) {
-                if (schemeToken(value) == null) {
-                    if (kept == null) {
-                        kept = new ArrayList<>(authorization.size());
-                    }
-                    kept.add(value);
-                }
-            }
+        if (!schemes.isEmpty()) {
+            List<String> kept = otherAuthorizations(headers);
             headers.remove(HttpHeaders.AUTHORIZATION);
             if (kept != null) {
                 headers.put(HttpHeaders.AUTHORIZATION, kept);
@@ -138,19 +182,18 @@ public final class ApiKeyCredentialConverter {
     }
 
     /**
-     * Removes the credential query parameters (only when some are configured and present) by giving
-     * {@code builder} a new URI; otherwise leaves {@code builder} alone.
-     *
-     * @param request the request {@code builder} was made from
-     * @param builder its mutation
+     * {@code request} without the credential query parameters: the same request when none is
+     * configured or present (the usual case, which costs nothing), else a mutated copy with a new
+     * URI.
      */
-    public void stripQueryParameters(ServerHttpRequest request, ServerHttpRequest.Builder builder) {
-        if (!queryParameters.isEmpty()
-                && queryParameters.stream().anyMatch(request.getQueryParams()::containsKey)) {
-            UriComponentsBuilder uri = UriComponentsBuilder.fromUri(request.getURI());
-            queryParameters.forEach(p -> uri.replaceQueryParam(p));
-            builder.uri(uri.build(true).toUri());
+    public ServerHttpRequest stripQueryParameters(ServerHttpRequest request) {
+        if (queryParameters.isEmpty()
+                || queryParameters.stream().noneMatch(request.getQueryParams()::containsKey)) {
+            return request;
         }
+        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(request.getURI());
+        queryParameters.forEach(p -> uri.replaceQueryParam(p));
+        return request.mutate().uri(uri.build(true).toUri()).build();
     }
 
     @Override

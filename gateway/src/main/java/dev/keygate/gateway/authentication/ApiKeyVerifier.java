@@ -38,6 +38,16 @@ public final class ApiKeyVerifier {
         return cache.lookup(key.id()).map(lookup -> decide(lookup, presented));
     }
 
+    /**
+     * Verifies {@code key} at once when the cache can answer without reading the store (see {@link
+     * KeyCache#lookupCached(String)}); {@code null} otherwise, and then {@link
+     * #verify(ParsedApiKey)} must be asked. Same verdicts as {@code verify}.
+     */
+    public Verification verifyCached(ParsedApiKey key) {
+        KeyLookup lookup = cache.lookupCached(key.id());
+        return lookup == null ? null : decide(lookup, key.secretHash());
+    }
+
     private Verification decide(KeyLookup lookup, SecretHash presented) {
         if (!(lookup instanceof KeyLookup.Found found)) {
             return Verification.failed(AuthOutcome.UNKNOWN);

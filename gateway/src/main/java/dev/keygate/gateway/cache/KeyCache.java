@@ -3,6 +3,7 @@ package dev.keygate.gateway.cache;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.KeyStore;
@@ -19,8 +20,9 @@ import reactor.core.publisher.Mono;
  * Key records by id: Caffeine in front of the {@link KeyStore}.
  *
  * <ul>
- *   <li>Known keys live in a bounded {@link AsyncCache} with a maximum age; concurrent misses on
- *       one id share one Redis read (no stampede).
+ *   <li>Known keys live in a bounded {@link AsyncCache} with a maximum age, spread over its last
+ *       tenth per id ({@link SpreadMaxAge}); concurrent misses on one id share one Redis read (no
+ *       stampede).
  *   <li>Unknown ids live in a separately bounded space with a short TTL, so a flood of made-up ids
  *       costs one Redis read per id per TTL and cannot evict real keys.
  *   <li>{@link #invalidate(String)} drops both the record and a negative entry, including a load in
@@ -64,7 +66,7 @@ public final class KeyCache implements CacheInvalidator {
         this.known =
                 Caffeine.newBuilder()
                         .maximumSize(maximumSize)
-                        .expireAfterWrite(maxAge)
+                        .expireAfter(new SpreadMaxAge(maxAge))
                         .ticker(ticker)
                         .executor(Runnable::run)
                         .recordStats()
@@ -108,8 +110,23 @@ public final class KeyCache implements CacheInvalidator {
         if (!staleness.isTrusted()) {
             return load(id, generation.get());
         }
+        KeyLookup cached = answerFromCache(id);
+        return cached != null ? Mono.just(cached) : sharedLoad(id);
+    }
+
+    /**
+     * What the cache can answer for {@code id} right now, without reading the store and without any
+     * reactive plumbing: a cached record, or {@link KeyLookup#UNKNOWN} from the negative space.
+     * {@code null} when only {@link #lookup(String)} can answer: the cache is not trusted, the id
+     * is not cached, or its load is still in flight. The filter's fast path for cache hits.
+     */
+    public KeyLookup lookupCached(String id) {
+        return staleness.isTrusted() ? answerFromCache(id) : null;
+    }
+
+    private KeyLookup answerFromCache(String id) {
         if (unknown.getIfPresent(id) != null) {
-            return Mono.just(KeyLookup.UNKNOWN);
+            return KeyLookup.UNKNOWN;
         }
         CompletableFuture<KeyRecord> cached = known.getIfPresent(id);
         if (cached != null && cached.isDone()) {
@@ -120,11 +137,11 @@ public final class KeyCache implements CacheInvalidator {
             } else {
                 KeyRecord record = cached.join();
                 if (record != null) {
-                    return Mono.just(new KeyLookup.Found(record));
+                    return new KeyLookup.Found(record);
                 }
             }
         }
-        return sharedLoad(id);
+        return null;
     }
 
     /**
@@ -247,6 +264,47 @@ public final class KeyCache implements CacheInvalidator {
     /** Flushes since start. */
     public long flushCount() {
         return (long) flushes.count();
+    }
+
+    /**
+     * How long a record stays cached: {@code max-age} minus up to a tenth of it, the same for an id
+     * every time (a hash of the id picks it). Records loaded together (a gateway's first minute,
+     * the reload after a flush) would otherwise all expire in the same instant, {@code max-age}
+     * later, and every request would read Redis at once, a read-through burst that repeats every
+     * {@code max-age}. Spread this way, 10,000 keys loaded at once are reloaded over the last tenth
+     * of their age (30 s with the default 5 minutes).
+     */
+    static final class SpreadMaxAge implements Expiry<String, KeyRecord> {
+        private final long maxAgeNanos;
+        private final long spreadNanos;
+
+        SpreadMaxAge(Duration maxAge) {
+            this.maxAgeNanos = maxAge.toNanos();
+            this.spreadNanos = Math.max(1, maxAgeNanos / 10);
+        }
+
+        /** The age for {@code id}: in ({@code 0.9 * max-age}, {@code max-age}]. */
+        long ageNanos(String id) {
+            double fraction = Integer.toUnsignedLong(id.hashCode() * 0x9E3779B9) / 0x1p32; // [0, 1)
+            return maxAgeNanos - (long) (fraction * spreadNanos);
+        }
+
+        @Override
+        public long expireAfterCreate(String id, KeyRecord record, long now) {
+            return ageNanos(id);
+        }
+
+        @Override
+        public long expireAfterUpdate(
+                String id, KeyRecord record, long now, long currentDurationNanos) {
+            return ageNanos(id);
+        }
+
+        @Override
+        public long expireAfterRead(
+                String id, KeyRecord record, long now, long currentDurationNanos) {
+            return currentDurationNanos;
+        }
     }
 
     /** Performs pending maintenance now (for tests that control time). */

@@ -207,15 +207,16 @@ class ApiKeyCredentialConverterTests {
                         .header("X-Request-Id", "abc")
                         .build();
 
-        ServerHttpRequest.Builder builder =
-                request.mutate()
+        ServerHttpRequest stripped =
+                converter
+                        .stripQueryParameters(request)
+                        .mutate()
                         .headers(
                                 h -> {
                                     converter.strip(h);
                                     h.set("X-Api-Key-Id", "3fKq9ZbT0aW");
-                                });
-        converter.stripQueryParameters(request, builder);
-        ServerHttpRequest stripped = builder.build();
+                                })
+                        .build();
 
         HttpHeaders headers = stripped.getHeaders();
         assertThat(headers.get(HttpHeaders.AUTHORIZATION)).containsExactly("Basic dXNlcjpwYXNz");
@@ -236,9 +237,12 @@ class ApiKeyCredentialConverterTests {
                         .header("Authorization", "Bearer " + KEY)
                         .build();
 
-        ServerHttpRequest.Builder builder = request.mutate().headers(withQueryParameter::strip);
-        withQueryParameter.stripQueryParameters(request, builder);
-        ServerHttpRequest stripped = builder.build();
+        ServerHttpRequest stripped =
+                withQueryParameter
+                        .stripQueryParameters(request)
+                        .mutate()
+                        .headers(withQueryParameter::strip)
+                        .build();
 
         assertThat(stripped.getURI().getRawQuery()).isEqualTo("page=2");
         assertThat(stripped.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();

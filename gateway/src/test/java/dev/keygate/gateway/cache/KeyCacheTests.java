@@ -411,21 +411,44 @@ class KeyCacheTests {
     }
 
     @Test
-    void cachedRecordExpiresAfterMaxAge() {
+    void cachedRecordExpiresWithinTheLastTenthOfMaxAge() {
         KeyRecord record = createKey();
         assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
         KeyRecord disabled = disable(record.id()); // a change nobody was told about
+        long age = new KeyCache.SpreadMaxAge(MAX_AGE).ageNanos(record.id());
+        assertThat(age)
+                .isGreaterThan(MAX_AGE.toNanos() * 9 / 10)
+                .isLessThanOrEqualTo(MAX_AGE.toNanos());
 
-        ticker.advance(MAX_AGE.minusNanos(1));
-        cache.cleanUp();
-        assertThat(cache.size()).isEqualTo(1);
+        ticker.advance(Duration.ofNanos(age - 1));
         assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
+        assertThat(store.reads.get()).isEqualTo(1);
 
         ticker.advance(Duration.ofNanos(1));
-        cache.cleanUp();
-        assertThat(cache.size()).isZero();
+        assertThat(cache.lookupCached(record.id())).isNull();
         assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(disabled));
         assertThat(store.reads.get()).isEqualTo(2);
+    }
+
+    @Test
+    void recordsLoadedTogetherExpireSpreadOverTheLastTenthOfMaxAgeNotAllAtOnce() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            String id = createKey().id();
+            ids.add(id);
+            lookupNow(id);
+        }
+
+        ticker.advance(MAX_AGE.multipliedBy(9).dividedBy(10));
+        assertThat(ids).allSatisfy(id -> assertThat(cache.lookupCached(id)).isNotNull());
+
+        ticker.advance(MAX_AGE.dividedBy(20)); // 0.95 max-age: some gone, not all
+        long left = ids.stream().filter(id -> cache.lookupCached(id) != null).count();
+        assertThat(left).isBetween(1L, 49L);
+
+        ticker.advance(MAX_AGE.dividedBy(20)); // max-age: all gone
+        assertThat(ids).allSatisfy(id -> assertThat(cache.lookupCached(id)).isNull());
+        assertThat(store.reads.get()).isEqualTo(50);
     }
 
     @Test
