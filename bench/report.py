@@ -17,8 +17,11 @@ names = {"S1": "nginx reverse proxy (keepalive)", "S2": "Spring Cloud Gateway, K
          "S5a": "malformed keys (bad checksum)", "S5b": "%s unknown well-formed ids" % unknown}
 print("## Macro benchmark (%s run: %s rounds x %ss, %s connections, wrk 1 thread, pinning %s)\n"
       % (mode, rounds, int(duration), conns, "on" if pin == "1" else "off"))
-print("| scenario | what | req/s (median) | req/s per round | p50 ms | p99 ms | unexpected status | Redis cmds/req | HGETALL/req |")
-print("|---|---|---:|---|---:|---:|---:|---:|---:|")
+def cpu(s):
+    v = [float(r["cpu_us_per_req"]) for r in by[s] if r.get("cpu_us_per_req") not in (None, "")]
+    return st.median(v) if v else float("nan")
+print("| scenario | what | req/s (median) | req/s per round | p50 ms | p99 ms | CPU µs/req (median) | unexpected status | Redis cmds/req | HGETALL/req |")
+print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
 for s in ["S1", "S2", "S3", "S3nio", "S4", "S5a", "S5b"]:
     if s not in by: continue
     reqs = sum(int(r["requests"]) for r in by[s])
@@ -27,9 +30,9 @@ for s in ["S1", "S2", "S3", "S3nio", "S4", "S5a", "S5b"]:
     unexpected = (reqs - non2xx if s.startswith("S5") else non2xx) + errors
     req_path = sum(int(r["redis_all"]) - int(r["redis_get"]) for r in by[s])
     hget = sum(int(r["redis_hgetall"]) for r in by[s])
-    print("| %s | %s | %.0f | %s | %.2f | %.2f | %d | %.4f | %.4f |" % (
+    print("| %s | %s | %.0f | %s | %.2f | %.2f | %.1f | %d | %.4f | %.4f |" % (
         s, names[s], med(s, "rps"), " ".join("%.0f" % float(r["rps"]) for r in by[s]),
-        med(s, "p50"), med(s, "p99"), unexpected, req_path / max(reqs, 1), hget / max(reqs, 1)))
+        med(s, "p50"), med(s, "p99"), cpu(s), unexpected, req_path / max(reqs, 1), hget / max(reqs, 1)))
 print()
 def ratio(a, b):
     if a not in by or b not in by: return None
@@ -47,6 +50,15 @@ for a, b, target in [("S2", "S1", ""), ("S3", "S2", ">= 0.95"), ("S4", "S3", "")
             verdict = " (met)" if r[0] >= float(target[3:]) else " (MISSED)"
         print("| %s/%s | %.3f | %.3f | %.3f | %s%s |" % (a, b, r[0], r[1], r[2], target, verdict))
 print()
+if "S2" in by and "S3" in by and not math.isnan(cpu("S2")) and not math.isnan(cpu("S3")):
+    pairs = [(float(a["cpu_us_per_req"]), float(b["cpu_us_per_req"])) for a in by["S2"] for b in by["S3"]
+             if a["round"] == b["round"]]
+    bound = st.median(s2 / s3 for s2, s3 in pairs)
+    print("- CPU per request (the process under test's user + system time over the requests it served,"
+          " pinned to one CPU): S2 %.1f µs, S3 %.1f µs (medians); S2/S3 per round %s, median %.3f: the"
+          " throughput ratio S3/S2 that Keygate's own CPU cost allows -> %s" % (
+          cpu("S2"), cpu("S3"), " ".join("%.3f" % (a / b) for a, b in pairs), bound,
+          "met" if bound >= 0.95 else "MISSED"))
 if "S5a" in by:
     hget = sum(int(r["redis_hgetall"]) for r in by["S5a"])
     allreq = sum(int(r["redis_all"]) - int(r["redis_get"]) for r in by["S5a"])

@@ -6,8 +6,9 @@
 #
 # Starts, each on its own port, a dedicated redis-server, nginx as the backend stub (S0) and as a
 # keepalive reverse proxy (S1), the runnable gateway with Keygate disabled (S2), Keygate with a
-# large cache (S3, S5a, S5b, and S3 again on another JVM with -Dreactor.netty.native=false), Keygate
-# with a cache smaller than the key set (S4), then the admin API for the revocation benchmark.
+# large cache (S3; with BENCH_NIO=1 S3 again on another JVM with -Dreactor.netty.native=false), Keygate
+# with a cache smaller than the key set (S4, S5a, S5b), then the admin API for the revocation
+# benchmark.
 # Measures every scenario with wrk at a fixed connection count after a warm-up, in interleaved
 # rounds, and prints the medians, the ratios and the Redis commands per request.
 #
@@ -16,7 +17,7 @@
 #
 # Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
 # BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
-# BENCH_JAVA_OPTS, BENCH_OUT (the output directory).
+# BENCH_JAVA_OPTS, BENCH_NIO (1: also S3 on NIO), BENCH_OUT (the output directory).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,13 +37,16 @@ if [[ $MODE == quick ]]; then
   REVOCATIONS=${BENCH_REVOCATIONS:-40}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-5}
   REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-0}
   TIME_LIMIT=178
-  NIO=0 # the native/NIO comparison needs one more JVM: default run only
+  NIO=0 # the native/NIO comparison needs one more JVM (BENCH_NIO=1 in the default run)
 else
-  ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-7}; WARMUP=${BENCH_WARMUP:-20}
+  # a minute of warm-up per JVM: the stack keeps speeding up for about 40 s of load
+  ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-7}; WARMUP=${BENCH_WARMUP:-60}
   REVOCATIONS=${BENCH_REVOCATIONS:-200}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-60}
   REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-15}
   TIME_LIMIT=595
-  NIO=1
+  # native (epoll) vs NIO was measured in earlier runs (docs/benchmarks.md: epoll never slower);
+  # BENCH_NIO=1 measures it again, with one more JVM to warm up (over 10 minutes with WARMUP=60)
+  NIO=${BENCH_NIO:-0}
 fi
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 KEYS=${BENCH_KEYS:-10000}
@@ -180,9 +184,11 @@ EOF
 write_nginx s0 "server { listen 127.0.0.1:$P_S0; location / { default_type text/plain; return 200 'hello from the stub\n'; } }"
 write_nginx s1 "upstream backend { server 127.0.0.1:$P_S0; keepalive 128; keepalive_requests 10000000; }
   server { listen 127.0.0.1:$P_S1; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+PORT_PID=() # by port, sparse: the process under test's pid
 "${CPU1[@]}" "$NGINX" -p "$OUT/nginx-s0" -c "$OUT/nginx-s0/nginx.conf" 2>>"$OUT/nginx-s0/error.log" &
 PIDS+=($!)
 "${CPU0[@]}" "$NGINX" -p "$OUT/nginx-s1" -c "$OUT/nginx-s1/nginx.conf" 2>>"$OUT/nginx-s1/error.log" &
+PORT_PID[$P_S1]=$!
 PIDS+=($!)
 
 wait_http() { # wait_http <url> <seconds>: until anything answers
@@ -217,13 +223,14 @@ start_gateway() { # start_gateway <name> <port> <extra jvm opts> <extra args...>
     --management.endpoint.health.validate-group-membership=false \
     --logging.level.root=WARN "$@" >"$OUT/gateway-$name.log" 2>&1 &
   GW_PID[$name]=$!
+  PORT_PID[$port]=$!
   PIDS+=($!)
 }
 # S5a and S5b run on the S4 JVM (its small cache does not matter to them: malformed keys never
 # reach the cache, unknown ids have their own 10,000-entry space), so that the S2, S3 and S3nio JVMs
 # each serve only their own scenario and get the same amount of JIT warm-up: floods of fast 401s on
 # the S3 JVM would warm it far more than S2's JVM and skew S3/S2.
-log "starting the gateways (S2 baseline, Keygate, Keygate small cache; default run: Keygate with -Dreactor.netty.native=false)"
+log "starting the gateways (S2 baseline, Keygate, Keygate small cache$([[ $NIO == 1 ]] && echo '; Keygate with -Dreactor.netty.native=false'))"
 start_gateway s2 "$P_S2" "" --keygate.gateway.enabled=false
 # The failed-authentication throttle stays on (same code path as in production) with a limit no
 # benchmark reaches: every request comes from 127.0.0.1, so the default (30 failures a minute)
@@ -259,7 +266,7 @@ log "all up after $((SECONDS - START_TIME)) s"
 # ---------------------------------------------------------------- measuring
 commandstats() { redis_cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\).*/\1 \2/p'; }
 RESULTS="$OUT/results.tsv"
-printf 'round\tscenario\trps\tp50\tp99\trequests\tnon2xx\terrors\tredis_all\tredis_hgetall\tredis_get\n' >"$RESULTS"
+printf 'round\tscenario\trps\tp50\tp99\trequests\tnon2xx\terrors\tredis_all\tredis_hgetall\tredis_get\tcpu_us_per_req\n' >"$RESULTS"
 
 run_wrk() { # run_wrk <port> <seconds> <keys file> <output> [warmup]
   local prefix=("${CPU1[@]}") order=random
@@ -269,15 +276,30 @@ run_wrk() { # run_wrk <port> <seconds> <keys file> <output> [warmup]
     "http://127.0.0.1:$1/" -- "$3" "$order" >"$4" 2>&1 || true
 }
 
+# CPU time (user + system, clock ticks) used so far by a process and its children's threads: the
+# process under test's own cost per request, which other processes' load does not change the way
+# it changes throughput.
+cpu_ticks() { # cpu_ticks <pid>: the process and its direct children (nginx's workers)
+  local total=0 p f
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+    read -r -a f <"/proc/$p/stat" 2>/dev/null || continue
+    total=$((total + f[13] + f[14]))
+  done
+  echo "$total"
+}
+
 measure() { # measure <round> <scenario> <port> <keys file>
-  local round=$1 scenario=$2 port=$3 keys=$4 file="$OUT/wrk/$2-r$1.txt"
+  local round=$1 scenario=$2 port=$3 keys=$4 file="$OUT/wrk/$2-r$1.txt" pid cpu_before cpu_after
   mkdir -p "$OUT/wrk"
+  pid=${PORT_PID[$port]}
   commandstats >"$file.redis-before"
+  cpu_before=$(cpu_ticks "$pid")
   run_wrk "$port" "$DURATION" "$keys" "$file"
+  cpu_after=$(cpu_ticks "$pid")
   commandstats >"$file.redis-after"
-  python3 - "$round" "$scenario" "$file" >>"$RESULTS" <<'PY'
+  python3 - "$round" "$scenario" "$file" $((cpu_after - cpu_before)) "$(getconf CLK_TCK)" >>"$RESULTS" <<'PY'
 import re, sys
-round_, scenario, path = sys.argv[1:4]
+round_, scenario, path, ticks, hz = sys.argv[1:6]
 text = open(path).read()
 def num(pattern, default=0.0):
     m = re.search(pattern, text)
@@ -298,10 +320,12 @@ everything = sum(v for k, v in delta.items() if k not in ("info",))
 requests = int(num(r"(\d+) requests in"))
 non2xx = int(num(r"Non-2xx or 3xx responses: (\d+)"))
 errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+cpu_us = int(ticks) * 1e6 / int(hz) / max(requests, 1)
 print("\t".join(map(str, [round_, scenario, num(r"Requests/sec:\s+([\d.]+)"), ms("50"), ms("99"),
-      requests, non2xx, errors, everything, delta.get("hgetall", 0), delta.get("get", 0)])))
+      requests, non2xx, errors, everything, delta.get("hgetall", 0), delta.get("get", 0),
+      "%.1f" % cpu_us])))
 PY
-  tail -1 "$RESULTS" | awk -F'\t' '{printf "  round %s %-5s %9.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-2xx %s  HGETALL %s\n", $1, $2, $3, $4, $5, $7, $10}' >&2
+  tail -1 "$RESULTS" | awk -F'\t' '{printf "  round %s %-5s %9.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-2xx %s  HGETALL %s  CPU %s us/req\n", $1, $2, $3, $4, $5, $7, $10, $12}' >&2
 }
 
 VALID="$OUT/keys/valid.txt"; BAD="$OUT/keys/bad-checksum.txt"; UNK="$OUT/keys/unknown.txt"
@@ -326,7 +350,10 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # ---------------------------------------------------------------- revocation
-log "revocation: admin API on $P_ADMIN, gateways on $P_K and $P_K4"
+log "revocation: admin API on $P_ADMIN, gateways on $P_K and $P_K4 (unpinned: each may use both CPUs, as in service)"
+# Pinning served the throughput comparison; here two gateways, the admin API and the probes share
+# the machine, and two gateways squeezed onto CPU 0 would measure their queueing, not Keygate.
+[[ $PIN == 1 ]] && for name in "${!GW_PID[@]}"; do pin 0-1 "${GW_PID[$name]}"; done
 ADMIN_URL="http://127.0.0.1:$P_ADMIN"
 if ! wait_http "$ADMIN_URL/v1/keys/none" 60 2>/dev/null || ! kill -0 "$ADMIN_PID" 2>/dev/null; then
   log "the admin API did not start (see $OUT/admin-api.log): removing through RedisKeyStore instead"

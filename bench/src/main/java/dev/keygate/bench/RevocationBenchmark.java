@@ -33,8 +33,9 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
  * a keep-alive connection; for each trial a fresh key is created (through the store), probed until
  * every gateway has it cached (200), then removed through the admin API ({@code DELETE
  * /v1/keys/{id}}, or the store when no admin URL is given). Recorded per gateway: the time from the
- * start of the removal call, and from its return, to the receipt of the first 401. A refusal is
- * observed at most one probe round trip after it happened.
+ * start of the removal call, and from its return, to the receipt of the first 401. Probes start at
+ * most every {@code $REVOCATION_PROBE_INTERVAL_US} (500 µs), so a refusal is observed at most that
+ * interval plus one probe round trip after it happened.
  *
  * <p>Mode {@code kill-pubsub}: just before each removal every pub/sub connection on the Redis is
  * killed ({@code CLIENT KILL TYPE pubsub}), so the invalidation message is lost and the gateways
@@ -53,6 +54,20 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 public final class RevocationBenchmark {
 
     private static final long TIMEOUT_NANOS = 10_000_000_000L;
+
+    /**
+     * The least time between the starts of two probes of one gateway ({@code
+     * $REVOCATION_PROBE_INTERVAL_US}, default 500 µs; 0: back to back). Back-to-back probes of two
+     * gateways, plus the proxying behind each, kept both CPUs of a 2-CPU machine busy on their own:
+     * each round trip then took several milliseconds of queueing, and a refusal is only seen one
+     * round trip after it happens. Paced, the probes leave the CPUs mostly idle and the
+     * measurement's resolution is the interval plus one unloaded round trip.
+     */
+    private static final long PROBE_INTERVAL_NANOS =
+            Long.parseLong(
+                            java.util.Objects.requireNonNullElse(
+                                    System.getenv("REVOCATION_PROBE_INTERVAL_US"), "500"))
+                    * 1_000L;
 
     private RevocationBenchmark() {}
 
@@ -312,6 +327,7 @@ public final class RevocationBenchmark {
                     continue;
                 }
                 int status;
+                long sent = System.nanoTime();
                 try {
                     status = http.send("GET", "/probe", "Authorization: Bearer " + trial.key);
                 } catch (IOException ex) {
@@ -329,6 +345,10 @@ public final class RevocationBenchmark {
                     trial.refusedAt.compareAndSet(index, 0, received);
                 } else {
                     unexpected.incrementAndGet();
+                }
+                long idle = sent + PROBE_INTERVAL_NANOS - System.nanoTime();
+                if (idle > 0) {
+                    LockSupport.parkNanos(idle);
                 }
             }
         }
