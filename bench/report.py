@@ -55,7 +55,7 @@ if "S2" in by and "S3" in by and not math.isnan(cpu("S2")) and not math.isnan(cp
              if a["round"] == b["round"]]
     bound = st.median(s2 / s3 for s2, s3 in pairs)
     print("- CPU per request (the process under test's user + system time over the requests it served,"
-          " pinned to one CPU): S2 %.1f µs, S3 %.1f µs (medians); S2/S3 per round %s, median %.3f: the"
+          " pinned to one CPU, JIT compiler threads left out): S2 %.1f µs, S3 %.1f µs (medians); S2/S3 per round %s, median %.3f: the"
           " throughput ratio S3/S2 that Keygate's own CPU cost allows -> %s" % (
           cpu("S2"), cpu("S3"), " ".join("%.3f" % (a / b) for a, b in pairs), bound,
           "met" if bound >= 0.95 else "MISSED"))

@@ -36,6 +36,7 @@ if [[ $MODE == quick ]]; then
   # smoke figures only: fewer revocation trials than the default run's 200
   REVOCATIONS=${BENCH_REVOCATIONS:-40}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-5}
   REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-0}
+  export REVOCATION_ADMIN_WARMUP=${REVOCATION_ADMIN_WARMUP:-100}
   TIME_LIMIT=178
   NIO=0 # the native/NIO comparison needs one more JVM (BENCH_NIO=1 in the default run)
 else
@@ -43,6 +44,7 @@ else
   ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-7}; WARMUP=${BENCH_WARMUP:-60}
   REVOCATIONS=${BENCH_REVOCATIONS:-200}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-60}
   REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-15}
+  export REVOCATION_ADMIN_WARMUP=${REVOCATION_ADMIN_WARMUP:-300}
   TIME_LIMIT=595
   # native (epoll) vs NIO was measured in earlier runs (docs/benchmarks.md: epoll never slower);
   # BENCH_NIO=1 measures it again, with one more JVM to warm up (over 10 minutes with WARMUP=60)
@@ -266,7 +268,7 @@ log "all up after $((SECONDS - START_TIME)) s"
 # ---------------------------------------------------------------- measuring
 commandstats() { redis_cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\).*/\1 \2/p'; }
 RESULTS="$OUT/results.tsv"
-printf 'round\tscenario\trps\tp50\tp99\trequests\tnon2xx\terrors\tredis_all\tredis_hgetall\tredis_get\tcpu_us_per_req\n' >"$RESULTS"
+printf 'round\tscenario\trps\tp50\tp99\trequests\tnon2xx\terrors\tredis_all\tredis_hgetall\tredis_get\tcpu_us_per_req\tcpu_us_per_req_with_jit\n' >"$RESULTS"
 
 run_wrk() { # run_wrk <port> <seconds> <keys file> <output> [warmup]
   local prefix=("${CPU1[@]}") order=random
@@ -276,16 +278,23 @@ run_wrk() { # run_wrk <port> <seconds> <keys file> <output> [warmup]
     "http://127.0.0.1:$1/" -- "$3" "$order" >"$4" 2>&1 || true
 }
 
-# CPU time (user + system, clock ticks) used so far by a process and its children's threads: the
-# process under test's own cost per request, which other processes' load does not change the way
-# it changes throughput.
-cpu_ticks() { # cpu_ticks <pid>: the process and its direct children (nginx's workers)
-  local total=0 p f
+# CPU time (user + system, clock ticks) used so far by the process under test, all its threads
+# (and nginx's workers), as two numbers: everything, and everything but the JIT compiler threads.
+# Compilation is a warm-up cost that can come back at any time (a deoptimization, a late C2
+# compile) and doubled a JVM's CPU per request in some rounds; the request work, GC included, is
+# the second number.
+cpu_ticks() { # cpu_ticks <pid>
+  local total=0 jit=0 p t f comm
   for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
-    read -r -a f <"/proc/$p/stat" 2>/dev/null || continue
-    total=$((total + f[13] + f[14]))
+    for t in /proc/"$p"/task/*; do
+      read -r comm <"$t/comm" 2>/dev/null || continue
+      read -r -a f < <(sed 's/^.*) //' "$t/stat" 2>/dev/null) || continue
+      # after "pid (comm) ", utime and stime are the 12th and 13th fields
+      total=$((total + f[11] + f[12]))
+      [[ $comm == C[12]\ CompilerThre* ]] && jit=$((jit + f[11] + f[12]))
+    done
   done
-  echo "$total"
+  echo "$total $((total - jit))"
 }
 
 measure() { # measure <round> <scenario> <port> <keys file>
@@ -297,9 +306,10 @@ measure() { # measure <round> <scenario> <port> <keys file>
   run_wrk "$port" "$DURATION" "$keys" "$file"
   cpu_after=$(cpu_ticks "$pid")
   commandstats >"$file.redis-after"
-  python3 - "$round" "$scenario" "$file" $((cpu_after - cpu_before)) "$(getconf CLK_TCK)" >>"$RESULTS" <<'PY'
+  python3 - "$round" "$scenario" "$file" "$cpu_before" "$cpu_after" "$(getconf CLK_TCK)" >>"$RESULTS" <<'PY'
 import re, sys
-round_, scenario, path, ticks, hz = sys.argv[1:6]
+round_, scenario, path, before_cpu, after_cpu, hz = sys.argv[1:7]
+(total0, work0), (total1, work1) = (map(int, v.split()) for v in (before_cpu, after_cpu))
 text = open(path).read()
 def num(pattern, default=0.0):
     m = re.search(pattern, text)
@@ -320,12 +330,12 @@ everything = sum(v for k, v in delta.items() if k not in ("info",))
 requests = int(num(r"(\d+) requests in"))
 non2xx = int(num(r"Non-2xx or 3xx responses: (\d+)"))
 errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-cpu_us = int(ticks) * 1e6 / int(hz) / max(requests, 1)
+def per_request(ticks): return "%.1f" % (ticks * 1e6 / int(hz) / max(requests, 1))
 print("\t".join(map(str, [round_, scenario, num(r"Requests/sec:\s+([\d.]+)"), ms("50"), ms("99"),
       requests, non2xx, errors, everything, delta.get("hgetall", 0), delta.get("get", 0),
-      "%.1f" % cpu_us])))
+      per_request(work1 - work0), per_request(total1 - total0)])))
 PY
-  tail -1 "$RESULTS" | awk -F'\t' '{printf "  round %s %-5s %9.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-2xx %s  HGETALL %s  CPU %s us/req\n", $1, $2, $3, $4, $5, $7, $10, $12}' >&2
+  tail -1 "$RESULTS" | awk -F'\t' '{printf "  round %s %-5s %9.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-2xx %s  HGETALL %s  CPU %s us/req (%s with JIT)\n", $1, $2, $3, $4, $5, $7, $10, $12, $13}' >&2
 }
 
 VALID="$OUT/keys/valid.txt"; BAD="$OUT/keys/bad-checksum.txt"; UNK="$OUT/keys/unknown.txt"

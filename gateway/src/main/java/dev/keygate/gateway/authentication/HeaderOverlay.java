@@ -2,6 +2,7 @@ package dev.keygate.gateway.authentication;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
@@ -36,7 +37,7 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
     private final MultiValueMap<String, String> base;
     private final String[] names;
     private final List<String>[] values;
-    private int size = -1;
+    private List<Entry<String, List<String>>> entries;
 
     /**
      * @param base the original headers
@@ -126,37 +127,40 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
 
     @Override
     public Set<Entry<String, List<String>>> entrySet() {
+        List<Entry<String, List<String>>> all = entries();
         return new AbstractSet<>() {
             @Override
             public Iterator<Entry<String, List<String>>> iterator() {
-                return new Entries();
+                return Collections.unmodifiableList(all).iterator();
             }
 
             @Override
             public int size() {
-                return HeaderOverlay.this.size();
+                return all.size();
             }
         };
     }
 
-    /**
-     * Counted once by iterating (the view does not change; the original's own size may count a name
-     * twice in two cases, which the iteration merges).
-     */
     @Override
     public int size() {
-        if (size < 0) {
-            size = countSize();
-        }
-        return size;
+        return entries().size();
     }
 
-    private int countSize() {
-        int count = 0;
-        for (Iterator<?> it = new Entries(); it.hasNext(); it.next()) {
-            count++;
+    /**
+     * Every header of the view, listed on first use and kept (the view does not change): iterating
+     * the original headers is the expensive part (Netty's adapter lists the names, then looks each
+     * one up), and the proxy asks for the size and then iterates, so it is done once.
+     */
+    private List<Entry<String, List<String>>> entries() {
+        List<Entry<String, List<String>>> all = entries;
+        if (all == null) {
+            all = new ArrayList<>(names.length + 8);
+            for (Iterator<Entry<String, List<String>>> it = new Entries(); it.hasNext(); ) {
+                all.add(it.next());
+            }
+            entries = all;
         }
-        return count;
+        return all;
     }
 
     @Override
@@ -250,7 +254,8 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
                     Entry<String, List<String>> entry = original.next();
                     String name = entry.getKey();
                     if (indexOf(name) < 0 && !seenBefore(name)) {
-                        next = Map.entry(name, base.get(name));
+                        // lookups ignore case: the values of every spelling of the name
+                        next = Map.entry(name, entry.getValue());
                     }
                 } else if (overlay < names.length) {
                     int i = overlay++;
