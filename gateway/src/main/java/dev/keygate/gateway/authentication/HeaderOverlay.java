@@ -131,7 +131,7 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
         return new AbstractSet<>() {
             @Override
             public Iterator<Entry<String, List<String>>> iterator() {
-                return Collections.unmodifiableList(all).iterator();
+                return all.iterator();
             }
 
             @Override
@@ -154,10 +154,13 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
     private List<Entry<String, List<String>>> entries() {
         List<Entry<String, List<String>>> all = entries;
         if (all == null) {
-            all = new ArrayList<>(names.length + 8);
+            List<Entry<String, List<String>>> listed = new ArrayList<>(names.length + 8);
             for (Iterator<Entry<String, List<String>>> it = new Entries(); it.hasNext(); ) {
-                all.add(it.next());
+                listed.add(it.next());
             }
+            // immutable, with a final array: safe to publish through a plain field (a benign
+            // race: two threads may both list the entries, and get the same)
+            all = List.copyOf(listed);
             entries = all;
         }
         return all;
