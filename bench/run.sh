@@ -36,7 +36,7 @@ if [[ $MODE == quick ]]; then
   # smoke figures only: fewer revocation trials than the default run's 200
   REVOCATIONS=${BENCH_REVOCATIONS:-40}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-5}
   REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-0}
-  export REVOCATION_ADMIN_WARMUP=${REVOCATION_ADMIN_WARMUP:-100}
+  export REVOCATION_ADMIN_WARMUP=${REVOCATION_ADMIN_WARMUP:-50}
   TIME_LIMIT=178
   NIO=0 # the native/NIO comparison needs one more JVM (BENCH_NIO=1 in the default run)
 else
@@ -212,9 +212,13 @@ declare -A GW_PID
 # keygate.gateway.upstream-uri, because the runnable app does not start with that property and
 # keygate.gateway.enabled=false (S2): UpstreamRouteConfiguration then needs KeygateGatewayProperties,
 # which only the disabled auto-configuration registers. Same route for every gateway.
-ROUTE=(--spring.cloud.gateway.server.webflux.routes[0].id=stub
-  --spring.cloud.gateway.server.webflux.routes[0].uri="http://127.0.0.1:$P_S0"
-  --spring.cloud.gateway.server.webflux.routes[0].predicates[0]="Path=/**")
+# A second route, /public/**, marked public (keygate.public=true): on a Keygate JVM its requests
+# skip the key check (the filter only reads the route's metadata), which gives S3pub, the same JVM
+# with Keygate's work left out, as the baseline for S3 (see S3pub below).
+R=--spring.cloud.gateway.server.webflux.routes
+ROUTE=("$R[0].id=public" "$R[0].uri=http://127.0.0.1:$P_S0" "$R[0].predicates[0]=Path=/public/**"
+  "$R[0].metadata.keygate.public=true"
+  "$R[1].id=stub" "$R[1].uri=http://127.0.0.1:$P_S0" "$R[1].predicates[0]=Path=/**")
 start_gateway() { # start_gateway <name> <port> <extra jvm opts> <extra args...>
   local name=$1 port=$2 jvm=$3
   shift 3
@@ -275,7 +279,7 @@ run_wrk() { # run_wrk <port> <seconds> <keys file> <output> [warmup]
   # warm-up: unpinned, and walking the keys in order so that every key gets cached
   [[ ${5:-} == warmup ]] && prefix=() && order=sequential
   "${prefix[@]}" wrk -t1 -c"$CONNECTIONS" -d"$2s" --latency --timeout 5s -s "$BENCH/wrk-keys.lua" \
-    "http://127.0.0.1:$1/" -- "$3" "$order" >"$4" 2>&1 || true
+    "http://127.0.0.1:$1/" -- "$3" "$order" "${WRK_PATH:-/orders/42}" >"$4" 2>&1 || true
 }
 
 # CPU time (user + system, clock ticks) used so far by the process under test, all its threads
@@ -342,6 +346,7 @@ VALID="$OUT/keys/valid.txt"; BAD="$OUT/keys/bad-checksum.txt"; UNK="$OUT/keys/un
 log "warm-up: ${WARMUP}s per JVM (S2, S3, S4, S3-nio), a quarter of it for S1, S5a, S5b"
 run_wrk "$P_S1" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s1.txt"
 for port in "${GATEWAY_PORTS[@]}"; do run_wrk "$port" "$WARMUP" "$VALID" "$OUT/warmup-$port.txt" warmup; done
+WRK_PATH=/public/x run_wrk "$P_K" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s3pub.txt" warmup
 run_wrk "$P_K4" $((WARMUP / 4 + 1)) "$BAD" "$OUT/warmup-s5a.txt" warmup
 run_wrk "$P_K4" $((WARMUP / 4 + 1)) "$UNK" "$OUT/warmup-s5b.txt" warmup
 grep -H 'Requests/sec' "$OUT"/warmup-*.txt | sed "s|$OUT/||" >&2 || true
@@ -353,6 +358,7 @@ for round in $(seq "$ROUNDS"); do
   measure "$round" S1 "$P_S1" "$VALID"
   measure "$round" S2 "$P_S2" "$VALID"
   measure "$round" S3 "$P_K" "$VALID"
+  WRK_PATH=/public/x measure "$round" S3pub "$P_K" "$VALID"
   [[ $NIO == 1 ]] && measure "$round" S3nio "$P_KNIO" "$VALID"
   measure "$round" S4 "$P_K4" "$VALID"
   measure "$round" S5a "$P_K4" "$BAD"
