@@ -6,9 +6,9 @@
 #
 # Starts, each on its own port, a dedicated redis-server, nginx as the backend stub (S0) and as a
 # keepalive reverse proxy (S1), the runnable gateway with Keygate disabled (S2), Keygate with a
-# large cache (S3; with BENCH_NIO=1 S3 again on another JVM with -Dreactor.netty.native=false), Keygate
-# with a cache smaller than the key set (S4, S5a, S5b), then the admin API for the revocation
-# benchmark.
+# large cache (S3, and S3pub: the same JVM on a public route; with BENCH_NIO=1 S3 again on another
+# JVM with -Dreactor.netty.native=false), Keygate with a cache smaller than the key set (S4, S5a,
+# S5b), then the admin API for the revocation benchmark.
 # Measures every scenario with wrk at a fixed connection count after a warm-up, in interleaved
 # rounds, and prints the medians, the ratios and the Redis commands per request.
 #
