@@ -56,6 +56,12 @@ public final class RevocationBenchmark {
     private static final long TIMEOUT_NANOS = 10_000_000_000L;
 
     /**
+     * Unrecorded removals through the admin API before the trials ({@code
+     * $REVOCATION_ADMIN_WARMUP}).
+     */
+    private static final int ADMIN_WARMUP = (int) env("REVOCATION_ADMIN_WARMUP", 300);
+
+    /**
      * The least time between the starts of two probes of one gateway ({@code
      * $REVOCATION_PROBE_INTERVAL_US}, default 500 µs; 0: back to back). Back-to-back probes of two
      * gateways, plus the proxying behind each, kept both CPUs of a 2-CPU machine busy on their own:
@@ -63,20 +69,14 @@ public final class RevocationBenchmark {
      * round trip after it happens. Paced, the probes leave the CPUs mostly idle and the
      * measurement's resolution is the interval plus one unloaded round trip.
      */
-    /**
-     * Unrecorded removals through the admin API before the trials ({@code
-     * $REVOCATION_ADMIN_WARMUP}).
-     */
-    private static final int ADMIN_WARMUP =
-            Integer.parseInt(
-                    java.util.Objects.requireNonNullElse(
-                            System.getenv("REVOCATION_ADMIN_WARMUP"), "300"));
-
     private static final long PROBE_INTERVAL_NANOS =
-            Long.parseLong(
-                            java.util.Objects.requireNonNullElse(
-                                    System.getenv("REVOCATION_PROBE_INTERVAL_US"), "500"))
-                    * 1_000L;
+            env("REVOCATION_PROBE_INTERVAL_US", 500) * 1_000L;
+
+    /** A whole number from the environment, or {@code fallback} when unset. */
+    private static long env(String name, long fallback) {
+        String value = System.getenv(name);
+        return value == null ? fallback : Long.parseLong(value);
+    }
 
     private RevocationBenchmark() {}
 

@@ -3,13 +3,10 @@ package dev.keygate.gateway.authentication;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import org.springframework.http.HttpHeaders;
@@ -155,8 +152,18 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
         List<Entry<String, List<String>>> all = entries;
         if (all == null) {
             List<Entry<String, List<String>>> listed = new ArrayList<>(names.length + 8);
-            for (Iterator<Entry<String, List<String>>> it = new Entries(); it.hasNext(); ) {
-                listed.add(it.next());
+            for (Entry<String, List<String>> entry : base.entrySet()) {
+                String name = entry.getKey();
+                // each name once, in its first spelling: the original's lookups ignore case, so
+                // its values are those of every spelling
+                if (indexOf(name) < 0 && !listedIgnoringCase(listed, name)) {
+                    listed.add(Map.entry(name, entry.getValue()));
+                }
+            }
+            for (int i = 0; i < names.length; i++) {
+                if (overlaid(i) != null) {
+                    listed.add(Map.entry(names[i], values[i]));
+                }
             }
             // immutable, with a final array: safe to publish through a plain field (a benign
             // race: two threads may both list the entries, and get the same)
@@ -164,6 +171,17 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
             entries = all;
         }
         return all;
+    }
+
+    /** Whether {@code name} is already listed in another case (rare: most clients don't). */
+    private static boolean listedIgnoringCase(
+            List<Entry<String, List<String>>> listed, String name) {
+        for (Entry<String, List<String>> entry : listed) {
+            if (entry.getKey().equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -212,7 +230,7 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
 
         @Override
         public Set<Entry<String, List<String>>> headerSet() {
-            return Collections.unmodifiableSet(overlay.entrySet());
+            return overlay.entrySet(); // read-only already: immutable list, immutable entries
         }
 
         @Override
@@ -220,66 +238,6 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
             for (Entry<String, List<String>> entry : overlay.entrySet()) {
                 action.accept(entry.getKey(), entry.getValue());
             }
-        }
-    }
-
-    /**
-     * The original headers not overlaid, each name once (the first spelling, values for all: the
-     * original lookups ignore case), then the overlaid ones that have values.
-     */
-    private final class Entries implements Iterator<Entry<String, List<String>>> {
-        private final Iterator<Entry<String, List<String>>> original = base.entrySet().iterator();
-        private String[] seen;
-        private int seenCount;
-        private int overlay;
-        private Entry<String, List<String>> next;
-
-        /** Whether {@code name} was already given, in another case (rare: most clients don't). */
-        private boolean seenBefore(String name) {
-            for (int i = 0; i < seenCount; i++) {
-                if (seen[i].equalsIgnoreCase(name)) {
-                    return true;
-                }
-            }
-            if (seen == null) {
-                seen = new String[Math.max(base.size(), 1)];
-            } else if (seenCount == seen.length) {
-                seen = Arrays.copyOf(seen, seenCount * 2);
-            }
-            seen[seenCount++] = name;
-            return false;
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (next == null) {
-                if (original.hasNext()) {
-                    Entry<String, List<String>> entry = original.next();
-                    String name = entry.getKey();
-                    if (indexOf(name) < 0 && !seenBefore(name)) {
-                        // lookups ignore case: the values of every spelling of the name
-                        next = Map.entry(name, entry.getValue());
-                    }
-                } else if (overlay < names.length) {
-                    int i = overlay++;
-                    if (overlaid(i) != null) {
-                        next = Map.entry(names[i], values[i]);
-                    }
-                } else {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public Entry<String, List<String>> next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            Entry<String, List<String>> current = next;
-            next = null;
-            return current;
         }
     }
 }
