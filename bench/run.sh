@@ -11,13 +11,16 @@
 # S5b), then the admin API for the revocation benchmark.
 # Measures every scenario with wrk at a fixed connection count after a warm-up, in interleaved
 # rounds, and prints the medians, the ratios and the Redis commands per request.
+# Then (default run; BENCH_PROFILE=1 in --quick) profiles S3 and S3pub with async-profiler (from
+# Maven Central, attached to the running S3 JVM) and prints where S3's extra CPU goes.
 #
 # Pinning (default on, BENCH_PIN=0 turns it off): the process under test (nginx proxy or gateway
 # JVMs) on CPU 0; wrk, the backend stub and Redis on CPU 1.
 #
 # Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
 # BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
-# BENCH_JAVA_OPTS, BENCH_NIO (1: also S3 on NIO), BENCH_OUT (the output directory).
+# BENCH_JAVA_OPTS, BENCH_NIO (1: also S3 on NIO), BENCH_PROFILE (0/1), BENCH_OUT (the output
+# directory).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,7 +29,7 @@ MODE=default
 for arg in "$@"; do
   case "$arg" in
     --quick) MODE=quick ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +42,7 @@ if [[ $MODE == quick ]]; then
   export REVOCATION_ADMIN_WARMUP=${REVOCATION_ADMIN_WARMUP:-50}
   TIME_LIMIT=178
   NIO=0 # the native/NIO comparison needs one more JVM (BENCH_NIO=1 in the default run)
+  PROFILE=${BENCH_PROFILE:-0}
 else
   # a minute of warm-up per JVM: the stack keeps speeding up for about 40 s of load
   ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-7}; WARMUP=${BENCH_WARMUP:-60}
@@ -49,7 +53,10 @@ else
   # native (epoll) vs NIO was measured in earlier runs (docs/benchmarks.md: epoll never slower);
   # BENCH_NIO=1 measures it again, with one more JVM to warm up (over 10 minutes with WARMUP=60)
   NIO=${BENCH_NIO:-0}
+  PROFILE=${BENCH_PROFILE:-1}
 fi
+PROFILE_ROUNDS=2
+PROFILE_INTERVAL_US=500
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 KEYS=${BENCH_KEYS:-10000}
 UNKNOWN=${BENCH_UNKNOWN:-1000}
@@ -85,6 +92,10 @@ make_report() {
   echo "$RESULTS ${REVOCATION_LOG:-/dev/null} $MODE $ROUNDS $DURATION $CONNECTIONS $KEYS $UNKNOWN $S4_CACHE $NEGATIVE_TTL $PIN" >"$OUT/report-args"
   # shellcheck disable=SC2046
   python3 "$BENCH/report.py" $(cat "$OUT/report-args") >>"$OUT/report.md"
+  if [[ -d $OUT/profile ]]; then
+    { echo; echo "## Profile: where S3's CPU goes, next to S3pub's"; echo
+      python3 "$BENCH/profile.py" "$OUT/profile" "$PROFILE_INTERVAL_US"; } >>"$OUT/report.md"
+  fi
 }
 
 # ---------------------------------------------------------------- processes and cleanup
@@ -100,7 +111,8 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-trap 'make_report 2>/dev/null && cat "$OUT/report.md" >&2; exit 130' INT TERM
+# (ignoring further signals while the report is written: a second one interrupted it once)
+trap 'trap "" INT TERM; make_report 2>/dev/null && cat "$OUT/report.md" >&2; exit 130' INT TERM
 
 pin() { # pin <cpu> <pid>: all threads of pid
   [[ $PIN == 1 ]] && taskset -a -cp "$1" "$2" >/dev/null 2>&1 || true
@@ -364,6 +376,40 @@ for round in $(seq "$ROUNDS"); do
   measure "$round" S5a "$P_K4" "$BAD"
   measure "$round" S5b "$P_K4" "$UNK"
 done
+
+# ---------------------------------------------------------------- profile
+# S3 and S3pub again, each round with async-profiler attached to the S3 JVM for the wrk run only
+# (CPU samples of every thread, collapsed stacks), then bench/profile.py's table: which frames
+# S3's extra CPU per request is spent in. After the measured rounds, since sampling slows the JVM.
+profile_setup() {
+  local jar arch
+  case $(uname -m) in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) return 1 ;; esac
+  command -v jcmd >/dev/null || return 1
+  jar=$(tr ':' '\n' <"$BENCH/target/classpath.txt" | grep '/async-profiler-[^/]*\.jar$' | head -1)
+  [[ -n $jar ]] || return 1
+  mkdir -p "$OUT/profile"
+  python3 -c 'import sys, zipfile; open(sys.argv[3], "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+    "$jar" "$arch/libasyncProfiler.so" "$OUT/profile/libasyncProfiler.so"
+}
+profile_round() { # profile_round <round> <scenario> <path>
+  local pid=${PORT_PID[$P_K]} file="$OUT/profile/$2-r$1.collapsed" lib="$OUT/profile/libasyncProfiler.so"
+  # jcmd splits its arguments at '=' unless the agent's options are quoted inside the argument
+  jcmd "$pid" JVMTI.agent_load "$lib" "\"start,event=cpu,interval=${PROFILE_INTERVAL_US}us,threads,file=$file\"" \
+    >>"$OUT/profile/jcmd.log" 2>&1 || return 1
+  WRK_PATH=$3 run_wrk "$P_K" "$DURATION" "$VALID" "$OUT/profile/$2-r$1.wrk"
+  jcmd "$pid" JVMTI.agent_load "$lib" "\"stop,file=$file,collapsed\"" >>"$OUT/profile/jcmd.log" 2>&1
+}
+if [[ $PROFILE == 1 ]]; then
+  if profile_setup; then
+    log "profile: S3 and S3pub, $PROFILE_ROUNDS rounds x ${DURATION}s each, async-profiler attached to the S3 JVM"
+    for round in $(seq "$PROFILE_ROUNDS"); do
+      profile_round "$round" S3 /orders/42 && profile_round "$round" S3pub /public/x ||
+        log "async-profiler did not start (see $OUT/profile/jcmd.log)"
+    done
+  else
+    log "profile skipped: needs jcmd, python3 and async-profiler for Linux x64 or arm64"
+  fi
+fi
 
 # ---------------------------------------------------------------- revocation
 log "revocation: admin API on $P_ADMIN, gateways on $P_K and $P_K4 (unpinned: each may use both CPUs, as in service)"
