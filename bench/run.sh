@@ -355,12 +355,12 @@ PY
 }
 
 VALID="$OUT/keys/valid.txt"; BAD="$OUT/keys/bad-checksum.txt"; UNK="$OUT/keys/unknown.txt"
-log "warm-up: ${WARMUP}s per JVM (S2, S3, S4, S3-nio), a quarter of it for S1, S5a, S5b"
+log "warm-up: ${WARMUP}s per JVM (S2, S3, S4, S3-nio), a quarter of it for S1 and S3pub, a sixth for S5a and S5b"
 run_wrk "$P_S1" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s1.txt"
 for port in "${GATEWAY_PORTS[@]}"; do run_wrk "$port" "$WARMUP" "$VALID" "$OUT/warmup-$port.txt" warmup; done
 WRK_PATH=/public/x run_wrk "$P_K" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s3pub.txt" warmup
-run_wrk "$P_K4" $((WARMUP / 4 + 1)) "$BAD" "$OUT/warmup-s5a.txt" warmup
-run_wrk "$P_K4" $((WARMUP / 4 + 1)) "$UNK" "$OUT/warmup-s5b.txt" warmup
+run_wrk "$P_K4" $((WARMUP / 6 + 1)) "$BAD" "$OUT/warmup-s5a.txt" warmup
+run_wrk "$P_K4" $((WARMUP / 6 + 1)) "$UNK" "$OUT/warmup-s5b.txt" warmup
 grep -H 'Requests/sec' "$OUT"/warmup-*.txt | sed "s|$OUT/||" >&2 || true
 
 # Warm-up runs unpinned (the JIT compiles faster with both CPUs); measurements run pinned.
