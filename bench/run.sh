@@ -92,6 +92,10 @@ make_report() {
   echo "$RESULTS ${REVOCATION_LOG:-/dev/null} $MODE $ROUNDS $DURATION $CONNECTIONS $KEYS $UNKNOWN $S4_CACHE $NEGATIVE_TTL $PIN" >"$OUT/report-args"
   # shellcheck disable=SC2046
   python3 "$BENCH/report.py" $(cat "$OUT/report-args") >>"$OUT/report.md"
+  if [[ -s $OUT/revocation-normal.csv ]]; then
+    { echo; echo "## Revocation: the slow trials and the JVMs' pauses"; echo
+      python3 "$BENCH/revocation_tail.py" "$OUT"; } >>"$OUT/report.md"
+  fi
   if [[ -d $OUT/profile ]]; then
     { echo; echo "## Profile: where S3's CPU goes, next to S3pub's"; echo
       python3 "$BENCH/profile.py" "$OUT/profile" "$PROFILE_INTERVAL_US"; } >>"$OUT/report.md"
@@ -235,7 +239,8 @@ start_gateway() { # start_gateway <name> <port> <extra jvm opts> <extra args...>
   local name=$1 port=$2 jvm=$3
   shift 3
   # shellcheck disable=SC2086
-  java $JAVA_OPTS $jvm -jar "$GATEWAY_JAR" \
+  # safepoint log (wall-clock time): bench/revocation_tail.py lines slow revocations up with pauses
+  java $JAVA_OPTS $jvm -Xlog:safepoint=info:file="$OUT/safepoints-$name.log":time -jar "$GATEWAY_JAR" \
     --server.port="$port" --management.server.port=$((port + 1000)) \
     --spring.data.redis.url="redis://127.0.0.1:$P_REDIS" "${ROUTE[@]}" \
     --management.endpoint.health.validate-group-membership=false \
@@ -423,7 +428,7 @@ if ! wait_http "$ADMIN_URL/v1/keys/none" 60 2>/dev/null || ! kill -0 "$ADMIN_PID
 fi
 REVOCATION_LOG="$OUT/revocation.txt"
 : >"$REVOCATION_LOG"
-REVOCATION_CSV="$OUT/revocation-normal.csv" timeout 150 java -cp "$BENCH_CP" dev.keygate.bench.RevocationBenchmark \
+REVOCATION_CSV="$OUT/revocation-normal.csv" timeout 150 java -Xlog:safepoint=info:file="$OUT/safepoints-revocation-client.log":time -cp "$BENCH_CP" dev.keygate.bench.RevocationBenchmark \
   normal "$REVOCATIONS" "127.0.0.1:$P_REDIS" "$ADMIN_URL" "$ADMIN_TOKEN" \
   "http://127.0.0.1:$P_K" "http://127.0.0.1:$P_K4" 2>&1 | tee -a "$REVOCATION_LOG" >&2 || true
 if ((REVOCATIONS_KILLED > 0)); then

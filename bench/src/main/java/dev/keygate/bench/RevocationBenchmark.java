@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -86,10 +87,16 @@ public final class RevocationBenchmark {
         final AtomicLongArray okAt;
         final AtomicLongArray refusedAt;
 
+        /**
+         * When the first refused probe of each gateway was sent (its round trip: refusedAt − this).
+         */
+        final AtomicLongArray refusedSentAt;
+
         Trial(String key, int gateways) {
             this.key = key;
             this.okAt = new AtomicLongArray(gateways);
             this.refusedAt = new AtomicLongArray(gateways);
+            this.refusedSentAt = new AtomicLongArray(gateways);
         }
     }
 
@@ -153,6 +160,9 @@ public final class RevocationBenchmark {
         long[][] fromReturn = new long[n][iterations];
         long[][] fromStart = new long[n][iterations];
         long[] callNanos = new long[iterations];
+        long[][] refusedRoundTrip = new long[n][iterations];
+        // wall clock at each removal's start, to line trials up with the JVMs' safepoint logs
+        long[] startEpochMicros = new long[iterations];
         int done = 0;
         int failures = 0;
         URI adminUri = admin == null ? null : URI.create(admin);
@@ -193,6 +203,7 @@ public final class RevocationBenchmark {
                     LockSupport.parkNanos(jitter.nextInt(1000) * 1_000_000L);
                 }
                 long start = System.nanoTime();
+                Instant startWall = Instant.now();
                 if (lostMessage) {
                     // What a writer does, minus the message: delete the record, move the epoch,
                     // log the change, publish nothing. Only the epoch poll can tell the gateways.
@@ -232,7 +243,10 @@ public final class RevocationBenchmark {
                 for (int g = 0; g < n; g++) {
                     fromReturn[g][done] = trial.refusedAt.get(g) - returned;
                     fromStart[g][done] = trial.refusedAt.get(g) - start;
+                    refusedRoundTrip[g][done] = trial.refusedAt.get(g) - trial.refusedSentAt.get(g);
                 }
+                startEpochMicros[done] =
+                        startWall.getEpochSecond() * 1_000_000L + startWall.getNano() / 1_000;
                 callNanos[done] = returned - start;
                 done++;
                 if (killPubSub) {
@@ -253,17 +267,21 @@ public final class RevocationBenchmark {
         String csv = System.getenv("REVOCATION_CSV");
         if (csv != null) {
             try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(Path.of(csv)))) {
-                out.println("trial,gateway,call_us,from_start_us,from_return_us");
+                out.println(
+                        "trial,gateway,call_us,from_start_us,from_return_us,start_epoch_us,"
+                                + "refused_probe_round_trip_us");
                 for (int i = 0; i < done; i++) {
                     for (int g = 0; g < n; g++) {
                         out.printf(
                                 Locale.ROOT,
-                                "%d,%d,%d,%d,%d%n",
+                                "%d,%d,%d,%d,%d,%d,%d%n",
                                 i,
                                 g,
                                 callNanos[i] / 1000,
                                 fromStart[g][i] / 1000,
-                                fromReturn[g][i] / 1000);
+                                fromReturn[g][i] / 1000,
+                                startEpochMicros[i],
+                                refusedRoundTrip[g][i] / 1000);
                     }
                 }
             }
@@ -364,7 +382,12 @@ public final class RevocationBenchmark {
                         trial.okAt.set(index, received);
                     }
                 } else if (status == 401 && trial.okAt.get(index) != 0) {
-                    trial.refusedAt.compareAndSet(index, 0, received);
+                    // one probe thread per gateway writes its slot: the send time is set first,
+                    // so whoever sees refusedAt also sees it
+                    if (trial.refusedAt.get(index) == 0) {
+                        trial.refusedSentAt.set(index, sent);
+                        trial.refusedAt.set(index, received);
+                    }
                 } else {
                     unexpected.incrementAndGet();
                 }

@@ -21,10 +21,10 @@ import reactor.core.publisher.Mono;
  * <ul>
  *   <li>Known keys live in a bounded {@link AsyncCache} with a maximum age, spread over its last
  *       tenth per id ({@link SpreadMaxAge}); concurrent misses on one id share one Redis read (no
- *       stampede). The spread is checked on read against each entry's own deadline, with
- *       Caffeine's fixed {@code expireAfterWrite} as the bound: a variable {@code Expiry} would
- *       send every read through Caffeine's read buffer and its timer wheel, about a microsecond
- *       per cache hit in the running gateway.
+ *       stampede). The spread is checked on read against each entry's own deadline, with Caffeine's
+ *       fixed {@code expireAfterWrite} as the bound: a variable {@code Expiry} would send every
+ *       read through Caffeine's read buffer and its timer wheel, about a microsecond per cache hit
+ *       in the running gateway.
  *   <li>Unknown ids live in a separately bounded space with a short TTL, so a flood of made-up ids
  *       costs one Redis read per id per TTL and cannot evict real keys.
  *   <li>{@link #invalidate(String)} drops both the record and a negative entry, including a load in
