@@ -100,8 +100,8 @@ def main():
     loops = pub["event loops (reactor-http-*)"]
     print(f"async-profiler, CPU samples every {interval_us:g} µs, {s3_requests} S3 and {pub_requests}"
           " S3pub requests; µs of CPU per request (inclusive: a row contains the rows indented"
-          " under it). Sampling slows the JVM: compare the rows, not these totals with the"
-          " table above.")
+          " under it). These are separate rounds, run after the measured ones, and sampling adds"
+          " its own cost: compare the rows with each other rather than with the table above.")
     print()
     print("| where | S3 | S3pub | S3 − S3pub | difference / S3pub's event loops |")
     print("|---|---:|---:|---:|---:|")

@@ -238,8 +238,8 @@ ROUTE=("$R[0].id=public" "$R[0].uri=http://127.0.0.1:$P_S0" "$R[0].predicates[0]
 start_gateway() { # start_gateway <name> <port> <extra jvm opts> <extra args...>
   local name=$1 port=$2 jvm=$3
   shift 3
-  # shellcheck disable=SC2086
   # safepoint log (wall-clock time): bench/revocation_tail.py lines slow revocations up with pauses
+  # shellcheck disable=SC2086
   java $JAVA_OPTS $jvm -Xlog:safepoint=info:file="$OUT/safepoints-$name.log":time -jar "$GATEWAY_JAR" \
     --server.port="$port" --management.server.port=$((port + 1000)) \
     --spring.data.redis.url="redis://127.0.0.1:$P_REDIS" "${ROUTE[@]}" \
@@ -385,7 +385,7 @@ done
 # ---------------------------------------------------------------- profile
 # S3 and S3pub again, each round with async-profiler attached to the S3 JVM for the wrk run only
 # (CPU samples of every thread, collapsed stacks), then bench/profile.py's table: which frames
-# S3's extra CPU per request is spent in. After the measured rounds, since sampling slows the JVM.
+# S3's extra CPU per request is spent in. After the measured rounds, so that it cannot disturb them.
 profile_setup() {
   local jar arch
   case $(uname -m) in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) return 1 ;; esac

@@ -45,7 +45,7 @@ public final class KeyCache implements CacheInvalidator {
     private final AsyncCache<String, Cached> known;
     private final Cache<String, Boolean> unknown;
     private final StalenessGuard staleness;
-    private final SpreadMaxAge maxAge;
+    private final SpreadMaxAge ages;
     private final Ticker ticker;
     private final Duration commandTimeout;
     private final AtomicLong generation = new AtomicLong();
@@ -66,7 +66,7 @@ public final class KeyCache implements CacheInvalidator {
             MeterRegistry registry) {
         this.store = store;
         this.staleness = staleness;
-        this.maxAge = new SpreadMaxAge(maxAge);
+        this.ages = new SpreadMaxAge(maxAge);
         this.ticker = ticker;
         this.commandTimeout = commandTimeout;
         this.known =
@@ -200,7 +200,7 @@ public final class KeyCache implements CacheInvalidator {
                                             lookup instanceof KeyLookup.Found found
                                                     ? new Cached(
                                                             found.record(),
-                                                            ticker.read() + maxAge.ageNanos(id))
+                                                            ticker.read() + ages.ageNanos(id))
                                                     : null),
                             promise::completeExceptionally,
                             () -> promise.complete(null));
