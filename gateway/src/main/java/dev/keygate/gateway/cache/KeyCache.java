@@ -53,6 +53,7 @@ public final class KeyCache implements CacheInvalidator {
     private final Timer loadMissing;
     private final Timer loadFailed;
     private final Counter flushes;
+    private final Counter reloadsFailed;
 
     public KeyCache(
             KeyStore store,
@@ -90,6 +91,12 @@ public final class KeyCache implements CacheInvalidator {
         this.loadFound = loadTimer(registry, "found");
         this.loadMissing = loadTimer(registry, "missing");
         this.loadFailed = loadTimer(registry, "error");
+        this.reloadsFailed =
+                Counter.builder("keygate.cache.reloads.failed")
+                        .description(
+                                "Reads after an invalidation that failed (the id is then read on"
+                                        + " its next request)")
+                        .register(registry);
         this.flushes =
                 Counter.builder("keygate.cache.flushes")
                         .description(
@@ -248,11 +255,23 @@ public final class KeyCache implements CacheInvalidator {
         }
     }
 
+    /**
+     * Drops what is cached about {@code id} and, when this gateway had it cached (a record, a
+     * load in flight or a negative entry: a key in use here), reads it again at once, in the
+     * background. A removed key is then refused from memory by the time its next request arrives,
+     * instead of that request waiting for a Redis read, and a rotated or re-enabled one is served
+     * from memory again; the reads happen anyway, on the id's next request, and ids nobody asked
+     * this gateway about are not read. Not when the cache is untrusted (lookups read Redis then).
+     * Never blocks: the read is dispatched, not awaited.
+     */
     @Override
     public void invalidate(String id) {
         generation.incrementAndGet();
-        known.synchronous().invalidate(id);
-        unknown.invalidate(id);
+        boolean inUse = known.asMap().remove(id) != null;
+        inUse |= unknown.asMap().remove(id) != null;
+        if (inUse && staleness.isTrusted()) {
+            sharedLoad(id).subscribe(lookup -> {}, error -> reloadsFailed.increment());
+        }
     }
 
     @Override

@@ -248,6 +248,71 @@ class KeyCacheTests {
     }
 
     @Test
+    void removedKeyIsRefusedFromMemoryOnceItsInvalidationArrives() {
+        KeyRecord record = createKey();
+        assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
+        redisStore.remove(record.id()).block(WAIT);
+
+        cache.invalidate(record.id()); // what the removal's message does
+
+        // read again at once, in the background: the next request is answered from memory
+        await().atMost(WAIT).until(() -> cache.lookupCached(record.id()) == KeyLookup.UNKNOWN);
+        assertThat(store.reads.get()).isEqualTo(2);
+    }
+
+    @Test
+    void changedKeyIsReadAgainAsSoonAsItsInvalidationArrives() {
+        KeyRecord record = createKey();
+        assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
+        KeyRecord disabled = disable(record.id());
+
+        cache.invalidate(record.id());
+
+        await().atMost(WAIT)
+                .until(() -> new KeyLookup.Found(disabled).equals(cache.lookupCached(record.id())));
+        assertThat(store.reads.get()).isEqualTo(2);
+    }
+
+    @Test
+    void invalidationOfIdsThisGatewayHasNotLookedUpReadsNothing() {
+        KeyRecord record = createKey();
+
+        cache.invalidate(record.id());
+        cache.invalidate(UNKNOWN_ID);
+
+        // a read would have been counted by now: it is started by the invalidation itself
+        assertThat(store.reads.get()).isZero();
+        assertThat(cache.lookupCached(record.id())).isNull();
+    }
+
+    @Test
+    void untrustedCacheIsNotReadAgainOnInvalidation() {
+        KeyRecord record = createKey();
+        assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
+        trusted.set(false);
+
+        cache.invalidate(record.id());
+
+        assertThat(store.reads.get()).isEqualTo(1);
+    }
+
+    @Test
+    void failedReadAfterAnInvalidationIsCountedAndLeavesNothingCached() {
+        KeyRecord record = createKey();
+        assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
+        store.failNextRead(new IllegalStateException("Redis went away"));
+
+        cache.invalidate(record.id());
+
+        await().atMost(WAIT)
+                .until(() -> registry.counter("keygate.cache.reloads.failed").count() == 1);
+        awaitFailedLoadDropped();
+        assertThat(cache.lookupCached(record.id())).isNull();
+        assertThat(lookupNow(record.id())).isEqualTo(new KeyLookup.Found(record));
+        assertThat(store.reads.get()).isEqualTo(3);
+    }
+
+    @Test
     void invalidationDuringAnInFlightLoadDoesNotLeaveTheOldRecordInTheCache() throws Exception {
         assertInFlightLoadIsDiscarded(id -> cache.invalidate(id));
     }
