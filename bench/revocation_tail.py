@@ -66,6 +66,14 @@ def main():
     gateway_logs = [pauses(os.path.join(run, "safepoints-k.log")),
                     pauses(os.path.join(run, "safepoints-k4.log"))]
     client_log = pauses(os.path.join(run, "safepoints-revocation-client.log"))
+    def pauses_during(r):
+        """The gateway's and the client's pauses from the removal's start to the refusal."""
+        g = int(r["gateway"])
+        start = int(r["start_epoch_us"])
+        end = start + int(r["from_start_us"])
+        in_gateway = overlapping(gateway_logs[g] if g < len(gateway_logs) else None, start, end)
+        return in_gateway, overlapping(client_log, start, end)
+
     slow = [r for r in rows if int(r["from_return_us"]) > threshold_us]
     print(f"{len(slow)} of {len(rows)} observations (trial × gateway) slower than"
           f" {threshold_us / 1000:g} ms from the admin call's return; JVM pauses are safepoints of"
@@ -78,28 +86,17 @@ def main():
     print("|---:|---:|---:|---:|---|---|")
     explained = 0
     for r in sorted(slow, key=lambda r: -int(r["from_return_us"])):
-        g = int(r["gateway"])
-        start = int(r["start_epoch_us"])
-        end = start + int(r["from_start_us"])
-        in_gateway = overlapping(gateway_logs[g] if g < len(gateway_logs) else None, start, end)
-        in_client = overlapping(client_log, start, end)
+        in_gateway, in_client = pauses_during(r)
         if in_gateway or in_client:
             explained += 1
-        print(f"| {r['trial']} | {g + 1} | {int(r['from_return_us']) / 1000:.2f} |"
+        print(f"| {r['trial']} | {int(r['gateway']) + 1} | {int(r['from_return_us']) / 1000:.2f} |"
               f" {int(r['refused_probe_round_trip_us']) / 1000:.2f} | {describe(in_gateway)} |"
               f" {describe(in_client)} |")
     print()
     logs = "" if all(l is not None for l in gateway_logs + [client_log]) else \
         " (some safepoint logs are missing)"
     fast = [r for r in rows if int(r["from_return_us"]) <= threshold_us]
-    fast_paused = 0
-    for r in fast:
-        g = int(r["gateway"])
-        start = int(r["start_epoch_us"])
-        end = start + int(r["from_start_us"])
-        if overlapping(gateway_logs[g] if g < len(gateway_logs) else None, start, end) or \
-                overlapping(client_log, start, end):
-            fast_paused += 1
+    fast_paused = sum(1 for r in fast if any(pauses_during(r)))
     print(f"{explained} of {len(slow)} slow observations overlap a JVM pause of"
           f" {MIN_PAUSE_US / 1000:g} ms or more{logs}; of the others, {fast_paused} of"
           f" {len(fast)} do.")
