@@ -51,6 +51,16 @@ public interface KeyStore {
     Mono<Long> currentEpoch();
 
     /**
+     * The current epoch with the store's incarnation: a random id written once, next to the epoch,
+     * by the first change a store ever sees. A different incarnation means a different store
+     * (wiped, replaced, rebuilt): epochs of the old one say nothing about it, whatever their
+     * numbers. The default has no incarnation ({@link EpochReading#NO_INCARNATION}).
+     */
+    default Mono<EpochReading> readEpoch() {
+        return currentEpoch().map(epoch -> new EpochReading(epoch, EpochReading.NO_INCARNATION));
+    }
+
+    /**
      * The changes announced with an epoch above {@code after} and at most {@code through}, oldest
      * first, as far as the store still holds them. The answer may miss some (a change whose writer
      * has not logged it yet or never will, or one trimmed from a bounded log): callers must check

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.domain.Range;
 import org.springframework.data.redis.connection.Limit;
@@ -312,6 +313,23 @@ public final class RedisKeyStore implements KeyStore {
         return redis.opsForValue().get(keyspace.epoch()).map(Long::parseLong).defaultIfEmpty(0L);
     }
 
+    /** One {@code MGET} of the epoch and the incarnation (one slot, so Cluster-safe). */
+    @Override
+    public Mono<EpochReading> readEpoch() {
+        return redis.opsForValue()
+                .multiGet(List.of(keyspace.epoch(), keyspace.incarnation()))
+                .map(
+                        values -> {
+                            String epoch = values.get(0);
+                            String incarnation = values.get(1);
+                            return new EpochReading(
+                                    epoch == null ? 0L : Long.parseLong(epoch),
+                                    incarnation == null
+                                            ? EpochReading.NO_INCARNATION
+                                            : incarnation);
+                        });
+    }
+
     @Override
     public Mono<List<Invalidation>> changesBetween(long after, long through) {
         if (through <= after) {
@@ -338,11 +356,15 @@ public final class RedisKeyStore implements KeyStore {
         return retried(
                 redis.execute(
                                 ANNOUNCE,
-                                List.of(keyspace.epoch(), keyspace.changes()),
+                                List.of(
+                                        keyspace.epoch(),
+                                        keyspace.changes(),
+                                        keyspace.incarnation()),
                                 List.of(
                                         id,
                                         Integer.toString(CHANGE_LOG_LENGTH),
-                                        keyspace.channel()))
+                                        keyspace.channel(),
+                                        UUID.randomUUID().toString()))
                         .next());
     }
 

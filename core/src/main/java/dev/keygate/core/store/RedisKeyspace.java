@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code <ns>:owner:{<owner>}}</td><td>sorted set (all scores 0)</td><td>ids of the
  *       owner's keys, listed in id order</td></tr>
  *   <tr><td>{@code <ns>:epoch}</td><td>string (integer)</td><td>incremented by every change</td></tr>
+ *   <tr><td>{@code <ns>:incarnation:{<ns>:epoch}}</td><td>string</td><td>a random id written once
+ *       by the first change: a store that lost it (wiped, replaced) gets a new one</td></tr>
  *   <tr><td>{@code <ns>:invalidations}</td><td>pub/sub channel</td><td>{@code "<epoch> <id>"} after
  *       every change</td></tr>
  *   <tr><td>{@code <ns>:changes:{<ns>:epoch}}</td><td>sorted set (score = epoch), capped</td><td>the last
@@ -67,6 +69,14 @@ public record RedisKeyspace(String namespace) {
      */
     public String changes() {
         return namespace + ":changes:{" + epoch() + "}";
+    }
+
+    /**
+     * The store's incarnation id: {@code <ns>:incarnation:{<ns>:epoch}}, in the epoch's slot, so
+     * one script sets it with the epoch and one command reads both.
+     */
+    public String incarnation() {
+        return namespace + ":incarnation:{" + epoch() + "}";
     }
 
     /** The invalidation channel: {@code <ns>:invalidations}. */

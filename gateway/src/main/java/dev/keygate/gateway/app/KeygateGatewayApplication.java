@@ -38,6 +38,10 @@ public class KeygateGatewayApplication {
                     Map.entry("management.endpoint.health.show-details", "always"),
                     Map.entry("management.info.build.enabled", "true"),
                     Map.entry("management.info.git.mode", "simple"),
+                    // slow clients: a request's line and headers within 10 s of its first byte (or
+                    // of the connection), an idle keep-alive connection closed after 60 s
+                    Map.entry("keygate.server.header-read-timeout", "10s"),
+                    Map.entry("server.netty.idle-timeout", "60s"),
                     Map.entry("spring.data.redis.timeout", "2s"),
                     // Caffeine logs a stack trace for every failed load: during a Redis outage, one
                     // per cache miss. The outcome is counted in keygate.auth{outcome=unavailable}.

@@ -5,14 +5,11 @@ import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.key.KeyRejection;
 import dev.keygate.core.key.ParseResult;
 import dev.keygate.core.key.ParsedApiKey;
-import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -20,7 +17,6 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -32,18 +28,26 @@ import reactor.core.publisher.Mono;
  *
  * <ol>
  *   <li>{@link ApiKeyCredentialConverter}: where is the key? (none: 401, two different: 400)
- *   <li>{@link FailedAuthenticationThrottle} (optional): has this client address failed too often
- *       this minute? (yes: 429, before any parsing or lookup)
  *   <li>{@link ApiKeyParser}: is it well formed? offline, no I/O (no: 401)
  *   <li>{@link ApiKeyVerifier}: is it a valid key? cache, then Redis (no: 401; store down: 503)
  *   <li>{@link ApiKeyAuthorizer}: may it use this route? (no: 403)
  *   <li>{@link ApiKeyFailureHandler}: writes every refusal
  * </ol>
  *
- * On success the request goes upstream without the credential (unless configured otherwise) and
- * with the identity headers; identity headers sent by the client are removed on every route first,
- * public ones included, so they cannot be spoofed. A request authenticated with a previous secret
- * during its rotation grace gets {@code Deprecation} and {@code Sunset} response headers.
+ * <p>{@link FailedAuthenticationThrottle} (optional) counts failed attempts per client address.
+ * Once an address is over its limit, its failed attempts get 429 instead of 400/401, and key ids
+ * that are not in the cache are looked up in Redis only at a small rate ({@link
+ * FailedAuthenticationThrottle#tryLookup}): 429 beyond it. A valid key is never refused because of
+ * other requests' failures: a key in the cache is verified as usual, and an uncached one still gets
+ * its lookup within that rate. Guessing secrets is not the threat (178 random bits); the throttle
+ * keeps a flood of well-formed made-up ids from turning into a flood of Redis reads.
+ *
+ * <p>On success the verified record is put in the exchange attribute {@link
+ * #VERIFIED_KEY_ATTRIBUTE}; {@link UpstreamHeadersFilter} turns it into the identity headers of the
+ * upstream request and removes the credential and any spoofed identity header there, on every
+ * route. Credential query parameters (when configured) are removed here, on every route. A request
+ * authenticated with a previous secret during its rotation grace gets {@code Deprecation} and
+ * {@code Sunset} response headers.
  *
  * <p>Fails closed: any error on the way, including a store error, becomes a 503, never a
  * pass-through. Thread-safe; never blocks.
@@ -53,6 +57,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     /** Runs before route filters (which start at 1) and before Spring Cloud Gateway's own. */
     public static final int ORDER = -200;
 
+    /**
+     * The exchange attribute that holds the verified {@link KeyRecord} of an authenticated request:
+     * what the upstream's identity headers are made of, and what later filters of the same gateway
+     * (or a {@code forward:} route's handler) may read.
+     */
+    public static final String VERIFIED_KEY_ATTRIBUTE =
+            ApiKeyAuthenticationFilter.class.getName() + ".verifiedKey";
+
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
@@ -61,15 +73,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private final ApiKeyVerifier verifier;
     private final ApiKeyAuthorizer authorizer;
     private final ApiKeyFailureHandler failures;
-    private final IdentityHeaders identity;
     private final boolean stripCredentials;
     private final boolean corsPreflightPublic;
-
-    /** Overlaid on forwarded requests: the identity headers, then the credential headers. */
-    private final String[] forwardedNames;
-
-    private final int authorizationIndex;
-    private final String[] identityNames;
     private final Map<AuthOutcome, Counter> outcomes = new EnumMap<>(AuthOutcome.class);
     private final Map<KeyRejection, Counter> rejections = new EnumMap<>(KeyRejection.class);
     private FailedAuthenticationThrottle throttle;
@@ -81,7 +86,6 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             ApiKeyVerifier verifier,
             ApiKeyAuthorizer authorizer,
             ApiKeyFailureHandler failures,
-            IdentityHeaders identity,
             boolean stripCredentials,
             boolean corsPreflightPublic,
             MeterRegistry registry) {
@@ -90,20 +94,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         this.verifier = verifier;
         this.authorizer = authorizer;
         this.failures = failures;
-        this.identity = identity;
         this.stripCredentials = stripCredentials;
         this.corsPreflightPublic = corsPreflightPublic;
-        this.identityNames = identity.all().toArray(String[]::new);
-        List<String> names = new ArrayList<>(identity.all());
-        if (stripCredentials) {
-            for (String header : converter.headerNames()) {
-                if (names.stream().noneMatch(header::equalsIgnoreCase)) {
-                    names.add(header);
-                }
-            }
-        }
-        this.forwardedNames = names.toArray(String[]::new);
-        this.authorizationIndex = stripCredentials ? names.indexOf(HttpHeaders.AUTHORIZATION) : -1;
         for (AuthOutcome outcome : AuthOutcome.values()) {
             outcomes.put(
                     outcome,
@@ -144,8 +136,10 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         } catch (RuntimeException ex) {
             return failures.unavailable(exchange);
         }
-        if (requirements.isPublic() || (corsPreflightPublic && isPreflight(request))) {
-            return chain.filter(withoutIdentityHeaders(exchange));
+        if (requirements.isPublic()
+                || (corsPreflightPublic && PreflightForwardingWebFilter.isForwarded(exchange))) {
+            // no key needed; the credential, if any, still never reaches the upstream
+            return chain.filter(withoutCredentialParameters(exchange));
         }
         CredentialExtraction extraction = converter.extract(request);
         if (extraction == CredentialExtraction.MISSING) {
@@ -153,22 +147,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             return failures.missing(exchange);
         }
         String address = throttle == null ? null : addresses.resolve(request);
-        if (address != null) {
-            java.time.Duration retryAfter = throttle.retryAfter(address);
-            if (!retryAfter.isZero()) {
-                count(AuthOutcome.THROTTLED);
-                return failures.throttled(exchange, retryAfter);
-            }
-        }
+        boolean limited = address != null && !throttle.retryAfter(address).isZero();
         if (!(extraction instanceof CredentialExtraction.Presented presented)) {
-            fail(AuthOutcome.AMBIGUOUS, address);
-            return failures.ambiguous(exchange);
+            return fail(exchange, AuthOutcome.AMBIGUOUS, address, limited);
         }
         ParseResult parsed = parser.parse(presented.value());
         if (parsed instanceof KeyRejection rejection) {
-            fail(AuthOutcome.MALFORMED, address);
             rejections.get(rejection).increment();
-            return failures.invalid(exchange);
+            return fail(exchange, AuthOutcome.MALFORMED, address, limited);
         }
         ParsedApiKey key = (ParsedApiKey) parsed;
         // a cache hit (or a known-unknown id) is decided at once, with no reactive plumbing
@@ -179,13 +165,24 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             cached = Verification.failed(AuthOutcome.UNAVAILABLE);
         }
         if (cached != null) {
-            return proceed(exchange, chain, requirements, cached, address);
+            return proceed(exchange, chain, requirements, cached, address, limited);
+        }
+        if (limited && !throttle.tryLookup(address)) {
+            // over the limit: made-up ids do not get to cost Redis a read each
+            count(AuthOutcome.THROTTLED);
+            return failures.throttled(exchange, throttle.retryAfterLookup());
         }
         return verifier.verify(key)
                 .onErrorResume(error -> Mono.just(Verification.failed(AuthOutcome.UNAVAILABLE)))
                 .flatMap(
                         verification ->
-                                proceed(exchange, chain, requirements, verification, address));
+                                proceed(
+                                        exchange,
+                                        chain,
+                                        requirements,
+                                        verification,
+                                        address,
+                                        limited));
     }
 
     private Mono<Void> proceed(
@@ -193,14 +190,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             GatewayFilterChain chain,
             RouteRequirements requirements,
             Verification verification,
-            String address) {
+            String address,
+            boolean limited) {
         if (verification.outcome() == AuthOutcome.UNAVAILABLE) {
             count(AuthOutcome.UNAVAILABLE);
             return failures.unavailable(exchange);
         }
         if (!verification.isValid()) {
-            fail(verification.outcome(), address);
-            return failures.invalid(exchange);
+            return fail(exchange, verification.outcome(), address, limited);
         }
         KeyRecord record = verification.record();
         if (!authorizer.isAllowed(record, requirements)) {
@@ -211,50 +208,21 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         if (verification.previousSecret()) {
             announceDeprecation(exchange, record);
         }
-        return chain.filter(forward(exchange, record));
+        exchange.getAttributes().put(VERIFIED_KEY_ATTRIBUTE, record);
+        return chain.filter(withoutCredentialParameters(exchange));
     }
 
     /**
-     * The exchange to pass on: its request without the credential (unless configured otherwise) and
-     * with the identity headers, which replace anything the client sent under those names. The
-     * headers are an overlay on the request's own ({@link HeaderOverlay}), not a copy.
+     * The exchange without credential query parameters (when they are configured and stripped): the
+     * same exchange in the usual case, at no cost. Headers are {@link UpstreamHeadersFilter}'s job.
      */
-    private ServerWebExchange forward(ServerWebExchange exchange, KeyRecord record) {
+    private ServerWebExchange withoutCredentialParameters(ServerWebExchange exchange) {
+        if (!stripCredentials) {
+            return exchange;
+        }
         ServerHttpRequest request = exchange.getRequest();
-        @SuppressWarnings("unchecked")
-        List<String>[] values = new List[forwardedNames.length];
-        values[0] = List.of(record.id());
-        values[1] = List.of(record.owner());
-        values[2] = List.of(record.joinedScopes());
-        values[3] = List.of(record.joinedOrganizations());
-        // the other credential headers stay null: removed
-        if (authorizationIndex >= 0) {
-            values[authorizationIndex] = converter.otherAuthorizations(request.getHeaders());
-        }
-        if (stripCredentials) {
-            request = converter.stripQueryParameters(request);
-        }
-        ServerHttpRequest forwarded = HeaderOverlay.forward(request, forwardedNames, values);
-        return exchange.mutate().request(forwarded).build();
-    }
-
-    /**
-     * On public routes: the exchange unchanged, or, when the client sent any identity header, with
-     * those removed so they cannot be spoofed.
-     */
-    private ServerWebExchange withoutIdentityHeaders(ServerWebExchange exchange) {
-        ServerHttpRequest request = exchange.getRequest();
-        HttpHeaders headers = request.getHeaders();
-        for (String name : identityNames) {
-            if (headers.containsHeader(name)) {
-                @SuppressWarnings("unchecked")
-                List<String>[] removed = new List[identityNames.length];
-                return exchange.mutate()
-                        .request(HeaderOverlay.forward(request, identityNames, removed))
-                        .build();
-            }
-        }
-        return exchange;
+        ServerHttpRequest stripped = converter.stripQueryParameters(request);
+        return stripped == request ? exchange : exchange.mutate().request(stripped).build();
     }
 
     private static void announceDeprecation(ServerWebExchange exchange, KeyRecord record) {
@@ -270,23 +238,27 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                         });
     }
 
-    private static boolean isPreflight(ServerHttpRequest request) {
-        HttpHeaders headers = request.getHeaders();
-        return HttpMethod.OPTIONS.equals(request.getMethod())
-                && headers.containsHeader(HttpHeaders.ORIGIN)
-                && headers.containsHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
-    }
-
     private void count(AuthOutcome outcome) {
         outcomes.get(outcome).increment();
     }
 
-    /** Counts a failed attempt, and charges it to the client's address when throttling is on. */
-    private void fail(AuthOutcome outcome, String address) {
-        count(outcome);
+    /**
+     * Counts a failed attempt, charges it to the client's address when throttling is on, and
+     * refuses it: 429 when the address is over its limit, else the failure's own answer.
+     */
+    private Mono<Void> fail(
+            ServerWebExchange exchange, AuthOutcome outcome, String address, boolean limited) {
         if (address != null) {
             throttle.recordFailure(address);
         }
+        if (limited) {
+            count(AuthOutcome.THROTTLED);
+            return failures.throttled(exchange, throttle.retryAfter(address));
+        }
+        count(outcome);
+        return outcome == AuthOutcome.AMBIGUOUS
+                ? failures.ambiguous(exchange)
+                : failures.invalid(exchange);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.keygate.gateway.authentication;
 
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,10 +17,10 @@ import org.springframework.web.util.UriComponentsBuilder;
  * is the parser's job. Two different values anywhere make the request {@link
  * CredentialExtraction#AMBIGUOUS}; the same value in two places counts once.
  *
- * <p>{@link #headerNames()}, {@link #otherAuthorizations(HttpHeaders)} and {@link
+ * <p>{@link #valueHeaderNames()}, {@link #otherAuthorizations(HttpHeaders)} and {@link
  * #stripQueryParameters(ServerHttpRequest)} say what to remove so that the key never reaches the
- * upstream; {@link #strip(ServerHttpRequest)} does it by mutating the request. Other {@code
- * Authorization} schemes (say {@code Basic}) are left alone. Immutable and thread-safe.
+ * upstream ({@link UpstreamHeadersFilter} removes the headers). Other {@code Authorization} schemes
+ * (say {@code Basic}) are left alone. Immutable and thread-safe.
  */
 public final class ApiKeyCredentialConverter {
 
@@ -103,10 +106,11 @@ public final class ApiKeyCredentialConverter {
         while (start < end && value.charAt(start) <= ' ') {
             start++;
         }
-        int space = value.indexOf(' ', start);
-        int schemeEnd = space < 0 ? end : space;
-        while (schemeEnd > start && value.charAt(schemeEnd - 1) <= ' ') {
-            schemeEnd--;
+        // the scheme ends at the first whitespace, a tab included: a value that reads as one of
+        // our schemes to any parser downstream must read as ours here too (and be stripped)
+        int schemeEnd = start;
+        while (schemeEnd < end && value.charAt(schemeEnd) > ' ') {
+            schemeEnd++;
         }
         for (String scheme : schemes) {
             if (scheme.length() == schemeEnd - start
@@ -117,19 +121,9 @@ public final class ApiKeyCredentialConverter {
         return -1;
     }
 
-    /**
-     * The headers this converter reads a credential from: {@code Authorization} (when it has
-     * schemes), then the whole-value headers. The filter overlays these names on the forwarded
-     * request: {@code Authorization} with {@link #otherAuthorizations(HttpHeaders)}, the others
-     * removed.
-     */
-    public List<String> headerNames() {
-        List<String> names = new ArrayList<>(headers.size() + 1);
-        if (!schemes.isEmpty()) {
-            names.add(HttpHeaders.AUTHORIZATION);
-        }
-        names.addAll(headers);
-        return List.copyOf(names);
+    /** The headers whose whole value is a key (not {@code Authorization}). */
+    public List<String> valueHeaderNames() {
+        return headers;
     }
 
     /**
@@ -154,46 +148,43 @@ public final class ApiKeyCredentialConverter {
     }
 
     /**
-     * A copy of {@code request} with every credential this converter reads removed. The filter does
-     * not use this (it forwards an overlay of the request's headers instead of a copy, see {@link
-     * #headerNames()}); it is the same thing for a caller that mutates the request anyway.
-     */
-    public ServerHttpRequest strip(ServerHttpRequest request) {
-        return stripQueryParameters(request).mutate().headers(this::strip).build();
-    }
-
-    /**
-     * Removes, in place, every credential header this converter reads from {@code headers}: the
-     * {@code Authorization} values in one of its schemes (values in other schemes stay) and the
-     * whole-value headers. Meant for the writable headers of a {@link ServerHttpRequest.Builder}
-     * ({@code builder.headers(converter::strip)}).
-     */
-    public void strip(HttpHeaders headers) {
-        if (!schemes.isEmpty()) {
-            List<String> kept = otherAuthorizations(headers);
-            headers.remove(HttpHeaders.AUTHORIZATION);
-            if (kept != null) {
-                headers.put(HttpHeaders.AUTHORIZATION, kept);
-            }
-        }
-        for (String header : this.headers) {
-            headers.remove(header);
-        }
-    }
-
-    /**
      * {@code request} without the credential query parameters: the same request when none is
      * configured or present (the usual case, which costs nothing), else a mutated copy with a new
-     * URI.
+     * URI. A parameter is recognised by its decoded name, as {@link #extract} reads it, so {@code
+     * api%5Fkey} is removed with {@code api_key}; every other parameter keeps its raw form.
      */
     public ServerHttpRequest stripQueryParameters(ServerHttpRequest request) {
         if (queryParameters.isEmpty()
                 || queryParameters.stream().noneMatch(request.getQueryParams()::containsKey)) {
             return request;
         }
-        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(request.getURI());
-        queryParameters.forEach(p -> uri.replaceQueryParam(p));
-        return request.mutate().uri(uri.build(true).toUri()).build();
+        URI uri = request.getURI();
+        StringBuilder kept = new StringBuilder();
+        for (String pair : uri.getRawQuery().split("&")) {
+            int equals = pair.indexOf('=');
+            String rawName = equals < 0 ? pair : pair.substring(0, equals);
+            if (!queryParameters.contains(decode(rawName))) {
+                if (kept.length() > 0) {
+                    kept.append('&');
+                }
+                kept.append(pair);
+            }
+        }
+        URI stripped =
+                UriComponentsBuilder.fromUri(uri)
+                        .replaceQuery(kept.length() == 0 ? null : kept.toString())
+                        .build(true)
+                        .toUri();
+        return request.mutate().uri(stripped).build();
+    }
+
+    /** A query parameter name decoded as Spring decodes it; undecodable names stay as they are. */
+    private static String decode(String rawName) {
+        try {
+            return URLDecoder.decode(rawName, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException ex) {
+            return rawName;
+        }
     }
 
     @Override

@@ -26,6 +26,7 @@ import reactor.core.publisher.Mono;
  *   <tr><td>400</td><td>{@code ambiguous-api-key}</td><td>two different keys in one request</td></tr>
  *   <tr><td>403</td><td>{@code insufficient-scope}</td><td>valid key, missing scope or organization</td></tr>
  *   <tr><td>429</td><td>{@code too-many-failed-attempts}</td><td>the client's address failed too often this minute; with {@code Retry-After}</td></tr>
+ *   <tr><td>400</td><td>{@code rejected-request}</td><td>a path that is not in canonical form, or a method not allowed (the request firewall)</td></tr>
  *   <tr><td>503</td><td>{@code key-store-unavailable}</td><td>the key store cannot be asked; with {@code Retry-After}</td></tr>
  * </table>
  *
@@ -47,6 +48,7 @@ public final class ApiKeyFailureHandler {
     private final byte[] forbidden;
     private final byte[] unavailable;
     private final byte[] throttled;
+    private final byte[] rejected;
 
     public ApiKeyFailureHandler(List<String> schemes, String realm, Duration retryAfter) {
         this.schemes = schemes.isEmpty() ? List.of("Bearer") : List.copyOf(schemes);
@@ -78,6 +80,14 @@ public final class ApiKeyFailureHandler {
                         "Too many failed attempts",
                         429,
                         "Too many requests with invalid API keys came from this address. Retry later.");
+        this.rejected =
+                problem(
+                        "rejected-request",
+                        "Request rejected",
+                        400,
+                        "The request path must be in canonical form: no dot segments, encoded"
+                                + " slashes or percent signs, backslashes, semicolons, double"
+                                + " slashes or control characters; or the method is not allowed.");
         this.unavailable =
                 problem(
                         "key-store-unavailable",
@@ -132,6 +142,11 @@ public final class ApiKeyFailureHandler {
         long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
         exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
         return write(exchange, HttpStatus.TOO_MANY_REQUESTS, throttled, List.of());
+    }
+
+    /** 400: the request firewall refused the request's path or method. */
+    public Mono<Void> rejected(ServerWebExchange exchange) {
+        return write(exchange, HttpStatus.BAD_REQUEST, rejected, List.of());
     }
 
     private List<String> challenges(String parameters) {

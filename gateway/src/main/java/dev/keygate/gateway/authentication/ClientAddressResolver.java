@@ -1,8 +1,10 @@
 package dev.keygate.gateway.authentication;
 
+import io.netty.handler.ipfilter.IpFilterRuleType;
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
@@ -17,10 +19,10 @@ public final class ClientAddressResolver {
 
     private static final String FORWARDED_FOR = "X-Forwarded-For";
 
-    private final List<Cidr> trustedProxies;
+    private final List<IpSubnetFilterRule> trustedProxies;
 
     public ClientAddressResolver(List<String> trustedProxies) {
-        this.trustedProxies = trustedProxies.stream().map(Cidr::parse).toList();
+        this.trustedProxies = trustedProxies.stream().map(ClientAddressResolver::rule).toList();
     }
 
     /** The client address of {@code request}, as text; {@code "unknown"} when there is none. */
@@ -30,7 +32,7 @@ public final class ClientAddressResolver {
             return "unknown";
         }
         InetAddress peer = remote.getAddress();
-        if (!isTrusted(peer)) {
+        if (!isTrusted(remote)) {
             return peer.getHostAddress();
         }
         List<String> forwarded = request.getHeaders().get(FORWARDED_FOR);
@@ -58,62 +60,45 @@ public final class ClientAddressResolver {
     }
 
     private boolean isTrusted(InetAddress address) {
-        for (Cidr cidr : trustedProxies) {
-            if (cidr.contains(address)) {
+        return !trustedProxies.isEmpty() && isTrusted(new InetSocketAddress(address, 0));
+    }
+
+    private boolean isTrusted(InetSocketAddress socket) {
+        for (IpSubnetFilterRule rule : trustedProxies) {
+            if (rule.matches(socket)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** An IP literal, never a name lookup; {@code null} when {@code text} is not one. */
-    private static InetAddress literal(String text) {
-        if (text.isEmpty()
-                || !text.chars()
-                        .allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
-            return null;
-        }
-        try {
-            return InetAddress.getByName(text);
-        } catch (UnknownHostException ex) {
-            return null;
-        }
+    /**
+     * An IP literal, or {@code null} when {@code text} is not one. Parsed by Netty's {@link
+     * NetUtil}, which never resolves a name: {@code InetAddress.getByName} would send a DNS query
+     * from the event loop for a name like {@code dead.beef}.
+     */
+    static InetAddress literal(String text) {
+        return text.isEmpty() ? null : NetUtil.createInetAddressFromIpAddressString(text);
     }
 
-    private record Cidr(byte[] network, int prefixLength) {
-        static Cidr parse(String text) {
-            int slash = text.indexOf('/');
-            String host = slash < 0 ? text : text.substring(0, slash);
-            InetAddress address = literal(host.trim());
-            if (address == null) {
-                throw new IllegalArgumentException(
-                        "not an IP address or CIDR block: '" + text + "'");
-            }
-            int bits = address.getAddress().length * 8;
-            int prefix = slash < 0 ? bits : Integer.parseInt(text.substring(slash + 1).trim());
-            if (prefix < 0 || prefix > bits) {
-                throw new IllegalArgumentException("bad prefix length in '" + text + "'");
-            }
-            return new Cidr(address.getAddress(), prefix);
+    /** A trusted proxy: an IP address or a CIDR block, as a Netty subnet rule. */
+    private static IpSubnetFilterRule rule(String text) {
+        int slash = text.indexOf('/');
+        String host = (slash < 0 ? text : text.substring(0, slash)).trim();
+        InetAddress address = literal(host);
+        if (address == null) {
+            throw new IllegalArgumentException("not an IP address or CIDR block: '" + text + "'");
         }
-
-        boolean contains(InetAddress address) {
-            byte[] candidate = address.getAddress();
-            if (candidate.length != network.length) {
-                return false;
-            }
-            int fullBytes = prefixLength / 8;
-            for (int i = 0; i < fullBytes; i++) {
-                if (candidate[i] != network[i]) {
-                    return false;
-                }
-            }
-            int rest = prefixLength % 8;
-            if (rest == 0) {
-                return true;
-            }
-            int mask = 0xFF << (8 - rest);
-            return (candidate[fullBytes] & mask) == (network[fullBytes] & mask);
+        int bits = address.getAddress().length * 8;
+        int prefix;
+        try {
+            prefix = slash < 0 ? bits : Integer.parseInt(text.substring(slash + 1).trim());
+        } catch (NumberFormatException ex) {
+            prefix = -1;
         }
+        if (prefix < 0 || prefix > bits) {
+            throw new IllegalArgumentException("bad prefix length in '" + text + "'");
+        }
+        return new IpSubnetFilterRule(address, prefix, IpFilterRuleType.ACCEPT);
     }
 }

@@ -8,10 +8,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts failed authentications per client address in fixed one-minute windows. Once an address has
- * {@code maxFailures} failures in its current window, every authentication attempt from it is
- * refused with 429 until the window ends, before any parsing or Redis lookup, so guessing keys
- * costs the guesser time and costs Redis nothing. Valid keys from that address are refused too:
- * letting cached keys through would let a guesser probe secrets of a known id.
+ * {@code maxFailures} failures in its current window it is <em>limited</em> until the window ends
+ * ({@link #retryAfter}): its failed attempts are answered 429, and it may have key ids that are not
+ * in the cache looked up in Redis at most {@code lookupsPerSecond} times a second ({@link
+ * #tryLookup}). What it protects is Redis, from a flood of well-formed made-up ids, each of which
+ * would otherwise cost a read; it does not protect secrets, which have 178 random bits and cannot
+ * be guessed at any rate. So it never refuses a valid key for other requests' failures: many
+ * clients share one address behind a load balancer, an ingress, a corporate proxy or a NAT, and one
+ * broken client must not lock out the others. A key in the cache is verified as usual, and an
+ * uncached valid key needs one lookup, which the per-second allowance leaves room for.
  *
  * <p>Windows are kept in a bounded Caffeine cache (a flood of addresses evicts the oldest windows,
  * it never grows the heap without bound). Thread-safe; the count is approximate under races, by at
@@ -21,15 +26,24 @@ public final class FailedAuthenticationThrottle {
 
     private static final Duration WINDOW = Duration.ofMinutes(1);
 
+    private static final long SECOND = Duration.ofSeconds(1).toNanos();
+
     private final int maxFailures;
+    private final int lookupsPerSecond;
     private final Ticker ticker;
     private final Cache<String, Window> windows;
 
-    public FailedAuthenticationThrottle(int maxFailures, long maximumAddresses, Ticker ticker) {
+    public FailedAuthenticationThrottle(
+            int maxFailures, int lookupsPerSecond, long maximumAddresses, Ticker ticker) {
         if (maxFailures < 1) {
             throw new IllegalArgumentException("max failures must be positive, was " + maxFailures);
         }
+        if (lookupsPerSecond < 0) {
+            throw new IllegalArgumentException(
+                    "lookups per second must not be negative, was " + lookupsPerSecond);
+        }
         this.maxFailures = maxFailures;
+        this.lookupsPerSecond = lookupsPerSecond;
         this.ticker = ticker;
         this.windows =
                 Caffeine.newBuilder()
@@ -53,6 +67,35 @@ public final class FailedAuthenticationThrottle {
         return remaining > 0 ? Duration.ofNanos(remaining) : Duration.ZERO;
     }
 
+    /**
+     * Whether a limited {@code address} may have one more uncached key id looked up now: at most
+     * {@code lookupsPerSecond} per second (fixed one-second slots). Only asked once {@link
+     * #retryAfter} is not zero.
+     */
+    public boolean tryLookup(String address) {
+        Window window = windows.getIfPresent(address);
+        if (window == null) {
+            return true;
+        }
+        long slot = ticker.read() / SECOND;
+        synchronized (window) {
+            if (window.lookupSlot != slot) {
+                window.lookupSlot = slot;
+                window.lookups = 0;
+            }
+            if (window.lookups < lookupsPerSecond) {
+                window.lookups++;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** How long a limited address refused a lookup should wait: until the next one-second slot. */
+    public Duration retryAfterLookup() {
+        return Duration.ofNanos(SECOND - ticker.read() % SECOND);
+    }
+
     /** Records one failed attempt from {@code address}. */
     public void recordFailure(String address) {
         windows.get(address, key -> new Window(ticker.read())).failures.incrementAndGet();
@@ -61,6 +104,8 @@ public final class FailedAuthenticationThrottle {
     private static final class Window {
         final long startNanos;
         final AtomicInteger failures = new AtomicInteger();
+        long lookupSlot = -1; // guarded by this
+        int lookups; // guarded by this
 
         Window(long startNanos) {
             this.startNanos = startNanos;

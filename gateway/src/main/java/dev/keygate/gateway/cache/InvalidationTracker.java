@@ -1,6 +1,7 @@
 package dev.keygate.gateway.cache;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.keygate.core.store.EpochReading;
 import dev.keygate.core.store.Invalidation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -48,8 +49,10 @@ public final class InvalidationTracker implements StalenessGuard {
     private final Counter gaps;
     private final Counter malformed;
     private final Counter caughtUp;
+    private final Counter incarnations;
 
     private long lastEpoch = -1;
+    private String incarnation; // null until the first poll that read one
     private long lastMessageAtNanos = NEVER;
     private volatile long confirmedAtNanos = NEVER;
     private volatile long confirmedEpoch = -1;
@@ -76,6 +79,12 @@ public final class InvalidationTracker implements StalenessGuard {
                 Counter.builder("keygate.invalidations.caught.up")
                         .description(
                                 "Missed changes read back from the change log instead of flushing")
+                        .register(registry);
+        this.incarnations =
+                Counter.builder("keygate.invalidations.store.replaced")
+                        .description(
+                                "Polls that found another store incarnation than before (Redis"
+                                        + " wiped or replaced): the cache was flushed")
                         .register(registry);
         Gauge.builder("keygate.invalidations.staleness", this, t -> t.stalenessSeconds())
                 .description("Seconds since the invalidation epoch was last confirmed")
@@ -129,6 +138,29 @@ public final class InvalidationTracker implements StalenessGuard {
      *     {@link #recheck(long, long)} after the message grace
      */
     public synchronized boolean onPolledEpoch(long epoch, long sentAtNanos) {
+        return onPolled(epoch, sentAtNanos);
+    }
+
+    /**
+     * {@link #onPolledEpoch(long, long)}, with the store's incarnation read in the same poll. When
+     * it differs from the one read before, the store is another one (wiped, replaced, rebuilt):
+     * epochs say nothing across stores, even when they only go up, so everything is flushed and the
+     * new store's epoch taken as it is.
+     */
+    public synchronized boolean onPolledEpoch(EpochReading reading, long sentAtNanos) {
+        String known = incarnation;
+        incarnation = reading.incarnation();
+        if (known != null && !known.equals(reading.incarnation()) && lastEpoch >= 0) {
+            incarnations.increment();
+            cache.invalidateAll();
+            lastEpoch = reading.epoch();
+            confirm(reading.epoch(), sentAtNanos);
+            return false;
+        }
+        return onPolled(reading.epoch(), sentAtNanos);
+    }
+
+    private boolean onPolled(long epoch, long sentAtNanos) {
         if (lastEpoch < 0) {
             // first contact: nothing can be cached from before, but flush to be certain
             cache.invalidateAll();

@@ -256,13 +256,13 @@ public final class KeyCache implements CacheInvalidator {
     }
 
     /**
-     * Drops what is cached about {@code id} and, when this gateway had it cached (a record, a
-     * load in flight or a negative entry: a key in use here), reads it again at once, in the
-     * background. A removed key is then refused from memory by the time its next request arrives,
-     * instead of that request waiting for a Redis read, and a rotated or re-enabled one is served
-     * from memory again; the reads happen anyway, on the id's next request, and ids nobody asked
-     * this gateway about are not read. Not when the cache is untrusted (lookups read Redis then).
-     * Never blocks: the read is dispatched, not awaited.
+     * Drops what is cached about {@code id} and, when this gateway had it cached (a record, a load
+     * in flight or a negative entry: a key in use here), reads it again at once, in the background.
+     * A removed key is then refused from memory by the time its next request arrives, instead of
+     * that request waiting for a Redis read, and a rotated or re-enabled one is served from memory
+     * again; the reads happen anyway, on the id's next request, and ids nobody asked this gateway
+     * about are not read. Not when the cache is untrusted (lookups read Redis then). Never blocks:
+     * the read is dispatched, not awaited.
      */
     @Override
     public void invalidate(String id) {

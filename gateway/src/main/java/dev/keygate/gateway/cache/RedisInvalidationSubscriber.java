@@ -176,11 +176,12 @@ public final class RedisInvalidationSubscriber implements SmartLifecycle {
         return Mono.defer(
                 () -> {
                     long sentAt = ticker.read();
-                    return store.currentEpoch()
+                    return store.readEpoch()
                             .timeout(commandTimeout)
                             .flatMap(
-                                    epoch -> {
-                                        if (!tracker.onPolledEpoch(epoch, sentAt)) {
+                                    reading -> {
+                                        long epoch = reading.epoch();
+                                        if (!tracker.onPolledEpoch(reading, sentAt)) {
                                             return Mono.<Void>empty();
                                         }
                                         Mono<Boolean> catchUp = catchUp(epoch, sentAt);

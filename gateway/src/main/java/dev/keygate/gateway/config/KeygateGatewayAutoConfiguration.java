@@ -16,9 +16,13 @@ import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
 import dev.keygate.gateway.authentication.ApiKeyVerifier;
 import dev.keygate.gateway.authentication.ClientAddressResolver;
 import dev.keygate.gateway.authentication.FailedAuthenticationThrottle;
+import dev.keygate.gateway.authentication.PreflightForwardingWebFilter;
+import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
 import dev.keygate.gateway.cache.InvalidationTracker;
 import dev.keygate.gateway.cache.KeyCache;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
+import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
+import io.lettuce.core.ReadFrom;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
@@ -30,11 +34,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.gateway.config.GlobalCorsProperties;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.web.server.firewall.StrictServerWebExchangeFirewall;
 
 /**
  * Installs Keygate in any Spring Cloud Gateway (server-webflux) application that has the {@code
@@ -83,6 +90,7 @@ public class KeygateGatewayAutoConfiguration {
             ReactiveRedisConnectionFactory connectionFactory,
             KeygateGatewayProperties properties,
             Clock keygateClock) {
+        refuseReplicaReads(connectionFactory);
         return new RedisKeyStore(
                 new ReactiveStringRedisTemplate(connectionFactory),
                 new RedisKeyspace(properties.redisNamespace()),
@@ -153,30 +161,116 @@ public class KeygateGatewayAutoConfiguration {
         return new ApiKeyVerifier(cache, keygateClock);
     }
 
+    /**
+     * Refuses to start when the key store would read from replicas: a read right after an
+     * invalidation could hit a replica that has not applied the change yet and cache the revoked
+     * record for the whole max-age, past the max-staleness bound. Replica reads are a Lettuce
+     * setting of the connection factory ({@code spring.data.redis.lettuce.read-from}, or a
+     * customizer), so the factory itself is asked.
+     */
+    static void refuseReplicaReads(ReactiveRedisConnectionFactory connectionFactory) {
+        if (connectionFactory instanceof LettuceConnectionFactory lettuce) {
+            lettuce.getClientConfiguration()
+                    .getReadFrom()
+                    .filter(
+                            readFrom ->
+                                    readFrom != ReadFrom.UPSTREAM && readFrom != ReadFrom.MASTER)
+                    .ifPresent(
+                            readFrom -> {
+                                throw new IllegalStateException(
+                                        "Keygate reads keys from the Redis master only, but the"
+                                                + " Redis connection reads from "
+                                                + readFrom
+                                                + " (spring.data.redis.lettuce.read-from). A"
+                                                + " replica that has not applied a revocation yet"
+                                                + " would let the revoked key be cached for the"
+                                                + " whole cache max-age. Remove that setting, or"
+                                                + " set it to 'upstream'.");
+                            });
+        }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ApiKeyCredentialConverter keygateApiKeyCredentialConverter(
+            KeygateGatewayProperties properties) {
+        KeygateGatewayProperties.Credentials credentials = properties.credentials();
+        return new ApiKeyCredentialConverter(
+                credentials.authorizationSchemes(),
+                credentials.headers(),
+                credentials.queryParameters());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ApiKeyFailureHandler keygateApiKeyFailureHandler(KeygateGatewayProperties properties) {
+        return new ApiKeyFailureHandler(
+                properties.credentials().authorizationSchemes(),
+                properties.realm(),
+                properties.retryAfter());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    UpstreamHeadersFilter keygateUpstreamHeadersFilter(
+            KeygateGatewayProperties properties, ApiKeyCredentialConverter converter) {
+        return new UpstreamHeadersFilter(
+                properties.identityHeaders(), converter, properties.credentials().strip());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(
+            prefix = "keygate.gateway.firewall",
+            name = "enabled",
+            havingValue = "true",
+            matchIfMissing = true)
+    RequestFirewallWebFilter keygateRequestFirewallWebFilter(
+            KeygateGatewayProperties properties, ApiKeyFailureHandler failures) {
+        KeygateGatewayProperties.Firewall settings = properties.firewall();
+        StrictServerWebExchangeFirewall firewall = new StrictServerWebExchangeFirewall();
+        firewall.setAllowUrlEncodedSlash(settings.allowUrlEncodedSlash());
+        firewall.setAllowUrlEncodedPercent(settings.allowUrlEncodedPercent());
+        firewall.setAllowSemicolon(settings.allowSemicolon());
+        firewall.setAllowBackSlash(settings.allowBackslash());
+        firewall.setAllowedHttpMethods(
+                settings.allowedMethods().stream().map(HttpMethod::valueOf).toList());
+        return new RequestFirewallWebFilter(firewall, failures);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(
+            prefix = "keygate.gateway",
+            name = "cors-preflight-public",
+            havingValue = "true",
+            matchIfMissing = true)
+    PreflightForwardingWebFilter keygatePreflightForwardingWebFilter(
+            ObjectProvider<GlobalCorsProperties> globalCors) {
+        GlobalCorsProperties cors = globalCors.getIfAvailable();
+        // with a CORS configuration of its own the gateway answers preflights itself
+        boolean gatewayAnswers = cors != null && !cors.getCorsConfigurations().isEmpty();
+        return new PreflightForwardingWebFilter(!gatewayAnswers);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     ApiKeyAuthenticationFilter keygateApiKeyAuthenticationFilter(
+            ApiKeyCredentialConverter converter,
             ApiKeyParser parser,
             ApiKeyVerifier verifier,
+            ApiKeyFailureHandler failures,
             KeygateGatewayProperties properties,
             Ticker keygateTicker,
             ObjectProvider<MeterRegistry> registry) {
-        KeygateGatewayProperties.Credentials credentials = properties.credentials();
         ApiKeyAuthenticationFilter filter =
                 new ApiKeyAuthenticationFilter(
-                        new ApiKeyCredentialConverter(
-                                credentials.authorizationSchemes(),
-                                credentials.headers(),
-                                credentials.queryParameters()),
+                        converter,
                         parser,
                         verifier,
                         new ApiKeyAuthorizer(),
-                        new ApiKeyFailureHandler(
-                                credentials.authorizationSchemes(),
-                                properties.realm(),
-                                properties.retryAfter()),
-                        properties.identityHeaders(),
-                        credentials.strip(),
+                        failures,
+                        properties.credentials().strip(),
                         properties.corsPreflightPublic(),
                         registry.getIfAvailable(SimpleMeterRegistry::new));
         KeygateGatewayProperties.Throttle throttle = properties.throttle();
@@ -184,6 +278,7 @@ public class KeygateGatewayAutoConfiguration {
             filter.setFailureThrottle(
                     new FailedAuthenticationThrottle(
                             throttle.maxFailuresPerMinute(),
+                            throttle.lookupsPerSecond(),
                             throttle.maximumAddresses(),
                             keygateTicker),
                     new ClientAddressResolver(throttle.trustedProxies()));

@@ -6,6 +6,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -27,11 +28,14 @@ import org.springframework.validation.annotation.Validated;
  * @param identityHeaders names of the headers that tell the upstream who called
  * @param cache the key cache
  * @param invalidation how revocations reach this gateway, and how stale it may become
- * @param corsPreflightPublic let CORS preflight requests ({@code OPTIONS} with {@code Origin} and
- *     {@code Access-Control-Request-Method}) through without a key
+ * @param corsPreflightPublic forward CORS preflight requests ({@code OPTIONS} with {@code Origin}
+ *     and {@code Access-Control-Request-Method}) to the upstream without a key, so the upstream's
+ *     own CORS policy answers them. Not when the gateway has a CORS configuration of its own
+ *     (globalcors): then the gateway answers preflights itself
  * @param retryAfter the {@code Retry-After} sent with 503 when the key store is unavailable
  * @param realm the realm named in {@code WWW-Authenticate} challenges
  * @param throttle refusing clients that fail too often
+ * @param firewall refusing request paths a router and an upstream could read differently
  * @param nodeId this gateway's name in {@code /actuator/keygate}; default {@code <hostname>-<pid>}
  */
 @Validated
@@ -51,6 +55,7 @@ public record KeygateGatewayProperties(
         @DefaultValue("5s") @NotNull Duration retryAfter,
         @DefaultValue("keygate") @Pattern(regexp = "[A-Za-z0-9._-]{1,64}") String realm,
         @DefaultValue @Valid @NotNull Throttle throttle,
+        @DefaultValue @Valid @NotNull Firewall firewall,
         @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
@@ -81,8 +86,10 @@ public record KeygateGatewayProperties(
     }
 
     /**
-     * Headers added to the request sent upstream for an authenticated caller. Any header of these
-     * names sent by the client is removed first, on every route, so they cannot be spoofed.
+     * Headers added to the request sent upstream for an authenticated caller, after the caller's
+     * Connection header was applied, so naming them there cannot remove them. Any header of these
+     * names sent by the client, in any case and with _ for -, is removed first, on every route, so
+     * they cannot be spoofed.
      *
      * @param id the key id
      * @param owner the account that owns the key
@@ -141,9 +148,14 @@ public record KeygateGatewayProperties(
     /**
      * Failed-authentication throttling per client address.
      *
-     * @param enabled refuse with 429 once an address has failed too often in a minute
+     * @param enabled answer 429 to the failed attempts of an address that failed too often in a
+     *     minute. Valid keys from that address keep working.
      * @param maxFailuresPerMinute failed attempts (invalid, malformed or ambiguous keys; not
      *     missing ones) allowed per address per one-minute window
+     * @param lookupsPerSecond while an address is over its limit, how many of its requests per
+     *     second may still have a key id that is not in the cache looked up in Redis (429 beyond):
+     *     enough for a valid key that is not cached yet, too few for a flood of made-up ids to load
+     *     Redis
      * @param maximumAddresses how many addresses to track at once
      * @param trustedProxies IP addresses or CIDR blocks of proxies in front of the gateway; only
      *     for them is {@code X-Forwarded-For} believed. Empty (the default): the TCP peer is the
@@ -152,11 +164,42 @@ public record KeygateGatewayProperties(
     public record Throttle(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("30") @Positive int maxFailuresPerMinute,
+            @DefaultValue("10") @PositiveOrZero int lookupsPerSecond,
             @DefaultValue("100000") @Positive long maximumAddresses,
             List<String> trustedProxies) {
 
         public Throttle {
             trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+        }
+    }
+
+    /**
+     * The request firewall (Spring Security's StrictServerWebExchangeFirewall), run before any
+     * route is matched: a request it refuses gets 400 rejected-request. Dot segments in any
+     * encoding, double slashes, NUL and control characters are always refused.
+     *
+     * @param enabled refuse such requests. Off only behind a proxy that already normalises and
+     *     refuses them, and with upstreams that read paths exactly as the gateway's routes do.
+     * @param allowUrlEncodedSlash accept %2F in paths (some APIs put encoded slashes in
+     *     identifiers); dot segments stay refused
+     * @param allowUrlEncodedPercent accept %25 in paths (a double-encoding risk: only for upstreams
+     *     that decode once)
+     * @param allowSemicolon accept ; in paths (matrix parameters; Tomcat and Jetty drop what
+     *     follows a ; in a segment before routing, so /public;x/../orders can read differently)
+     * @param allowBackslash accept \ and %5C in paths (some servers read them as /)
+     * @param allowedMethods the HTTP methods accepted; others are refused
+     */
+    public record Firewall(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("false") boolean allowUrlEncodedSlash,
+            @DefaultValue("false") boolean allowUrlEncodedPercent,
+            @DefaultValue("false") boolean allowSemicolon,
+            @DefaultValue("false") boolean allowBackslash,
+            @DefaultValue({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+                    List<@Pattern(regexp = "[A-Z][A-Z0-9_-]{0,31}") String> allowedMethods) {
+
+        public Firewall {
+            allowedMethods = allowedMethods == null ? List.of() : List.copyOf(allowedMethods);
         }
     }
 }

@@ -13,7 +13,7 @@ class FailedAuthenticationThrottleTests {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final Ticker ticker = nanos::get;
     private final FailedAuthenticationThrottle throttle =
-            new FailedAuthenticationThrottle(3, 100, ticker);
+            new FailedAuthenticationThrottle(3, 2, 100, ticker);
 
     @Test
     void addressIsRefusedOnceItReachesTheLimitUntilItsWindowEnds() {
@@ -45,8 +45,25 @@ class FailedAuthenticationThrottleTests {
     }
 
     @Test
+    void aLimitedAddressGetsAFewLookupsPerSecondAndNoMore() {
+        assertThat(throttle.tryLookup("192.0.2.1")).isTrue(); // not limited, not tracked
+        for (int i = 0; i < 3; i++) {
+            throttle.recordFailure("192.0.2.1");
+        }
+        nanos.addAndGet(Duration.ofMillis(300).toNanos());
+        assertThat(throttle.tryLookup("192.0.2.1")).isTrue();
+        assertThat(throttle.tryLookup("192.0.2.1")).isTrue();
+        assertThat(throttle.tryLookup("192.0.2.1")).isFalse();
+        assertThat(throttle.retryAfterLookup()).isEqualTo(Duration.ofMillis(700));
+
+        nanos.addAndGet(Duration.ofMillis(700).toNanos());
+        assertThat(throttle.tryLookup("192.0.2.1")).isTrue();
+        assertThat(throttle.tryLookup("192.0.2.2")).isTrue();
+    }
+
+    @Test
     void aNonPositiveLimitFailsFastWithTheValue() {
-        assertThatThrownBy(() -> new FailedAuthenticationThrottle(0, 10, ticker))
+        assertThatThrownBy(() -> new FailedAuthenticationThrottle(0, 2, 10, ticker))
                 .hasMessageContaining("0");
     }
 }

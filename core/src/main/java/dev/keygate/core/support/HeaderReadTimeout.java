@@ -1,0 +1,142 @@
+package dev.keygate.core.support;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import reactor.netty.NettyPipeline;
+
+/**
+ * Closes an HTTP/1.1 connection whose request head (request line and headers) is not complete
+ * within a deadline: from the moment the connection opens, or from the first byte of each later
+ * request on a keep-alive connection. Reactor Netty has timeouts for the request body ({@code
+ * readTimeout}, {@code requestTimeout}) and for idle connections ({@code idleTimeout}, reset by
+ * every byte read), but none for the head, so a client trickling one header line a second
+ * (slowloris) holds its connection open for as long as it likes. Idle keep-alive connections
+ * between requests are left to {@code server.netty.idle-timeout}, so a load balancer's pool is not
+ * cut short.
+ *
+ * <p>Two handlers share one deadline per connection: one first in the pipeline sees every byte
+ * arrive (and arms the deadline when a new request starts), one after the HTTP codec sees the head
+ * decoded (and disarms it). After a protocol upgrade (WebSocket), when the codec has left the
+ * pipeline, both remove themselves. All of it runs on the connection's event loop; nothing blocks.
+ */
+public final class HeaderReadTimeout {
+
+    private static final String START = "keygate.headerReadTimeout.start";
+    private static final String STOP = "keygate.headerReadTimeout.stop";
+
+    private HeaderReadTimeout() {}
+
+    /** A customizer that installs the deadline on every connection of a Reactor Netty server. */
+    public static NettyServerCustomizer customizer(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(
+                    "header read timeout must be positive, was " + timeout);
+        }
+        long nanos = timeout.toNanos();
+        return server ->
+                server.doOnChannelInit(
+                        (observer, channel, remoteAddress) -> install(channel.pipeline(), nanos));
+    }
+
+    static void install(ChannelPipeline pipeline, long timeoutNanos) {
+        if (pipeline.get(NettyPipeline.HttpCodec) == null) {
+            return; // HTTP/2 or another protocol: not ours to time
+        }
+        Deadline deadline = new Deadline(timeoutNanos);
+        pipeline.addFirst(START, deadline.start);
+        pipeline.addAfter(NettyPipeline.HttpCodec, STOP, deadline.stop);
+    }
+
+    /** One connection's deadline; confined to its event loop. */
+    private static final class Deadline {
+        private final long timeoutNanos;
+        private ScheduledFuture<?> timer;
+        private boolean inRequest;
+
+        final ChannelInboundHandlerAdapter start =
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+                        arm(ctx);
+                        super.channelActive(ctx);
+                    }
+
+                    @Override
+                    public void handlerAdded(ChannelHandlerContext ctx) {
+                        if (ctx.channel().isActive()) {
+                            arm(ctx);
+                        }
+                    }
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg)
+                            throws Exception {
+                        if (ctx.pipeline().get(NettyPipeline.HttpCodec) == null) {
+                            disarm();
+                            ctx.pipeline().remove(this);
+                            if (ctx.pipeline().get(STOP) != null) {
+                                ctx.pipeline().remove(STOP);
+                            }
+                        } else if (!inRequest) {
+                            arm(ctx);
+                        }
+                        super.channelRead(ctx, msg);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+                        disarm();
+                        super.channelInactive(ctx);
+                    }
+                };
+
+        final ChannelInboundHandlerAdapter stop =
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg)
+                            throws Exception {
+                        if (msg instanceof HttpRequest) {
+                            disarm();
+                            inRequest = true;
+                        }
+                        if (msg instanceof LastHttpContent) {
+                            inRequest = false;
+                        }
+                        super.channelRead(ctx, msg);
+                    }
+                };
+
+        Deadline(long timeoutNanos) {
+            this.timeoutNanos = timeoutNanos;
+        }
+
+        private void arm(ChannelHandlerContext ctx) {
+            if (timer == null) {
+                timer =
+                        ctx.executor()
+                                .schedule(
+                                        () -> {
+                                            if (timer != null) {
+                                                ctx.channel().close();
+                                            }
+                                        },
+                                        timeoutNanos,
+                                        TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void disarm() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+    }
+}

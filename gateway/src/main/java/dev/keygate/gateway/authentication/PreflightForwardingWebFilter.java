@@ -1,0 +1,96 @@
+package dev.keygate.gateway.authentication;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Lets CORS preflights reach the upstream, whose own CORS policy answers them. WebFlux's handler
+ * mapping answers every preflight itself ({@code AbstractHandlerMapping.getHandler} returns an
+ * empty 200 for any request with {@code Origin} and {@code Access-Control-Request-Method}) before
+ * any gateway filter runs, so without this an upstream's CORS policy can never work. This filter
+ * runs before the handler mapping: it takes {@code Access-Control-Request-Method} out of the
+ * request (so the mapping routes it like any other {@code OPTIONS}), keeps it in the exchange
+ * attribute {@link #REQUEST_METHOD_ATTRIBUTE}, and drops the request body (a preflight has none).
+ * {@link ApiKeyAuthenticationFilter} lets such a request through without a key, and {@link
+ * UpstreamHeadersFilter} puts the header back on the upstream request, without any credential.
+ *
+ * <p>Installed when {@code keygate.gateway.cors-preflight-public} is on (the default) and the
+ * gateway has no CORS configuration of its own ({@code spring.cloud.gateway.server.webflux
+ * .globalcors}): with one, the gateway answers preflights itself, as Spring Cloud Gateway always
+ * does. Stateless and thread-safe.
+ */
+public final class PreflightForwardingWebFilter implements WebFilter, Ordered {
+
+    /** After {@code RequestFirewallWebFilter}, before everything else. */
+    public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 20;
+
+    /**
+     * The exchange attribute holding a forwarded preflight's {@code Access-Control-Request-Method}.
+     */
+    public static final String REQUEST_METHOD_ATTRIBUTE =
+            PreflightForwardingWebFilter.class.getName() + ".requestMethod";
+
+    private final boolean active;
+
+    /**
+     * @param active whether to forward preflights; not when the gateway has a CORS configuration of
+     *     its own
+     */
+    public PreflightForwardingWebFilter(boolean active) {
+        this.active = active;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        ServerHttpRequest request = exchange.getRequest();
+        HttpHeaders headers = request.getHeaders();
+        if (!active
+                || !HttpMethod.OPTIONS.equals(request.getMethod())
+                || !headers.containsHeader(HttpHeaders.ORIGIN)
+                || !headers.containsHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD)) {
+            return chain.filter(exchange);
+        }
+        exchange.getAttributes()
+                .put(
+                        REQUEST_METHOD_ATTRIBUTE,
+                        headers.getFirst(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD));
+        HttpHeaders hidden = new HttpHeaders();
+        hidden.putAll(headers);
+        hidden.remove(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+        hidden.remove(HttpHeaders.CONTENT_LENGTH);
+        hidden.remove(HttpHeaders.TRANSFER_ENCODING);
+        HttpHeaders readOnly = HttpHeaders.readOnlyHttpHeaders(hidden);
+        ServerHttpRequest forwarded =
+                new ServerHttpRequestDecorator(request) {
+                    @Override
+                    public HttpHeaders getHeaders() {
+                        return readOnly;
+                    }
+
+                    @Override
+                    public Flux<DataBuffer> getBody() {
+                        return Flux.empty();
+                    }
+                };
+        return chain.filter(exchange.mutate().request(forwarded).build());
+    }
+
+    /** Whether {@code exchange} is a preflight this filter forwards. */
+    static boolean isForwarded(ServerWebExchange exchange) {
+        return exchange.getAttribute(REQUEST_METHOD_ATTRIBUTE) != null;
+    }
+
+    @Override
+    public int getOrder() {
+        return ORDER;
+    }
+}

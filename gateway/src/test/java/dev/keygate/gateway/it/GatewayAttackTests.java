@@ -1,0 +1,385 @@
+package dev.keygate.gateway.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.http.HttpHeader;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.test.redis.RedisExtension;
+import dev.keygate.test.redis.RedisServer;
+import dev.keygate.test.redis.RespClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The door, attacked from outside: raw HTTP against the running gateway, a WireMock upstream that
+ * records what it received, a real Redis. Each test is named after the attack it pins; each failed
+ * on the code before the fix (security issue 13).
+ *
+ * <p>Routes: {@code /public/**} and {@code /status} public, {@code /orders/**} needing scope {@code
+ * orders:read}, everything else protected. Query-parameter keys ({@code api_key}) are enabled.
+ */
+@ExtendWith(RedisExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayAttackTests {
+
+    private static final Set<String> IDENTITY =
+            Set.of(
+                    "x-api-key-id",
+                    "x-api-key-owner",
+                    "x-api-key-scopes",
+                    "x-api-key-organizations");
+
+    private final RedisServer redis;
+    private WireMockServer upstream;
+    private GatewayInstance gateway;
+    private TestKeys keys;
+    private IssuedKey key;
+
+    GatewayAttackTests(RedisServer redis) {
+        this.redis = redis;
+    }
+
+    @BeforeAll
+    void start() {
+        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+        upstream.stubFor(
+                options(anyUrl())
+                        .atPriority(1)
+                        .willReturn(
+                                aResponse()
+                                        .withStatus(204)
+                                        .withHeader(
+                                                "Access-Control-Allow-Origin",
+                                                "https://app.example")
+                                        .withHeader("Access-Control-Allow-Methods", "POST")
+                                        .withHeader("Access-Control-Max-Age", "600")));
+        gateway = GatewayInstance.start(redis.uri(), routes(upstream.port()), null);
+        keys = new TestKeys(redis, Clock.systemUTC());
+        key =
+                keys.store
+                        .create(
+                                new NewKey(
+                                        "acct-attacker",
+                                        "attacker",
+                                        Set.of("orders:read"),
+                                        Set.of("acme"),
+                                        null,
+                                        Map.of()))
+                        .block(Duration.ofSeconds(5));
+    }
+
+    static Map<String, String> routes(int upstreamPort) {
+        String uri = "http://127.0.0.1:" + upstreamPort;
+        String prefix = "spring.cloud.gateway.server.webflux.routes";
+        Map<String, String> properties = new LinkedHashMap<>();
+        String[][] routes = {
+            {"public", "/public/**", "public", "true"},
+            {"status", "/status", "public", "true"},
+            {"orders", "/orders/**", "scopes", "orders:read"},
+            {"rest", "/**", null, null}
+        };
+        for (int i = 0; i < routes.length; i++) {
+            String route = prefix + "[" + i + "]";
+            properties.put(route + ".id", routes[i][0]);
+            properties.put(route + ".uri", uri);
+            properties.put(route + ".predicates[0]", "Path=" + routes[i][1]);
+            if (routes[i][2] != null) {
+                properties.put(route + ".metadata.keygate." + routes[i][2], routes[i][3]);
+            }
+        }
+        properties.put("keygate.gateway.credentials.query-parameters", "api_key");
+        return properties;
+    }
+
+    @AfterAll
+    void stop() {
+        gateway.close();
+        keys.close();
+        upstream.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        upstream.resetRequests();
+    }
+
+    // --- H1, H2: identity headers ---
+
+    @Test
+    void connectionHeaderCannotRemoveIdentity() throws IOException {
+        Response response =
+                send(
+                        "GET /hello HTTP/1.1",
+                        "Authorization: Bearer " + key.key(),
+                        "Connection: keep-alive, X-Api-Key-Id, X-Api-Key-Owner, X-Api-Key-Scopes,"
+                                + " X-Api-Key-Organizations");
+
+        assertThat(response.status).isEqualTo(200);
+        LoggedRequest received = onlyRequest();
+        assertThat(received.getHeader("X-Api-Key-Id")).isEqualTo(key.record().id());
+        assertThat(received.getHeader("X-Api-Key-Owner")).isEqualTo("acct-attacker");
+        assertThat(received.getHeader("X-Api-Key-Scopes")).isEqualTo("orders:read");
+        assertThat(received.getHeader("X-Api-Key-Organizations")).isEqualTo("acme");
+    }
+
+    @Test
+    void underscoreLookalikeIdentityHeadersNeverReachTheUpstream() throws IOException {
+        send(
+                "GET /hello HTTP/1.1",
+                "Authorization: Bearer " + key.key(),
+                "X_Api_Key_Owner: acct-victim",
+                "x_api_key_organizations: globex",
+                "X-Api-Key_Scopes: admin",
+                "Connection: X-Api-Key-Owner, X-Api-Key-Organizations");
+        assertThat(identityLikeHeaders(onlyRequest()))
+                .containsOnly(
+                        Map.entry("X-Api-Key-Id", key.record().id()),
+                        Map.entry("X-Api-Key-Owner", "acct-attacker"),
+                        Map.entry("X-Api-Key-Scopes", "orders:read"),
+                        Map.entry("X-Api-Key-Organizations", "acme"));
+
+        upstream.resetRequests();
+        assertThat(
+                        send(
+                                        "GET /status HTTP/1.1",
+                                        "X_Api_Key_Owner: acct-victim",
+                                        "X-API-KEY-ID: 3fKq9ZbT0aW",
+                                        "X_API_KEY_ORGANIZATIONS: globex")
+                                .status)
+                .isEqualTo(200);
+        assertThat(identityLikeHeaders(onlyRequest())).isEmpty();
+    }
+
+    // --- H4: path confusion past a public route ---
+
+    @Test
+    void dotSegmentsAndPathParametersCannotWalkFromAPublicRouteToAProtectedOne()
+            throws IOException {
+        for (String path :
+                List.of(
+                        "/public/../orders/1",
+                        "/public/..;/orders/1",
+                        "/public/%2e%2e/orders/1",
+                        "/public/%2E%2E/orders/1",
+                        "/public/..%2forders/1",
+                        "/public/..%2Forders/1",
+                        "/public/.%2e/orders/1",
+                        "/public/./../orders/1",
+                        "/public;x=1/../orders/1",
+                        "/public/%2e%2e%5corders/1",
+                        "/public/..%5c..%5corders/1",
+                        "/public/%252e%252e/orders/1",
+                        "/public/x%00/../../orders/1",
+                        "//orders/1")) {
+            Response response = send("GET " + path + " HTTP/1.1");
+            assertThat(response.status).as(path).isEqualTo(400);
+            assertThat(response.header("content-type"))
+                    .as(path)
+                    .isEqualTo("application/problem+json");
+            assertThat(response.body).as(path).contains("rejected-request");
+        }
+        // a raw backslash may already be refused by Netty's request-line parser; either way, 400
+        assertThat(send("GET /public/..\\orders/1 HTTP/1.1").status).isEqualTo(400);
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+
+        // canonical paths still work
+        assertThat(send("GET /public/readme.txt HTTP/1.1").status).isEqualTo(200);
+        assertThat(send("GET /orders/1 HTTP/1.1").status).isEqualTo(401);
+    }
+
+    // --- L2: the credential never reaches the upstream ---
+
+    @Test
+    void encodedQueryParameterNamesTabsAndPublicRoutesDoNotLeakTheKey() throws IOException {
+        assertThat(send("GET /hello?api%5Fkey=" + key.key() + "&page=2 HTTP/1.1").status)
+                .isEqualTo(200);
+        assertThat(
+                        send("GET /hello?api_key="
+                                        + key.key()
+                                        + "&api%5fkey="
+                                        + key.key()
+                                        + " HTTP/1.1")
+                                .status)
+                .isEqualTo(200);
+        assertThat(send("GET /hello HTTP/1.1", "Authorization: Bearer\t" + key.key()).status)
+                .isEqualTo(200);
+        assertThat(
+                        send(
+                                        "GET /status?api_key=" + key.key() + " HTTP/1.1",
+                                        "Authorization: Bearer " + key.key(),
+                                        "X-Api-Key: " + key.key(),
+                                        "X_Api_Key: " + key.key())
+                                .status)
+                .isEqualTo(200);
+
+        List<LoggedRequest> received =
+                upstream.getAllServeEvents().stream().map(e -> e.getRequest()).toList();
+        assertThat(received).hasSize(4);
+        for (LoggedRequest request : received) {
+            assertThat(request.getUrl()).doesNotContain(key.key());
+            for (HttpHeader header : request.getHeaders().all()) {
+                assertThat(header.values())
+                        .as(header.key())
+                        .allSatisfy(value -> assertThat(value).doesNotContain(key.key()));
+            }
+        }
+        // newest first: the first request kept its other parameter, raw
+        assertThat(received.get(3).getUrl()).isEqualTo("/hello?page=2");
+    }
+
+    // --- L12: CORS preflights reach the upstream's own CORS policy ---
+
+    @Test
+    void corsPreflightIsAnsweredByTheUpstreamWithoutAKey() throws IOException {
+        Response response =
+                send(
+                        "OPTIONS /orders/1 HTTP/1.1",
+                        "Origin: https://app.example",
+                        "Access-Control-Request-Method: POST",
+                        "X-Api-Key: " + key.key());
+
+        assertThat(response.status).isEqualTo(204);
+        assertThat(response.header("access-control-allow-origin")).isEqualTo("https://app.example");
+        assertThat(response.header("access-control-allow-methods")).isEqualTo("POST");
+        LoggedRequest received = onlyRequest();
+        assertThat(received.getMethod().getName()).isEqualTo("OPTIONS");
+        assertThat(received.getHeader("Access-Control-Request-Method")).isEqualTo("POST");
+        assertThat(received.getHeader("Origin")).isEqualTo("https://app.example");
+        assertThat(received.containsHeader("X-Api-Key")).isFalse();
+
+        // a plain OPTIONS is no preflight: it needs a key
+        assertThat(send("OPTIONS /orders/1 HTTP/1.1").status).isEqualTo(401);
+    }
+
+    // --- L13: a replaced Redis is noticed even when its epoch looks the same ---
+
+    @Test
+    void aReplacedRedisWithTheSameEpochIsNoticedAndItsCacheFlushed() throws IOException {
+        IssuedKey cached =
+                keys.store.create(NewKey.forOwner("acct-replaced")).block(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5))
+                .until(
+                        () ->
+                                send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status
+                                        == 200);
+
+        // another store, same epoch: the key is not in it, nothing is announced (no message, no
+        // gap)
+        try (RespClient resp = RespClient.connect(redis.host(), redis.port())) {
+            resp.command(
+                    "EVAL",
+                    "redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) return 1",
+                    "3",
+                    "kg:key:{" + cached.record().id() + "}",
+                    "kg:owner:{acct-replaced}",
+                    "kg:incarnation:{kg:epoch}");
+        }
+
+        await().atMost(Duration.ofSeconds(5))
+                .until(
+                        () ->
+                                send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status
+                                        == 401);
+    }
+
+    // --- helpers ---
+
+    private LoggedRequest onlyRequest() {
+        assertThat(upstream.getAllServeEvents()).hasSize(1);
+        return upstream.getAllServeEvents().get(0).getRequest();
+    }
+
+    /** Headers whose name, with '_' read as '-' and case ignored, is an identity header. */
+    private static Map<String, String> identityLikeHeaders(LoggedRequest request) {
+        Map<String, String> found = new LinkedHashMap<>();
+        for (HttpHeader header : request.getHeaders().all()) {
+            if (IDENTITY.contains(header.key().toLowerCase(Locale.ROOT).replace('_', '-'))) {
+                found.put(header.key(), String.join(",", header.values()));
+            }
+        }
+        return found;
+    }
+
+    private Response send(String requestLine, String... headers) throws IOException {
+        return Response.send(gateway.port(), requestLine, headers);
+    }
+
+    /** One response read off a raw socket; the request is sent as written, nothing normalised. */
+    record Response(int status, Map<String, String> headers, String body) {
+
+        String header(String name) {
+            return headers.get(name);
+        }
+
+        static Response send(int port, String requestLine, String... headers) throws IOException {
+            StringBuilder request = new StringBuilder(requestLine).append("\r\n");
+            request.append("Host: 127.0.0.1\r\n");
+            for (String header : headers) {
+                request.append(header).append("\r\n");
+            }
+            request.append("\r\n");
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                InputStream in = socket.getInputStream();
+                String statusLine = line(in);
+                int status = Integer.parseInt(statusLine.split(" ")[1]);
+                Map<String, String> responseHeaders = new LinkedHashMap<>();
+                for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                    int colon = header.indexOf(':');
+                    responseHeaders.put(
+                            header.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                            header.substring(colon + 1).trim());
+                }
+                String length = responseHeaders.get("content-length");
+                byte[] body =
+                        length == null ? new byte[0] : in.readNBytes(Integer.parseInt(length));
+                return new Response(
+                        status, responseHeaders, new String(body, StandardCharsets.UTF_8));
+            }
+        }
+
+        private static String line(InputStream in) throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new IOException("connection closed mid-response");
+                }
+                if (b != '\r') {
+                    line.write(b);
+                }
+            }
+            return line.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+}

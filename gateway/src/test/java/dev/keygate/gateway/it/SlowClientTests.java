@@ -1,0 +1,78 @@
+package dev.keygate.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keygate.test.http.SlowClient;
+import dev.keygate.test.redis.RedisExtension;
+import dev.keygate.test.redis.RedisServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Slowloris: a client that trickles one header line at a time is cut off once its request head
+ * takes longer than keygate.server.header-read-timeout (2 s here, 10 s by default), on the proxy
+ * port and on the management port; a keep-alive connection idle between requests is not.
+ */
+@ExtendWith(RedisExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SlowClientTests {
+
+    private static final Duration PACE = Duration.ofMillis(250);
+    private static final Duration LIMIT = Duration.ofSeconds(12);
+
+    private final RedisServer redis;
+    private GatewayInstance gateway;
+
+    SlowClientTests(RedisServer redis) {
+        this.redis = redis;
+    }
+
+    @BeforeAll
+    void start() {
+        gateway =
+                GatewayInstance.start(
+                        redis.uri(),
+                        Map.of(
+                                "keygate.gateway.upstream-uri", "http://127.0.0.1:9",
+                                "keygate.server.header-read-timeout", "2s"),
+                        null);
+    }
+
+    @AfterAll
+    void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void aClientTricklingHeadersIsCutOffOnTheProxyPort() throws IOException {
+        Duration held = SlowClient.heldOpen(gateway.port(), PACE, LIMIT);
+
+        assertThat(held).as("still open after %s", LIMIT).isNotNull();
+        assertThat(held).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(8));
+    }
+
+    @Test
+    void aClientTricklingHeadersIsCutOffOnTheManagementPort() throws IOException {
+        Duration held = SlowClient.heldOpen(gateway.managementPort(), PACE, LIMIT);
+
+        assertThat(held).as("still open after %s", LIMIT).isNotNull();
+        assertThat(held).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(8));
+    }
+
+    @Test
+    void anIdleKeepAliveConnectionOutlivesTheHeaderDeadline() throws IOException {
+        int status =
+                SlowClient.statusAfterIdle(
+                        gateway.managementPort(),
+                        "/actuator/health/liveness",
+                        Duration.ofSeconds(3));
+
+        assertThat(status).isEqualTo(200);
+    }
+}

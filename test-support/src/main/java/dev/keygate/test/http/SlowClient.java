@@ -1,0 +1,115 @@
+package dev.keygate.test.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A slowloris client for tests: opens a connection, sends a request line, then one more header line
+ * every {@code pace}, never finishing the head, until the server closes the connection or {@code
+ * limit} has passed. The pace is the socket's read timeout (a read that waits for the server's
+ * answer), not a sleep.
+ */
+public final class SlowClient {
+
+    private SlowClient() {}
+
+    /**
+     * How long the server kept the trickling connection open, or {@code null} when it was still
+     * open after {@code limit}.
+     */
+    public static Duration heldOpen(int port, Duration pace, Duration limit) throws IOException {
+        long start = System.nanoTime();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout((int) pace.toMillis());
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(
+                    "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            for (int line = 0; System.nanoTime() - start < limit.toNanos(); line++) {
+                try {
+                    if (in.read() < 0) {
+                        return Duration.ofNanos(System.nanoTime() - start);
+                    }
+                    // the server answered something (a 408, say) before closing: keep reading
+                } catch (SocketTimeoutException stillOpen) {
+                    try {
+                        out.write(
+                                ("X-Slow-" + line + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    } catch (IOException closed) {
+                        return Duration.ofNanos(System.nanoTime() - start);
+                    }
+                }
+            }
+            return null;
+        } catch (java.net.SocketException reset) {
+            return Duration.ofNanos(System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * Whether a keep-alive connection that completed one request is still usable after being idle
+     * for {@code idle}: sends {@code GET path} twice, the second after the idle wait (a read
+     * timeout on the open connection), and returns the second status, or -1 when the server had
+     * closed it.
+     */
+    public static int statusAfterIdle(int port, String path, Duration idle) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] request =
+                    ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII);
+            socket.setSoTimeout(10_000);
+            out.write(request);
+            out.flush();
+            readResponse(in);
+            socket.setSoTimeout((int) idle.toMillis());
+            try {
+                if (in.read() < 0) {
+                    return -1;
+                }
+                throw new IOException("unexpected bytes on an idle connection");
+            } catch (SocketTimeoutException stillOpen) {
+                // idle for the whole wait, and still open
+            }
+            socket.setSoTimeout(10_000);
+            out.write(request);
+            out.flush();
+            return readResponse(in);
+        }
+    }
+
+    /** Reads one response with a Content-Length; returns its status. */
+    private static int readResponse(InputStream in) throws IOException {
+        String status = line(in);
+        int length = 0;
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(header.substring("content-length:".length()).trim());
+            }
+        }
+        in.readNBytes(length);
+        return Integer.parseInt(status.split(" ")[1]);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                throw new IOException("connection closed mid-response");
+            }
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
+    }
+}
