@@ -131,7 +131,11 @@ public final class ApiKeyCredentialConverter {
      * which stay when the credential is stripped; {@code null} when there are none.
      */
     public List<String> otherAuthorizations(HttpHeaders requestHeaders) {
-        List<String> authorization = requestHeaders.get(HttpHeaders.AUTHORIZATION);
+        return otherAuthorizations(requestHeaders.get(HttpHeaders.AUTHORIZATION));
+    }
+
+    /** {@link #otherAuthorizations(HttpHeaders)} of the given {@code Authorization} values. */
+    public List<String> otherAuthorizations(List<String> authorization) {
         if (authorization == null) {
             return null;
         }

@@ -5,6 +5,7 @@ import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.core.Ordered;
@@ -14,36 +15,34 @@ import org.springframework.web.server.ServerWebExchange;
 /**
  * Writes the headers Keygate controls into the request Spring Cloud Gateway sends upstream. It is
  * an {@link HttpHeadersFilter}: the proxy ({@code NettyRoutingFilter}, {@code
- * WebsocketRoutingFilter}) runs every such filter, in order, on the headers it is about to send,
- * and this one runs last ({@link #ORDER}), after {@link RemoveHopByHopHeadersFilter} has removed
- * every header the caller named in {@code Connection}. So, whatever the caller sent:
+ * WebsocketRoutingFilter}) runs every such filter, in order, on the headers it is about to send.
+ * This one runs first ({@link #ORDER}) and copies the request's headers once, so that:
  *
  * <ul>
  *   <li>every header whose name, with {@code _} read as {@code -} and case ignored, is an identity
  *       header ({@code X_Api_Key_Owner} for {@code X-Api-Key-Owner}), or a whole-value credential
- *       header when credentials are stripped, is removed, on every route, public ones included:
+ *       header when credentials are stripped, is left out, on every route, public ones included:
  *       CGI, WSGI, PHP and Rack upstreams read both spellings as the same variable;
  *   <li>with credentials stripped (the default), the {@code Authorization} values in Keygate's
- *       schemes are removed (other schemes, say {@code Basic}, stay), on every route;
+ *       schemes are left out (other schemes, say {@code Basic}, stay), on every route;
+ *   <li>{@code Connection} loses every token that names one of those headers, so {@link
+ *       RemoveHopByHopHeadersFilter}, which runs later and removes every header the caller named in
+ *       {@code Connection}, cannot remove the identity headers;
  *   <li>for a request {@link ApiKeyAuthenticationFilter} verified (the record is in the exchange
  *       attribute {@link ApiKeyAuthenticationFilter#VERIFIED_KEY_ATTRIBUTE}), the identity headers
- *       are set from that record, after the caller's {@code Connection} tokens were applied, so
- *       they cannot be removed by naming them there;
+ *       are set from that record;
  *   <li>for a CORS preflight that is forwarded ({@link PreflightForwardingWebFilter}), its {@code
  *       Access-Control-Request-Method} is put back.
  * </ul>
  *
- * <p>The input is normally the fresh, writable copy the hop-by-hop filter made; it is changed in
- * place then, and copied first when it is anything else (the request's own, read-only headers).
- * Immutable and thread-safe; runs on the event loop, never blocks.
+ * <p>First, not last: the filters after it (Spring Cloud Gateway's observation filter logs every
+ * header at debug level, tracing reads them) never see the credential. Immutable and thread-safe;
+ * runs on the event loop, never blocks.
  */
 public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
 
-    /**
-     * After every other request headers filter, {@link RemoveHopByHopHeadersFilter} ({@code
-     * LOWEST_PRECEDENCE - 1}) included.
-     */
-    public static final int ORDER = Ordered.LOWEST_PRECEDENCE;
+    /** Before every other request headers filter. */
+    public static final int ORDER = Ordered.HIGHEST_PRECEDENCE;
 
     private final IdentityHeaders identity;
     private final ApiKeyCredentialConverter converter;
@@ -72,24 +71,20 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
 
     @Override
     public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
-        HttpHeaders headers = isWritableCopy(input, exchange) ? input : copy(input);
-        List<String> removed = null;
-        for (String name : headers.headerNames()) {
+        HttpHeaders headers = new HttpHeaders();
+        for (Map.Entry<String, List<String>> header : input.headerSet()) {
+            String name = header.getKey();
+            List<String> values = header.getValue();
             if (isGuarded(name)) {
-                if (removed == null) {
-                    removed = new ArrayList<>(4);
-                }
-                removed.add(name);
+                continue;
             }
-        }
-        if (removed != null) {
-            removed.forEach(headers::remove);
-        }
-        if (stripCredentials && headers.containsHeader(HttpHeaders.AUTHORIZATION)) {
-            List<String> kept = converter.otherAuthorizations(headers);
-            headers.remove(HttpHeaders.AUTHORIZATION);
-            if (kept != null) {
-                headers.put(HttpHeaders.AUTHORIZATION, kept);
+            if (stripCredentials && HttpHeaders.AUTHORIZATION.equalsIgnoreCase(name)) {
+                values = converter.otherAuthorizations(values);
+            } else if (HttpHeaders.CONNECTION.equalsIgnoreCase(name)) {
+                values = withoutGuardedTokens(values);
+            }
+            if (values != null && !values.isEmpty()) {
+                headers.addAll(name, values);
             }
         }
         KeyRecord record = exchange.getAttribute(ApiKeyAuthenticationFilter.VERIFIED_KEY_ATTRIBUTE);
@@ -105,6 +100,46 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
             headers.set(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD, preflightMethod);
         }
         return headers;
+    }
+
+    /**
+     * {@code Connection} values without the tokens that name a guarded header: the same list when
+     * there are none (the usual {@code keep-alive}).
+     */
+    private List<String> withoutGuardedTokens(List<String> values) {
+        boolean guardedToken = false;
+        for (String value : values) {
+            for (String token : value.split(",")) {
+                guardedToken |= isGuarded(token.trim());
+            }
+        }
+        if (!guardedToken) {
+            return values;
+        }
+        List<String> kept = new ArrayList<>(values.size());
+        for (String value : values) {
+            StringBuilder tokens = new StringBuilder(value.length());
+            for (String token : value.split(",")) {
+                String trimmed = token.trim();
+                if (!isGuarded(trimmed)) {
+                    append(tokens, trimmed);
+                }
+            }
+            if (tokens.length() > 0) {
+                kept.add(tokens.toString());
+            }
+        }
+        return kept;
+    }
+
+    private static void append(StringBuilder tokens, String token) {
+        if (token.isEmpty()) {
+            return;
+        }
+        if (tokens.length() > 0) {
+            tokens.append(", ");
+        }
+        tokens.append(token);
     }
 
     /**
@@ -133,20 +168,6 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
             }
         }
         return true;
-    }
-
-    /**
-     * Whether {@code input} is a plain, writable copy made by an earlier filter (the hop-by-hop
-     * filter always makes one), not the request's own read-only headers.
-     */
-    private static boolean isWritableCopy(HttpHeaders input, ServerWebExchange exchange) {
-        return input.getClass() == HttpHeaders.class && input != exchange.getRequest().getHeaders();
-    }
-
-    private static HttpHeaders copy(HttpHeaders headers) {
-        HttpHeaders copy = new HttpHeaders();
-        copy.putAll(headers);
-        return copy;
     }
 
     @Override
