@@ -2,6 +2,7 @@ package dev.keygate.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keygate.core.key.SecretHash;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -203,5 +204,163 @@ class IdempotencyTests extends AdminApiTestSupport {
                 .expectBody()
                 .jsonPath("$.keys.length()")
                 .isEqualTo(1);
+    }
+
+    private WebTestClient.ResponseSpec rotate(String id, String idempotencyKey, String grace) {
+        return admin().post()
+                .uri("/v1/keys/{id}/rotate", id)
+                .header("Idempotency-Key", idempotencyKey)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("gracePeriod", grace))
+                .exchange();
+    }
+
+    /** The key's record as Redis holds it, field by field. */
+    private static Map<String, String> record(String id) {
+        List<?> fields = (List<?>) redis.command("HGETALL", "kg:key:{" + id + "}");
+        Map<String, String> record = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            record.put((String) fields.get(i), (String) fields.get(i + 1));
+        }
+        return record;
+    }
+
+    private static String secretHash(Object key) {
+        return SecretHash.of(((String) key).substring(15, 45)).encoded();
+    }
+
+    /**
+     * Finding 6: the rotation was written but its audit append failed (kg:audit is a string, so
+     * XADD fails) and the caller got 503. The retry with the same Idempotency-Key must not rotate
+     * again: the original secret keeps its hour of grace and the version is the first write's.
+     */
+    @Test
+    void retryAfterAuditFailureDoesNotRotateTwice() {
+        Map<String, Object> created = createKey(Map.of("owner", "acct-1"));
+        String id = (String) created.get("id");
+        redis.command("SET", "kg:audit", "x");
+        rotate(id, "rot-audit", "PT1H").expectStatus().isEqualTo(503);
+        assertThat(record(id)).containsEntry("version", "2");
+        redis.command("DEL", "kg:audit");
+
+        Map<String, Object> retried =
+                body(
+                        rotate(id, "rot-audit", "PT1H")
+                                .expectStatus()
+                                .isOk()
+                                .expectHeader()
+                                .valueEquals("Idempotent-Replayed", "true"));
+
+        assertThat(retried)
+                .containsEntry("version", 2)
+                .containsEntry("previousKeyExpiresAt", "2026-01-01T01:00:00Z");
+        Map<String, String> record = record(id);
+        assertThat(record).containsEntry("version", "2");
+        assertThat(record.get("prevHash")).isEqualTo(secretHash(created.get("key")));
+        assertThat(record.get("hash")).isEqualTo(secretHash(retried.get("key")));
+        admin().get()
+                .uri("/v1/audit?keyId={id}&limit=100", id)
+                .exchange()
+                .expectBody()
+                .jsonPath("$.events.length()")
+                .isEqualTo(1)
+                .jsonPath("$.events[0].action")
+                .isEqualTo("rotated")
+                .jsonPath("$.events[0].changes.version")
+                .isEqualTo("2");
+    }
+
+    /**
+     * Finding 6: a create whose audit append failed answered 503; the retry with the same
+     * Idempotency-Key must answer that key (with its secret, which the caller never saw), not mint
+     * a second one.
+     */
+    @Test
+    void retryAfterAuditFailureDoesNotCreateASecondKey() {
+        Map<String, Object> request = Map.of("owner", "acct-orphan");
+        redis.command("SET", "kg:audit", "x");
+        create(ADMIN_TOKEN, "create-audit", request).expectStatus().isEqualTo(503);
+        redis.command("DEL", "kg:audit");
+
+        Map<String, Object> retried =
+                body(
+                        create(ADMIN_TOKEN, "create-audit", request)
+                                .expectStatus()
+                                .isCreated()
+                                .expectHeader()
+                                .valueEquals("Idempotent-Replayed", "true"));
+
+        Map<String, Object> page =
+                body(
+                        admin().get()
+                                .uri("/v1/keys?owner=acct-orphan")
+                                .exchange()
+                                .expectStatus()
+                                .isOk());
+        assertThat((List<?>) page.get("keys")).hasSize(1);
+        String id = (String) ((Map<?, ?>) ((List<?>) page.get("keys")).get(0)).get("id");
+        assertThat(retried.get("id")).isEqualTo(id);
+        assertThat(record(id).get("hash")).isEqualTo(secretHash(retried.get("key")));
+        admin().get()
+                .uri("/v1/audit?keyId={id}&limit=100", id)
+                .exchange()
+                .expectBody()
+                .jsonPath("$.events.length()")
+                .isEqualTo(1)
+                .jsonPath("$.events[0].action")
+                .isEqualTo("created");
+    }
+
+    /**
+     * Finding 6: while the audit still fails, every retry answers 503 again, keeps the claim and
+     * writes nothing more; once it works, the retry finishes with the first write's answer.
+     */
+    @Test
+    void retryWhileTheAuditStillFailsAnswers503AndStillWritesOnce() {
+        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        redis.command("SET", "kg:audit", "x");
+        rotate(id, "rot-twice", "PT1H").expectStatus().isEqualTo(503);
+        rotate(id, "rot-twice", "PT1H").expectStatus().isEqualTo(503);
+        clock.advance(Duration.ofMinutes(5));
+        rotate(id, "rot-twice", "PT1H").expectStatus().isEqualTo(503);
+        assertThat(record(id)).containsEntry("version", "2");
+        assertThat((List<?>) redis.command("KEYS", "kg:idem:*")).hasSize(1);
+        redis.command("DEL", "kg:audit");
+
+        Map<String, Object> retried = body(rotate(id, "rot-twice", "PT1H").expectStatus().isOk());
+        assertThat(retried).containsEntry("version", 2);
+        assertThat(record(id)).containsEntry("version", "2");
+        assertThat(redis.command("XLEN", "kg:audit")).isEqualTo(1L);
+    }
+
+    /**
+     * Finding 6, the other step after the write: the rotation was written but could not be
+     * announced (kg:epoch is not a number, so INCR fails). The retry announces it and does not
+     * rotate again.
+     */
+    @Test
+    void retryAfterAnnouncementFailureDoesNotRotateTwice() {
+        Map<String, Object> created = createKey(Map.of("owner", "acct-1"));
+        String id = (String) created.get("id");
+        redis.command("SET", "kg:epoch", "x");
+        rotate(id, "rot-announce", "PT1H").expectStatus().isEqualTo(503);
+        redis.command("DEL", "kg:epoch");
+
+        Map<String, Object> retried =
+                body(rotate(id, "rot-announce", "PT1H").expectStatus().isOk());
+
+        assertThat(retried).containsEntry("version", 2);
+        Map<String, String> record = record(id);
+        assertThat(record).containsEntry("version", "2");
+        assertThat(record.get("prevHash")).isEqualTo(secretHash(created.get("key")));
+        assertThat(redis.command("GET", "kg:epoch")).isEqualTo("1");
+        admin().get()
+                .uri("/v1/audit?keyId={id}&limit=100", id)
+                .exchange()
+                .expectBody()
+                .jsonPath("$.events.length()")
+                .isEqualTo(2)
+                .jsonPath("$.events[0].action")
+                .isEqualTo("rotated");
     }
 }

@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
@@ -29,6 +30,13 @@ import tools.jackson.databind.ObjectMapper;
  * key runs and its answer is kept for the window; a retry with the same key, by the same admin
  * token, for the same request within the window gets that answer again; a retry for a different
  * request gets 422; one made while the first still runs gets 409.
+ *
+ * <p><b>States.</b> A slot is claimed (pending) before the write; a write that fails or finds
+ * nothing releases it. Once the write is done the slot holds the answer as committed, and after the
+ * steps that follow it (announcing, auditing) as the final answer. A retry that finds a committed
+ * answer finishes those steps and replays the answer; it never writes a second time. So a 503 after
+ * the write is safe to retry with the same key. Without an Idempotency-Key nothing is stored, and a
+ * retry repeats the change.
  *
  * <p><b>What is stored.</b> One Redis string per key, {@code <ns>:idem:{<slot>}}, with a TTL of the
  * window. Everything is derived from {@code material = HMAC-SHA256(admin token, token name ‖
@@ -63,6 +71,7 @@ public final class IdempotencyStore {
             RedisScript.of(
                     new ClassPathResource("dev/keygate/admin/idempotency/claim.lua"), String.class);
     private static final String PENDING = "P";
+    private static final String COMMITTED = "C";
     private static final String RESULT = "R";
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
@@ -93,12 +102,23 @@ public final class IdempotencyStore {
     }
 
     /**
-     * Runs {@code action} once per {@code idempotencyKey} and request; without a key, just runs it.
+     * Writes once per {@code idempotencyKey} and request, then finishes; without a key, just writes
+     * and finishes.
+     *
+     * <p>Once {@code write} has emitted, the change is made and is never made again for this key
+     * within the window: the value is stored (encrypted) as committed before {@code finish} runs.
+     * If {@code finish} fails, the error is passed on (503) and the claim is kept; a retry with the
+     * same key runs {@code finish} again on the stored value instead of writing, and answers that
+     * value as a replay when it succeeds (or the error again when it fails again). {@code finish}
+     * must therefore be safe to repeat (announcing twice is; an audit event may then be appended
+     * twice, never not at all).
      *
      * @param operation what is done ({@code create}, {@code rotate}), part of the slot's identity
      * @param fingerprint identifies the request (path and body); a retry must match it
      * @param type the answer's type, to read a stored answer back
-     * @param action the change; an empty or failed action leaves nothing behind
+     * @param write the change; an empty or failed write leaves nothing behind, so a corrected retry
+     *     may reuse the key
+     * @param finish what follows the write (announcing, auditing); may run more than once
      */
     public <T> Mono<IdempotentOutcome<T>> execute(
             AdminPrincipal principal,
@@ -106,9 +126,11 @@ public final class IdempotencyStore {
             String idempotencyKey,
             byte[] fingerprint,
             Class<T> type,
-            Mono<T> action) {
+            Mono<T> write,
+            Function<T, Mono<Void>> finish) {
         if (idempotencyKey == null) {
-            return action.map(value -> new IdempotentOutcome<>(value, false));
+            return write.flatMap(
+                    value -> finish.apply(value).thenReturn(new IdempotentOutcome<>(value, false)));
         }
         return Mono.defer(
                 () -> {
@@ -131,7 +153,7 @@ public final class IdempotencyStore {
                             Base64.getEncoder()
                                     .withoutPadding()
                                     .encodeToString(hmac(material, fingerprint));
-                    byte[] encryptionKey = hmac(material, bytes("aes-gcm"));
+                    Slot claimed = new Slot(slot, tag, hmac(material, bytes("aes-gcm")));
                     long now = clock.millis();
                     Duration pending =
                             window.compareTo(Duration.ofSeconds(PENDING_SECONDS)) < 0
@@ -150,45 +172,69 @@ public final class IdempotencyStore {
                             .flatMap(
                                     current ->
                                             current.isEmpty()
-                                                    ? run(slot, tag, encryptionKey, action)
-                                                    : replay(
-                                                            slot,
-                                                            tag,
-                                                            encryptionKey,
-                                                            current,
-                                                            type));
+                                                    ? run(claimed, write, finish)
+                                                    : replay(claimed, current, type, finish));
                 });
     }
 
+    /** A claimed slot: its Redis key, the request's tag and the key that encrypts its value. */
+    private record Slot(String key, String tag, byte[] encryptionKey) {}
+
+    /**
+     * The first request: a failed or empty write releases the claim; once the write has emitted,
+     * the claim is never released (a failure to store the committed value leaves the pending claim
+     * to expire, the best that can be done when Redis fails right then).
+     */
     private <T> Mono<IdempotentOutcome<T>> run(
-            String slot, String tag, byte[] encryptionKey, Mono<T> action) {
-        Mono<Boolean> release = redis.delete(slot).thenReturn(true).onErrorReturn(false);
-        return action.onErrorResume(ex -> release.then(Mono.error(ex)))
+            Slot slot, Mono<T> write, Function<T, Mono<Void>> finish) {
+        Mono<Boolean> release = redis.delete(slot.key()).thenReturn(true).onErrorReturn(false);
+        return write.onErrorResume(ex -> release.then(Mono.error(ex)))
                 .switchIfEmpty(release.then(Mono.empty()))
                 .flatMap(
                         value -> {
-                            long now = clock.millis();
-                            String stored =
-                                    (now + window.toMillis())
-                                            + "|"
-                                            + RESULT
-                                            + "|"
-                                            + tag
-                                            + "|"
-                                            + encrypt(
-                                                    encryptionKey,
-                                                    slot,
-                                                    json.writeValueAsBytes(value));
-                            return redis.opsForValue()
-                                    .set(slot, stored, window)
+                            long expires = clock.millis() + window.toMillis();
+                            return store(slot, COMMITTED, expires, value)
+                                    .then(finish(slot, expires, value, finish))
                                     .thenReturn(new IdempotentOutcome<>(value, false));
                         });
     }
 
+    /** Runs the steps after the write, then stores the value as the final answer. */
+    private <T> Mono<Void> finish(
+            Slot slot, long expires, T value, Function<T, Mono<Void>> finish) {
+        return Mono.defer(() -> finish.apply(value)).then(store(slot, RESULT, expires, value));
+    }
+
+    /** Stores {@code value}, encrypted, in the given state until {@code expires} (epoch ms). */
+    private Mono<Void> store(Slot slot, String state, long expires, Object value) {
+        return Mono.defer(
+                () -> {
+                    long ttl = expires - clock.millis();
+                    if (ttl <= 0) {
+                        // the window is over: nothing left to keep
+                        return redis.delete(slot.key()).then();
+                    }
+                    String stored =
+                            expires
+                                    + "|"
+                                    + state
+                                    + "|"
+                                    + slot.tag()
+                                    + "|"
+                                    + encrypt(
+                                            slot.encryptionKey(),
+                                            slot.key(),
+                                            json.writeValueAsBytes(value));
+                    return redis.opsForValue()
+                            .set(slot.key(), stored, Duration.ofMillis(ttl))
+                            .then();
+                });
+    }
+
     private <T> Mono<IdempotentOutcome<T>> replay(
-            String slot, String tag, byte[] encryptionKey, String current, Class<T> type) {
+            Slot slot, String current, Class<T> type, Function<T, Mono<Void>> finish) {
         String[] parts = current.split("\\|", -1);
-        if (parts.length < 3 || !MessageDigest.isEqual(bytes(parts[2]), bytes(tag))) {
+        if (parts.length < 3 || !MessageDigest.isEqual(bytes(parts[2]), bytes(slot.tag()))) {
             return Mono.error(
                     new ProblemException(
                             ProblemType.IDEMPOTENCY_MISMATCH,
@@ -202,11 +248,25 @@ public final class IdempotencyStore {
                             "a request with this Idempotency-Key is still running; retry"
                                     + " shortly"));
         }
-        return Mono.fromCallable(
-                () -> {
-                    byte[] plain = decrypt(encryptionKey, slot, parts[3], parts[4]);
-                    return new IdempotentOutcome<>(json.readValue(plain, type), true);
-                });
+        Mono<T> stored =
+                Mono.fromCallable(
+                        () ->
+                                json.readValue(
+                                        decrypt(
+                                                slot.encryptionKey(),
+                                                slot.key(),
+                                                parts[3],
+                                                parts[4]),
+                                        type));
+        if (COMMITTED.equals(parts[1])) {
+            // the first request wrote, then failed: finish its steps, never write again
+            long expires = Long.parseLong(parts[0]);
+            return stored.flatMap(
+                    value ->
+                            finish(slot, expires, value, finish)
+                                    .thenReturn(new IdempotentOutcome<>(value, true)));
+        }
+        return stored.map(value -> new IdempotentOutcome<>(value, true));
     }
 
     private String encrypt(byte[] key, String slot, byte[] plain) {

@@ -37,8 +37,11 @@ import tools.jackson.databind.ObjectMapper;
  *
  * <p>Failure policy: a store failure (Redis unreachable, timed out, or answering errors) is 503
  * with {@value #RETRY_AFTER_SECONDS} seconds {@code Retry-After}; the caller must retry, since the
- * change may or may not have been made (with an {@code Idempotency-Key}, a retry is safe). Anything
- * unexpected is 500 and logged; its message is not sent. Stateless and thread-safe.
+ * change may or may not have been made. A create or rotate retried with the same {@code
+ * Idempotency-Key} is safe: once the first attempt wrote, the retry finishes it and answers it
+ * instead of writing again (see {@code IdempotencyStore}); retried without the header it may repeat
+ * the change. Anything unexpected is 500 and logged; its message is not sent. Stateless and
+ * thread-safe.
  */
 public final class ProblemWebExceptionHandler implements WebExceptionHandler, Ordered {
 
@@ -102,8 +105,11 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler, Or
             headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
             return problem(
                     ProblemType.STORE_UNAVAILABLE,
-                    "Redis could not be reached or did not answer; retry later (with the same"
-                            + " Idempotency-Key for create and rotate)",
+                    "Redis could not be reached or did not answer; the change may have been"
+                            + " made. Retry later: a create or rotate sent with an"
+                            + " Idempotency-Key, with the same key (the retry completes and"
+                            + " answers the first change, never makes a second); without one,"
+                            + " read the key first, since a retry may repeat the change",
                     List.of(),
                     path,
                     requestId);

@@ -12,10 +12,11 @@ import dev.keygate.admin.web.KeyRequestReader;
 import dev.keygate.admin.web.KeyView;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.KeyRecord;
-import dev.keygate.core.store.KeyStore;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
+import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.ReplicaAcknowledgement;
+import dev.keygate.core.store.WrittenKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,23 +26,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * The admin operations: reads and checks the request ({@link KeyRequestReader}), makes the change
- * through the {@link KeyStore} (which writes atomically per key, bumps the epoch and publishes the
- * invalidation), then appends the audit event. Create and rotate go through the {@link
- * IdempotencyStore}.
+ * through the {@link RedisKeyStore} (which writes atomically per key, bumps the epoch and publishes
+ * the invalidation), then appends the audit event. Create and rotate go through the {@link
+ * IdempotencyStore}: their record write comes first, then, once the idempotency store has kept the
+ * answer as committed, the announcement and the audit event.
  *
  * <p>Order and failure policy: input is checked before anything is written, so a refused request
  * changes nothing. A store error is an error signal (503 to the caller); the store's per-key
- * scripts make each change all-or-nothing. Non-blocking and thread-safe.
+ * scripts make each change all-or-nothing. A create or rotation that fails after its write answers
+ * 503 too; retried with the same Idempotency-Key it announces and audits what the first attempt
+ * wrote and answers that, never writing again. Without the header a retry writes again.
+ * Non-blocking and thread-safe.
  */
 public final class KeyAdminService {
 
-    private final KeyStore store;
+    private final RedisKeyStore store;
     private final AuditTrail audit;
     private final IdempotencyStore idempotency;
     private final KeyRequestReader reader;
@@ -50,7 +54,7 @@ public final class KeyAdminService {
     private final ObjectMapper json;
 
     public KeyAdminService(
-            KeyStore store,
+            RedisKeyStore store,
             AuditTrail audit,
             IdempotencyStore idempotency,
             KeyRequestReader reader,
@@ -98,26 +102,15 @@ public final class KeyAdminService {
                 () -> {
                     NewKey key = reader.readCreate(body);
                     String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
-                    AtomicReference<ReplicaAcknowledgement> replicas =
-                            new AtomicReference<>(ReplicaAcknowledgement.NOT_REQUESTED);
-                    Mono<KeyView> action =
-                            store.create(key)
-                                    .doOnNext(issued -> replicas.set(issued.replicas()))
-                                    .flatMap(
-                                            issued ->
-                                                    audit(
-                                                                    caller,
-                                                                    AuditAction.CREATED,
-                                                                    issued.record(),
-                                                                    withReplicas(
-                                                                            createdChanges(
-                                                                                    issued
-                                                                                            .record()),
-                                                                            issued.replicas()))
-                                                            .thenReturn(
-                                                                    view(issued.record())
-                                                                            .withKey(
-                                                                                    issued.key())));
+                    Mono<CommittedKey> write =
+                            store.createUnannounced(key)
+                                    .map(
+                                            written ->
+                                                    committed(
+                                                            caller,
+                                                            AuditAction.CREATED,
+                                                            written,
+                                                            createdChanges(written.record())));
                     return uncancellable(
                                     idempotency.execute(
                                             caller.principal(),
@@ -125,9 +118,10 @@ public final class KeyAdminService {
                                             idem,
                                             IdempotencyStore.fingerprint(
                                                     "POST /v1/keys", canonical(body)),
-                                            KeyView.class,
-                                            action))
-                            .map(outcome -> outcome(outcome, replicas.get()));
+                                            CommittedKey.class,
+                                            write,
+                                            this::finish))
+                            .map(KeyAdminService::outcome);
                 });
     }
 
@@ -138,39 +132,29 @@ public final class KeyAdminService {
                     String validId = KeyRequestReader.requireId(id);
                     Duration grace = reader.readRotate(body);
                     String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
-                    AtomicReference<ReplicaAcknowledgement> replicas =
-                            new AtomicReference<>(ReplicaAcknowledgement.NOT_REQUESTED);
-                    Mono<KeyView> action =
-                            store.rotate(validId, grace)
+                    Mono<CommittedKey> write =
+                            store.rotateUnannounced(validId, grace)
                                     .switchIfEmpty(notFound(validId))
-                                    .doOnNext(issued -> replicas.set(issued.replicas()))
-                                    .flatMap(
-                                            issued -> {
+                                    .map(
+                                            written -> {
+                                                KeyRecord record = written.record();
                                                 Map<String, String> changes = new LinkedHashMap<>();
                                                 changes.put("gracePeriod", grace.toString());
                                                 changes.put(
-                                                        "rotatedAt",
-                                                        issued.record().rotatedAt().toString());
-                                                if (issued.record().previousSecretExpiresAt()
-                                                        != null) {
+                                                        "rotatedAt", record.rotatedAt().toString());
+                                                if (record.previousSecretExpiresAt() != null) {
                                                     changes.put(
                                                             "previousKeyExpiresAt",
-                                                            issued.record()
-                                                                    .previousSecretExpiresAt()
+                                                            record.previousSecretExpiresAt()
                                                                     .toString());
                                                 }
                                                 changes.put(
-                                                        "version",
-                                                        Long.toString(issued.record().version()));
-                                                return audit(
-                                                                caller,
-                                                                AuditAction.ROTATED,
-                                                                issued.record(),
-                                                                withReplicas(
-                                                                        changes, issued.replicas()))
-                                                        .thenReturn(
-                                                                view(issued.record())
-                                                                        .withKey(issued.key()));
+                                                        "version", Long.toString(record.version()));
+                                                return committed(
+                                                        caller,
+                                                        AuditAction.ROTATED,
+                                                        written,
+                                                        changes);
                                             });
                     return uncancellable(
                                     idempotency.execute(
@@ -180,10 +164,39 @@ public final class KeyAdminService {
                                             IdempotencyStore.fingerprint(
                                                     "POST /v1/keys/" + validId + "/rotate",
                                                     body == null ? "" : canonical(body)),
-                                            KeyView.class,
-                                            action))
-                            .map(outcome -> outcome(outcome, replicas.get()));
+                                            CommittedKey.class,
+                                            write,
+                                            this::finish))
+                            .map(KeyAdminService::outcome);
                 });
+    }
+
+    /**
+     * A create or rotation once its record is written: the answer, the replicas that confirmed the
+     * write and the audit event still to append. Kept (encrypted) by the {@link IdempotencyStore}
+     * so that a retry after a failure finishes the steps instead of writing again.
+     *
+     * @param view the answer, with the full key
+     * @param replicas the replicas that confirmed the write
+     * @param event the audit event of the change
+     */
+    record CommittedKey(KeyView view, ReplicaAcknowledgement replicas, AuditEvent event) {}
+
+    private CommittedKey committed(
+            Caller caller, AuditAction action, WrittenKey written, Map<String, String> changes) {
+        return new CommittedKey(
+                view(written.record()).withKey(written.key()),
+                written.replicas(),
+                event(caller, action, written.record(), withReplicas(changes, written.replicas())));
+    }
+
+    /**
+     * The steps after a create or rotation's write: announce it, then append its audit event. Run
+     * again by a retry when they failed; announcing twice costs gateways one more invalidation, and
+     * the event may then be appended twice (never not at all).
+     */
+    private Mono<Void> finish(CommittedKey committed) {
+        return store.announce(committed.view().id()).then(audit.append(committed.event())).then();
     }
 
     /** Emits how many replicas confirmed the removal. */
@@ -242,27 +255,32 @@ public final class KeyAdminService {
 
     private Mono<AuditEvent> audit(
             Caller caller, AuditAction action, KeyRecord record, Map<String, String> changes) {
-        return audit.append(
-                AuditEvent.of(
-                        clock.instant().truncatedTo(ChronoUnit.MILLIS),
-                        action,
-                        record.id(),
-                        record.owner(),
-                        caller.principal().name(),
-                        caller.requestId(),
-                        changes));
+        return audit.append(event(caller, action, record, changes));
+    }
+
+    private AuditEvent event(
+            Caller caller, AuditAction action, KeyRecord record, Map<String, String> changes) {
+        return AuditEvent.of(
+                clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                action,
+                record.id(),
+                record.owner(),
+                caller.principal().name(),
+                caller.requestId(),
+                changes);
     }
 
     /**
      * A replay made no change now, so it reports no replicas (its headers are those of a change
      * that was not asked to wait).
      */
-    private static ChangeOutcome<KeyView> outcome(
-            IdempotentOutcome<KeyView> outcome, ReplicaAcknowledgement replicas) {
+    private static ChangeOutcome<KeyView> outcome(IdempotentOutcome<CommittedKey> outcome) {
         return new ChangeOutcome<>(
-                outcome.value(),
+                outcome.value().view(),
                 outcome.replayed(),
-                outcome.replayed() ? ReplicaAcknowledgement.NOT_REQUESTED : replicas);
+                outcome.replayed()
+                        ? ReplicaAcknowledgement.NOT_REQUESTED
+                        : outcome.value().replicas());
     }
 
     /** Records in the audit event how many replicas confirmed, when the store waited for them. */

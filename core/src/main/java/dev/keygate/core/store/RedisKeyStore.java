@@ -40,7 +40,10 @@ import reactor.util.retry.Retry;
  * <p><b>Failure.</b> Errors are passed on as error signals, never swallowed. If the process or
  * Redis dies between the record write and the publish, the change is in Redis but no gateway was
  * told: gateways bound this by the maximum age of their cache entries, and a retry of the same
- * operation publishes again. Thread-safe.
+ * operation publishes again. A caller that must not repeat a create or a rotation (the admin API's
+ * idempotent retries) uses {@link #createUnannounced} or {@link #rotateUnannounced}, records that
+ * the write happened, and then calls {@link #announce(String)}, again on its retry if it failed.
+ * Thread-safe.
  */
 public final class RedisKeyStore implements KeyStore {
 
@@ -116,10 +119,23 @@ public final class RedisKeyStore implements KeyStore {
 
     @Override
     public Mono<IssuedKey> create(NewKey key) {
+        return createUnannounced(key).flatMap(this::announced);
+    }
+
+    /**
+     * The first half of {@link #create(NewKey)}: writes the key and stops before announcing it, so
+     * that a caller can record that the write happened before anything else can fail. The caller
+     * must then {@link #announce(String)} the key's id.
+     */
+    public Mono<WrittenKey> createUnannounced(NewKey key) {
         return Mono.defer(() -> attemptCreate(key, 1));
     }
 
-    private Mono<IssuedKey> attemptCreate(NewKey key, int attempt) {
+    private Mono<IssuedKey> announced(WrittenKey written) {
+        return announce(written.record().id()).map(written::announced);
+    }
+
+    private Mono<WrittenKey> attemptCreate(NewKey key, int attempt) {
         Instant now = now();
         GeneratedKey generated = generator.newKey();
         KeyRecord record =
@@ -146,14 +162,9 @@ public final class RedisKeyStore implements KeyStore {
                 .flatMap(
                         written -> {
                             if (written.asLong() == 1L) {
-                                return announce(record.id())
-                                        .map(
-                                                epoch ->
-                                                        new IssuedKey(
-                                                                record,
-                                                                generated.token(),
-                                                                epoch,
-                                                                written.replicas()));
+                                return Mono.just(
+                                        new WrittenKey(
+                                                record, generated.token(), written.replicas()));
                             }
                             if (attempt >= CREATE_ATTEMPTS) {
                                 return Mono.error(
@@ -166,6 +177,17 @@ public final class RedisKeyStore implements KeyStore {
 
     @Override
     public Mono<IssuedKey> rotate(String id, Duration gracePeriod) {
+        return rotateUnannounced(id, gracePeriod).flatMap(this::announced);
+    }
+
+    /**
+     * The first half of {@link #rotate(String, Duration)}: writes the new secret and stops before
+     * announcing it, so that a caller can record that the write happened before anything else can
+     * fail. The caller must then {@link #announce(String)} the id.
+     *
+     * @return the new key, or empty when {@code id} does not exist
+     */
+    public Mono<WrittenKey> rotateUnannounced(String id, Duration gracePeriod) {
         Objects.requireNonNull(gracePeriod, "gracePeriod");
         if (gracePeriod.isNegative()) {
             return Mono.error(
@@ -181,16 +203,12 @@ public final class RedisKeyStore implements KeyStore {
                                     ROTATE,
                                     id,
                                     List.of(generated.hash().encoded(), now.toString(), until))
-                            .flatMap(
+                            .map(
                                     changed ->
-                                            announce(id)
-                                                    .map(
-                                                            epoch ->
-                                                                    new IssuedKey(
-                                                                            changed.record(),
-                                                                            generated.token(),
-                                                                            epoch,
-                                                                            changed.replicas())));
+                                            new WrittenKey(
+                                                    changed.record(),
+                                                    generated.token(),
+                                                    changed.replicas()));
                 });
     }
 
@@ -351,8 +369,11 @@ public final class RedisKeyStore implements KeyStore {
      * and the log share a slot); emits the epoch. Retried a few times with a short backoff (a
      * Cluster or Sentinel failover makes single commands fail for a moment); a retry after a lost
      * reply announces twice, which costs gateways nothing but one more invalidation.
+     *
+     * <p>Every change announces itself; call this only to finish a {@link #createUnannounced} or
+     * {@link #rotateUnannounced}, or to announce again a change whose announcement failed.
      */
-    private Mono<Long> announce(String id) {
+    public Mono<Long> announce(String id) {
         return retried(
                 redis.execute(
                                 ANNOUNCE,
