@@ -143,6 +143,7 @@ class ManifestTests {
             Map<String, String> env = new LinkedHashMap<>();
             map(service.get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
             assertRealProperties(entry.getKey(), env);
+            assertConnectsAsItsAclUser(entry.getKey(), env);
 
             Defaults defaults = Defaults.of(module);
             int serverPort = Integer.parseInt(env.get("SERVER_PORT"));
@@ -165,8 +166,57 @@ class ManifestTests {
             assertThat(map(service.get("depends_on"))).containsKey("redis");
         }
         assertThat(managementPorts).containsOnlyKeys("admin-api", "gateway-1", "gateway-2");
-        assertThat(list(map(services.get("redis")).get("command")))
-                .containsSequence("--appendonly", "yes");
+        Map<String, Object> redis = map(services.get("redis"));
+        assertThat(list(redis.get("command")))
+                .containsSequence("--appendonly", "yes")
+                .containsSequence("--aclfile", "/run/keygate/users.acl")
+                .containsSequence("--maxmemory-policy", "noeviction");
+        assertThat(list(redis.get("entrypoint")))
+                .containsSequence(
+                        "/bin/sh",
+                        "/keygate/redis/render-acl.sh",
+                        "/keygate/redis/users.acl",
+                        "/run/keygate/users.acl");
+        assertThat(list(redis.get("volumes"))).contains("../redis:/keygate/redis:ro");
+        assertThat(map(redis.get("environment")).keySet())
+                .containsExactlyInAnyOrderElementsOf(aclUsers().values());
+
+        // Redis is on internal networks only, which the upstream is not on.
+        Map<String, Object> networks = map(compose.get("networks"));
+        for (Object network : list(redis.get("networks"))) {
+            assertThat(map(networks.get(String.valueOf(network))))
+                    .as("network %s", network)
+                    .containsEntry("internal", true);
+            assertThat(list(map(services.get("demo-backend")).get("networks")))
+                    .doesNotContain(network);
+        }
+        assertThat(list(map(services.get("demo-backend")).get("networks")))
+                .isNotEmpty()
+                .doesNotContainAnyElementsOf(list(map(services.get("admin-api")).get("networks")));
+
+        // Every ${VAR:?} is required and listed, empty, in .env.example; no ${VAR:-default}.
+        String composeText = DeployFiles.read(DeployFiles.deploy("compose/compose.yaml"));
+        assertThat(composeText).doesNotContain(":-");
+        Set<String> required = new HashSet<>();
+        Matcher variable = Pattern.compile("\\$\\{([A-Z_]+):\\?").matcher(composeText);
+        while (variable.find()) {
+            required.add(variable.group(1));
+        }
+        assertThat(required)
+                .contains("GRAFANA_ADMIN_PASSWORD", "KEYGATE_ADMIN_TOKEN")
+                .containsAll(aclUsers().values());
+        Set<String> listed = new HashSet<>();
+        for (String l :
+                DeployFiles.read(DeployFiles.deploy("compose/.env.example")).lines().toList()) {
+            if (!l.startsWith("#") && l.contains("=")) {
+                assertThat(l).as(".env.example lists it empty").endsWith("=");
+                listed.add(l.substring(0, l.indexOf('=')));
+            }
+        }
+        assertThat(listed).isEqualTo(required);
+        assertThat(DeployFiles.deploy("compose/Dockerfile.dockerignore"))
+                .content()
+                .contains("**/.env", "**/*.env");
 
         // Prometheus scrapes every service's management port at the path the services expose.
         Map<String, Object> prometheus = map(one("compose/prometheus/prometheus.yml"));
@@ -237,6 +287,21 @@ class ManifestTests {
         for (Object resource : list(kustomization.get("resources"))) {
             Path file = DeployFiles.deploy("k8s/base/" + resource);
             assertThat(file).as("kustomization resource").exists();
+            if (Files.isDirectory(file)) {
+                // another kustomization: its generated config maps are what the base refers to
+                Map<String, Object> nested = map(one(file.resolve("kustomization.yaml")));
+                for (Object g : list(nested.get("configMapGenerator"))) {
+                    Map<String, String> data = new LinkedHashMap<>();
+                    for (Object f : list(map(g).get("files"))) {
+                        assertThat(file.resolve(String.valueOf(f))).exists();
+                        data.put(
+                                String.valueOf(f),
+                                DeployFiles.read(file.resolve(String.valueOf(f))));
+                    }
+                    generated.put(String.valueOf(map(g).get("name")), data);
+                }
+                continue;
+            }
             DeployFiles.yamlDocuments(file).forEach(d -> objects.add(map(d)));
         }
         Map<String, Map<String, Object>> services = byKind(objects, "Service");
@@ -270,9 +335,19 @@ class ManifestTests {
                 env.putAll(generated.get(name));
             }
             for (Object e : list(container.get("env"))) {
-                env.put(String.valueOf(map(e).get("name")), String.valueOf(map(e).get("value")));
+                Map<String, Object> secretRef =
+                        map(map(map(e).get("valueFrom")).get("secretKeyRef"));
+                if (!secretRef.isEmpty()) {
+                    assertSecretKeyExists(generated, secretRef);
+                    env.put(String.valueOf(map(e).get("name")), "secret:" + secretRef.get("key"));
+                } else {
+                    env.put(
+                            String.valueOf(map(e).get("name")),
+                            String.valueOf(map(e).get("value")));
+                }
             }
             assertRealProperties(entry.getKey(), env);
+            assertConnectsAsItsAclUser(entry.getKey(), env);
             if (module.equals("admin-api")) {
                 assertThat(env).containsKey("KEYGATE_ADMIN_TOKEN");
             } else {
@@ -330,12 +405,17 @@ class ManifestTests {
                 DeployFiles.yamlDocuments(
                         DeployFiles.deploy("k8s/monitoring/servicemonitors.yaml"))) {
             Map<String, Object> spec = map(map(d).get("spec"));
-            String target =
-                    String.valueOf(
-                            map(map(spec.get("selector")).get("matchLabels"))
-                                    .get("app.kubernetes.io/name"));
-            Map<String, Object> service = services.get(target);
-            assertThat(service).as("ServiceMonitor target %s", target).isNotNull();
+            Map<String, Object> matchLabels = map(map(spec.get("selector")).get("matchLabels"));
+            List<Map<String, Object>> selected =
+                    services.values().stream()
+                            .filter(
+                                    service ->
+                                            map(map(service.get("metadata")).get("labels"))
+                                                    .entrySet()
+                                                    .containsAll(matchLabels.entrySet()))
+                            .toList();
+            assertThat(selected).as("ServiceMonitor selecting %s", matchLabels).hasSize(1);
+            Map<String, Object> service = selected.get(0);
             Set<Object> portNames = new HashSet<>();
             list(map(service.get("spec")).get("ports"))
                     .forEach(p -> portNames.add(map(p).get("name")));
@@ -343,7 +423,120 @@ class ManifestTests {
                 assertThat(portNames).contains(map(endpoint).get("port"));
                 assertThat(map(endpoint).get("path")).isEqualTo("/actuator/prometheus");
             }
+            // the job label (dashboard, alerts) is the app name, not the Service's name
+            assertThat(spec.get("jobLabel")).isEqualTo("app.kubernetes.io/name");
+            assertThat(matchLabels)
+                    .containsEntry(
+                            "app.kubernetes.io/name",
+                            map(d).get("metadata") == null
+                                    ? null
+                                    : map(map(d).get("metadata")).get("name"));
         }
+
+        // The proxy Service carries the proxy port only; the management port has its own Service.
+        assertThat(list(map(services.get("keygate-gateway").get("spec")).get("ports")))
+                .extracting(p -> map(p).get("name"))
+                .containsExactly("http");
+        assertThat(list(map(services.get("keygate-gateway-management").get("spec")).get("ports")))
+                .extracting(p -> map(p).get("name"))
+                .containsExactly("management");
+
+        // Redis: renders the shipped ACL from the Secret, loads it, never evicts.
+        Map<String, Object> redisPod =
+                map(
+                        map(map(byKind(objects, "StatefulSet").get("keygate-redis").get("spec"))
+                                        .get("template"))
+                                .get("spec"));
+        Map<String, Object> render = map(list(redisPod.get("initContainers")).get(0));
+        assertThat(list(render.get("command")))
+                .containsSequence(
+                        "/bin/sh",
+                        "/keygate/redis/render-acl.sh",
+                        "/keygate/redis/users.acl",
+                        "/run/keygate/users.acl");
+        Set<String> provided = new HashSet<>();
+        for (Object e : list(render.get("env"))) {
+            assertSecretKeyExists(generated, map(map(map(e).get("valueFrom")).get("secretKeyRef")));
+            provided.add(String.valueOf(map(e).get("name")));
+        }
+        assertThat(provided).containsExactlyInAnyOrderElementsOf(aclUsers().values());
+        assertThat(generated.get("keygate-redis-acl")).containsKeys("users.acl", "render-acl.sh");
+        List<Object> redisArgs = list(map(list(redisPod.get("containers")).get(0)).get("args"));
+        assertThat(redisArgs)
+                .containsSequence("--aclfile", "/run/keygate/users.acl")
+                .containsSequence("--maxmemory-policy", "noeviction");
+
+        assertNetworkPolicies(objects);
+    }
+
+    /** Network policies select pods that exist, on ports those pods name. */
+    private static void assertNetworkPolicies(List<Map<String, Object>> objects) {
+        Map<Map<String, Object>, Set<Object>> pods = new HashMap<>();
+        for (String kind : List.of("Deployment", "StatefulSet")) {
+            for (Map<String, Object> workload : byKind(objects, kind).values()) {
+                Map<String, Object> template = map(map(workload.get("spec")).get("template"));
+                Set<Object> portNames = new HashSet<>();
+                for (Object c : list(map(template.get("spec")).get("containers"))) {
+                    list(map(c).get("ports")).forEach(p -> portNames.add(map(p).get("name")));
+                }
+                pods.put(map(map(template.get("metadata")).get("labels")), portNames);
+            }
+        }
+        Map<String, Map<String, Object>> policies = byKind(objects, "NetworkPolicy");
+        assertThat(policies)
+                .containsOnlyKeys(
+                        "keygate-default-deny-ingress",
+                        "keygate-redis",
+                        "keygate-admin-api",
+                        "keygate-gateway");
+        assertThat(map(policies.get("keygate-default-deny-ingress").get("spec")))
+                .containsEntry("podSelector", Map.of())
+                .containsEntry("policyTypes", List.of("Ingress"));
+        Set<String> operatorLabels = Set.of("keygate.dev/admin-access", "keygate.dev/monitoring");
+        for (var policy : policies.entrySet()) {
+            Map<String, Object> spec = map(policy.getValue().get("spec"));
+            Map<String, Object> selector = map(map(spec.get("podSelector")).get("matchLabels"));
+            List<Set<Object>> selectedPorts =
+                    pods.entrySet().stream()
+                            .filter(pod -> pod.getKey().entrySet().containsAll(selector.entrySet()))
+                            .map(Map.Entry::getValue)
+                            .toList();
+            assertThat(selectedPorts).as("pods selected by %s", policy.getKey()).isNotEmpty();
+            for (Object rule : list(spec.get("ingress"))) {
+                for (Object port : list(map(rule).get("ports"))) {
+                    assertThat(selectedPorts)
+                            .as("%s port %s", policy.getKey(), map(port).get("port"))
+                            .allMatch(names -> names.contains(map(port).get("port")));
+                }
+                for (Object from : list(map(rule).get("from"))) {
+                    Map<String, Object> peer =
+                            map(map(map(from).get("podSelector")).get("matchLabels"));
+                    Map<String, Object> namespaces =
+                            map(map(map(from).get("namespaceSelector")).get("matchLabels"));
+                    if (!namespaces.isEmpty()) {
+                        assertThat(namespaces.keySet()).isSubsetOf(operatorLabels);
+                    } else if (peer.keySet().stream().anyMatch(operatorLabels::contains)) {
+                        continue; // a label operators give their own pods (docs/operations.md)
+                    } else {
+                        assertThat(pods.keySet())
+                                .as("%s admits pods %s", policy.getKey(), peer)
+                                .anyMatch(pod -> pod.entrySet().containsAll(peer.entrySet()));
+                    }
+                }
+            }
+        }
+        // Redis admits exactly the two services.
+        assertThat(
+                        list(
+                                map(list(map(policies.get("keygate-redis").get("spec"))
+                                                        .get("ingress"))
+                                                .get(0))
+                                        .get("from")))
+                .extracting(
+                        f ->
+                                map(map(map(f).get("podSelector")).get("matchLabels"))
+                                        .get("app.kubernetes.io/name"))
+                .containsExactlyInAnyOrder("keygate-gateway", "keygate-admin-api");
     }
 
     @Test
@@ -370,6 +563,53 @@ class ManifestTests {
 
     // --- helpers
     // -----------------------------------------------------------------------------------
+
+    /**
+     * The users of deploy/redis/users.acl other than default, each with the variable its password
+     * comes from (its #${VARIABLE} placeholder).
+     */
+    static Map<String, String> aclUsers() {
+        Map<String, String> users = new LinkedHashMap<>();
+        Pattern line = Pattern.compile("^user (\\S+) (.*)$");
+        Pattern placeholder = Pattern.compile("#\\$\\{([A-Z_]+)}");
+        for (String l : DeployFiles.read(DeployFiles.deploy("redis/users.acl")).lines().toList()) {
+            Matcher m = line.matcher(l);
+            if (!m.matches() || m.group(1).equals("default")) {
+                continue;
+            }
+            Matcher p = placeholder.matcher(m.group(2));
+            assertThat(p.find()).as("password placeholder of %s", m.group(1)).isTrue();
+            users.put(m.group(1), p.group(1));
+        }
+        return users;
+    }
+
+    /**
+     * A service connects with host, port, username and password (no URL: Spring Boot would ignore
+     * the username and password), as the ACL user made for it, with that user's password.
+     */
+    private static void assertConnectsAsItsAclUser(String where, Map<String, String> env) {
+        String expectedUser = where.contains("admin") ? "keygate-admin" : "keygate-gateway";
+        assertThat(env).as(where).doesNotContainKey("SPRING_DATA_REDIS_URL");
+        assertThat(env)
+                .as(where)
+                .containsEntry("SPRING_DATA_REDIS_USERNAME", expectedUser)
+                .containsKey("SPRING_DATA_REDIS_HOST");
+        String variable = aclUsers().get(expectedUser);
+        assertThat(variable).as("%s in users.acl", expectedUser).isNotNull();
+        assertThat(env.get("SPRING_DATA_REDIS_PASSWORD"))
+                .as("%s SPRING_DATA_REDIS_PASSWORD", where)
+                .matches("(secret:|\\$\\{)" + variable + "(}|:\\?.*})?");
+    }
+
+    private static void assertSecretKeyExists(
+            Map<String, Map<String, String>> generated, Map<String, Object> secretRef) {
+        Map<String, String> secret = generated.get(String.valueOf(secretRef.get("name")));
+        assertThat(secret).as("Secret %s", secretRef.get("name")).isNotNull();
+        assertThat(secret)
+                .as("Secret %s", secretRef.get("name"))
+                .containsKey(String.valueOf(secretRef.get("key")));
+    }
 
     private static void assertRealProperties(String where, Map<String, String> env) {
         for (var e : env.entrySet()) {
@@ -433,6 +673,12 @@ class ManifestTests {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    private static Object one(Path file) {
+        List<Object> documents = DeployFiles.yamlDocuments(file);
+        assertThat(documents).as(file.toString()).hasSize(1);
+        return documents.get(0);
     }
 
     private static Object one(String relative) {

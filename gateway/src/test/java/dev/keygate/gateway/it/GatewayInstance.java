@@ -22,14 +22,19 @@ final class GatewayInstance implements AutoCloseable {
         this.context = context;
     }
 
-    /** Starts the runnable gateway with {@code properties} on top of its defaults. */
+    /**
+     * Starts the runnable gateway with {@code properties} on top of its defaults; {@code redisUri}
+     * null: the properties say where Redis is (spring.data.redis.host, username, ...).
+     */
     static GatewayInstance start(String redisUri, Map<String, String> properties, Clock clock) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("server.port", "0");
         // a real port, not 0: Spring Cloud Gateway keeps its routes off the management port only
         // when it knows that port's number
         all.put("management.server.port", Integer.toString(freePort()));
-        all.put("spring.data.redis.url", redisUri);
+        if (redisUri != null) {
+            all.put("spring.data.redis.url", redisUri);
+        }
         all.put("logging.level.root", "WARN");
         all.put("logging.level.dev.keygate", "INFO");
         // tests probe with bad keys far more often than a client would; throttling has its own

@@ -1,0 +1,327 @@
+package dev.keygate.gateway.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.ApiKeyGenerator;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.KeyChange;
+import dev.keygate.core.store.KeyUpdate;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.core.store.RedisKeyStore;
+import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.core.store.ReplicaWaitingRecordWriter;
+import dev.keygate.test.redis.RedisAclFile;
+import dev.keygate.test.redis.RedisProcess;
+import dev.keygate.test.redis.RespClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+/**
+ * The Redis users Keygate ships ({@code deploy/redis/users.acl}, rendered by {@code
+ * deploy/redis/render-acl.sh}) on a real redis-server: the runnable gateway works as {@code
+ * keygate-gateway} with the properties the deployments set (spring.data.redis.host, port, username,
+ * password), the key store works as {@code keygate-admin}, and the gateway's credentials cannot
+ * write anything. Every test that expects no refusal also checks Redis' own ACL LOG, so a command
+ * refused in the background (a poll whose error is only logged at debug) cannot go unnoticed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisAclTests {
+
+    private RedisAclFile acl;
+    private RedisProcess redis;
+    private WireMockServer upstream;
+    private GatewayInstance gateway;
+    private LettuceConnectionFactory adminConnections;
+    private RedisKeyStore adminStore;
+
+    @BeforeAll
+    void start(@TempDir Path aclDirectory) {
+        acl = RedisAclFile.render(aclDirectory);
+        redis = RedisProcess.launch(acl.serverArgs());
+        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+        gateway =
+                GatewayInstance.start(
+                        null,
+                        Map.of(
+                                "spring.data.redis.host",
+                                redis.host(),
+                                "spring.data.redis.port",
+                                Integer.toString(redis.port()),
+                                "spring.data.redis.username",
+                                RedisAclFile.GATEWAY_USER,
+                                "spring.data.redis.password",
+                                acl.password(RedisAclFile.GATEWAY_USER),
+                                "keygate.gateway.upstream-uri",
+                                "http://127.0.0.1:" + upstream.port(),
+                                "keygate.gateway.invalidation.poll-interval",
+                                "100ms"),
+                        null);
+        RedisStandaloneConfiguration admin =
+                new RedisStandaloneConfiguration(redis.host(), redis.port());
+        admin.setUsername(RedisAclFile.ADMIN_USER);
+        admin.setPassword(acl.password(RedisAclFile.ADMIN_USER));
+        adminConnections = new LettuceConnectionFactory(admin);
+        adminConnections.afterPropertiesSet();
+        adminConnections.start();
+        adminStore =
+                new RedisKeyStore(
+                        new ReactiveStringRedisTemplate(adminConnections),
+                        RedisKeyspace.defaults(),
+                        new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
+                        Clock.systemUTC());
+    }
+
+    @AfterAll
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (adminConnections != null) {
+            adminConnections.destroy();
+        }
+        if (upstream != null) {
+            upstream.stop();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @BeforeEach
+    void forgetEarlierDenials() {
+        acl.resetDenials(redis);
+    }
+
+    @Test
+    void gatewayRunsAsItsAclUser() {
+        IssuedKey key = create("acct-acl-1");
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> status(key.key()) == 200);
+        gateway.management()
+                .get()
+                .uri("/actuator/health/readiness")
+                .exchange()
+                .expectStatus()
+                .isOk();
+        assertThat(
+                        gateway.client()
+                                .get()
+                                .uri("/x")
+                                .exchange()
+                                .returnResult(String.class)
+                                .getStatus()
+                                .value())
+                .isEqualTo(401);
+        // Several epoch polls (every 100 ms), the subscription, the health check: none refused.
+        await().pollDelay(Duration.ofMillis(500)).until(() -> true);
+        assertThat(acl.denials(redis)).isEmpty();
+        try (RespClient operator = acl.connect(redis, RedisAclFile.OPERATOR_USER)) {
+            String clients = String.valueOf(operator.command("CLIENT", "LIST"));
+            assertThat(clients).contains("user=" + RedisAclFile.GATEWAY_USER);
+            assertThat(clients).contains("cmd=subscribe");
+        }
+    }
+
+    @Test
+    void removalByTheAdminUserReachesTheGateway() {
+        IssuedKey key = create("acct-acl-2");
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> status(key.key()) == 200);
+        adminStore.remove(key.record().id()).block(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> status(key.key()) == 401);
+        assertThat(acl.denials(redis)).isEmpty();
+    }
+
+    @Test
+    void adminUserRunsEveryKeyStoreOperation() {
+        IssuedKey created = create("acct-acl-3");
+        String id = created.record().id();
+        IssuedKey rotated =
+                adminStore.rotate(id, Duration.ofMinutes(5)).block(Duration.ofSeconds(5));
+        assertThat(rotated.record().version()).isEqualTo(2L);
+        KeyChange updated =
+                adminStore
+                        .update(
+                                id,
+                                KeyUpdate.none()
+                                        .withName("renamed")
+                                        .withExpiresAt(Optional.empty())
+                                        .withMetadata(Map.of("team", "billing")))
+                        .block(Duration.ofSeconds(5));
+        assertThat(updated.record().name()).isEqualTo("renamed");
+        assertThat(
+                        adminStore
+                                .listByOwner("acct-acl-3", null, 10)
+                                .block(Duration.ofSeconds(5))
+                                .keys())
+                .hasSize(1);
+        long epoch = adminStore.currentEpoch().block(Duration.ofSeconds(5));
+        assertThat(adminStore.changesBetween(epoch - 2, epoch).block(Duration.ofSeconds(5)))
+                .hasSize(2);
+        assertThat(adminStore.remove(id).block(Duration.ofSeconds(5))).isNotNull();
+        assertThat(adminStore.findById(id).blockOptional(Duration.ofSeconds(5))).isEmpty();
+
+        // With a replica acknowledgement configured, record scripts go through their own
+        // connections and are followed by WAIT (no replica here: 0 acknowledged, not refused).
+        RedisClient client =
+                RedisClient.create(
+                        RedisURI.builder()
+                                .withHost(redis.host())
+                                .withPort(redis.port())
+                                .withAuthentication(
+                                        RedisAclFile.ADMIN_USER,
+                                        acl.password(RedisAclFile.ADMIN_USER))
+                                .build());
+        try (ReplicaWaitingRecordWriter writer =
+                new ReplicaWaitingRecordWriter(client, 1, Duration.ofMillis(50), 1)) {
+            RedisKeyStore waiting =
+                    new RedisKeyStore(
+                            new ReactiveStringRedisTemplate(adminConnections),
+                            writer,
+                            RedisKeyspace.defaults(),
+                            new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
+                            Clock.systemUTC());
+            IssuedKey acknowledged =
+                    waiting.create(NewKey.forOwner("acct-acl-3")).block(Duration.ofSeconds(5));
+            assertThat(acknowledged.replicas().acknowledged()).isZero();
+            waiting.remove(acknowledged.record().id()).block(Duration.ofSeconds(5));
+        } finally {
+            client.shutdown();
+        }
+        assertThat(acl.denials(redis)).isEmpty();
+    }
+
+    @Test
+    void gatewayUserMayReadWhatTheInvalidationProtocolReads() {
+        try (RespClient gatewayUser = acl.connect(redis, RedisAclFile.GATEWAY_USER)) {
+            gatewayUser.command("HGETALL", "kg:key:{nosuchid}");
+            gatewayUser.command("GET", "kg:epoch");
+            gatewayUser.command("MGET", "kg:epoch", "kg:incarnation:{kg:epoch}");
+            gatewayUser.command("ZRANGEBYSCORE", "kg:changes:{kg:epoch}", "(0", "+inf");
+            gatewayUser.command("ZRANGE", "kg:changes:{kg:epoch}", "0", "-1");
+            gatewayUser.command("INFO", "server");
+            assertThat(gatewayUser.command("PING")).isEqualTo("PONG");
+        }
+        assertThat(acl.denials(redis)).isEmpty();
+    }
+
+    @Test
+    void gatewayUserCannotWriteKeyRecords() {
+        IssuedKey key = create("acct-acl-4");
+        String record = "kg:key:{" + key.record().id() + "}";
+        List<String[]> refused =
+                List.of(
+                        new String[] {"HSET", record, "owner", "attacker"},
+                        new String[] {"HSET", "kg:key:{forged}", "owner", "attacker"},
+                        new String[] {"DEL", record},
+                        new String[] {"PUBLISH", "kg:invalidations", "1 " + key.record().id()},
+                        new String[] {"SET", "kg:epoch", "0"},
+                        new String[] {"INCR", "kg:epoch"},
+                        new String[] {"ZADD", "kg:changes:{kg:epoch}", "1", "1 x"},
+                        new String[] {"ZADD", "kg:owner:{acct-acl-4}", "0", "forged"},
+                        new String[] {"XADD", "kg:audit", "*", "action", "forged"},
+                        new String[] {
+                            "EVAL", "return redis.call('HSET', KEYS[1], 'a', 'b')", "1", record
+                        },
+                        new String[] {"FLUSHALL"},
+                        new String[] {"FLUSHDB"},
+                        new String[] {"CONFIG", "SET", "appendonly", "no"},
+                        new String[] {"CONFIG", "GET", "requirepass"},
+                        new String[] {"ACL", "LIST"},
+                        new String[] {"KEYS", "*"},
+                        new String[] {"SCAN", "0"},
+                        new String[] {"GET", "other:secret"},
+                        new String[] {"HGETALL", "session:{1}"},
+                        new String[] {"SHUTDOWN", "NOSAVE"},
+                        new String[] {"SUBSCRIBE", "other-channel"});
+        try (RespClient gatewayUser = acl.connect(redis, RedisAclFile.GATEWAY_USER)) {
+            for (String[] command : refused) {
+                assertThatThrownBy(() -> gatewayUser.command(command))
+                        .as(String.join(" ", command))
+                        .isInstanceOf(RespClient.RedisErrorReply.class)
+                        .hasMessageContaining("NOPERM");
+            }
+        }
+        assertThat(adminStore.findById(key.record().id()).block(Duration.ofSeconds(5)).owner())
+                .isEqualTo("acct-acl-4");
+        // Redis logs every refusal (identical ones as one entry with a count), all as this user.
+        List<Map<String, Object>> denials = acl.denials(redis);
+        assertThat(denials.stream().mapToLong(d -> ((Number) d.get("count")).longValue()).sum())
+                .isEqualTo(refused.size());
+        assertThat(denials)
+                .allSatisfy(
+                        denial ->
+                                assertThat(denial)
+                                        .containsEntry("username", RedisAclFile.GATEWAY_USER));
+    }
+
+    @Test
+    void withoutAPasswordOnlyPingIsAllowed() {
+        try (RespClient anonymous = RespClient.connect(redis.host(), redis.port())) {
+            assertThat(anonymous.command("PING")).isEqualTo("PONG");
+            for (String[] command :
+                    List.of(
+                            new String[] {"GET", "kg:epoch"},
+                            new String[] {"HGETALL", "kg:key:{x}"},
+                            new String[] {"INFO"},
+                            new String[] {"HSET", "kg:key:{x}", "owner", "attacker"})) {
+                assertThatThrownBy(() -> anonymous.command(command))
+                        .as(String.join(" ", command))
+                        .hasMessageContaining("NOPERM");
+            }
+            assertThatThrownBy(
+                            () ->
+                                    anonymous.command(
+                                            "AUTH", RedisAclFile.GATEWAY_USER, "wrong-password"))
+                    .hasMessageContaining("WRONGPASS");
+        }
+    }
+
+    private IssuedKey create(String owner) {
+        return adminStore
+                .create(NewKey.forOwner(owner).withScopes(Set.of("orders:read")))
+                .block(Duration.ofSeconds(5));
+    }
+
+    private int status(String key) {
+        return gateway.client()
+                .get()
+                .uri("/orders")
+                .header("Authorization", "Bearer " + key)
+                .exchange()
+                .returnResult(String.class)
+                .getStatus()
+                .value();
+    }
+}
