@@ -180,7 +180,9 @@ public class KeygateGatewayAutoConfiguration {
                                 throw new IllegalStateException(
                                         "Keygate reads keys from the Redis master only, but the"
                                                 + " Redis connection reads from "
-                                                + readFrom
+                                                + readFrom.getClass()
+                                                        .getSimpleName()
+                                                        .replaceFirst("^ReadFrom", "")
                                                 + " (spring.data.redis.lettuce.read-from). A"
                                                 + " replica that has not applied a revocation yet"
                                                 + " would let the revoked key be cached for the"

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 
 class ClientAddressResolverTests {
@@ -68,5 +72,45 @@ class ClientAddressResolverTests {
                 .hasMessageContaining("proxy.internal");
         assertThatThrownBy(() -> new ClientAddressResolver(List.of("10.0.0.0/33")))
                 .hasMessageContaining("10.0.0.0/33");
+    }
+
+    /**
+     * A name in X-Forwarded-For made only of hex letters and dots ({@code dead.beef}) passed the
+     * old literal check and went to {@code InetAddress.getByName}: a DNS query from the event loop.
+     * A JVM of its own, whose resolver is a hosts file that knows that name, shows whether any
+     * lookup happens: a lookup would make the name's address the client.
+     */
+    @Test
+    void forwardedForNamesAreNeverResolved(@TempDir Path directory) throws Exception {
+        Path hosts = directory.resolve("hosts");
+        Files.writeString(
+                hosts, "203.0.113.66 dead.beef\n203.0.113.67 cafe\n127.0.0.1 localhost\n");
+        for (String name : List.of("dead.beef", "cafe")) {
+            Process probe =
+                    new ProcessBuilder(
+                                    Path.of(System.getProperty("java.home"), "bin", "java")
+                                            .toString(),
+                                    "-Djdk.net.hosts.file=" + hosts,
+                                    "-cp",
+                                    System.getProperty("java.class.path"),
+                                    ForwardedForProbe.class.getName(),
+                                    name)
+                            .redirectErrorStream(true)
+                            .start();
+            assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String output = new String(probe.getInputStream().readAllBytes()).trim();
+            // garbage in the chain: the last trusted hop stays the client; no name was looked up
+            assertThat(output).as(name).endsWith("10.0.0.1").doesNotContain("203.0.113.6");
+        }
+    }
+
+    @Test
+    void ipLiteralsAreParsedWithoutAResolver() {
+        assertThat(ClientAddressResolver.literal("192.0.2.1").getHostAddress())
+                .isEqualTo("192.0.2.1");
+        assertThat(ClientAddressResolver.literal("2001:db8::1")).isNotNull();
+        assertThat(ClientAddressResolver.literal("dead.beef")).isNull();
+        assertThat(ClientAddressResolver.literal("a1.deadbeef.cafe")).isNull();
+        assertThat(ClientAddressResolver.literal("")).isNull();
     }
 }

@@ -2,6 +2,7 @@ package dev.keygate.gateway.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keygate.core.store.EpochReading;
 import dev.keygate.core.store.Invalidation;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -27,6 +28,30 @@ class InvalidationTrackerTests {
         tracker.onSubscribed();
         tracker.onPolledEpoch(epoch, ticker.read());
         cache.reset();
+    }
+
+    @Test
+    void anotherStoreIncarnationFlushesEvenWhenTheEpochMatchesOrGrows() {
+        tracker.onSubscribed();
+        tracker.onPolledEpoch(new EpochReading(7, "first"), ticker.read());
+        cache.reset();
+
+        tracker.onPolledEpoch(new EpochReading(7, "first"), ticker.read());
+        assertThat(cache.flushes).isZero();
+
+        // the same number, another store: nothing it says relates to what is cached
+        assertThat(tracker.onPolledEpoch(new EpochReading(7, "second"), ticker.read())).isFalse();
+        assertThat(cache.flushes).isEqualTo(1);
+        assertThat(registry.counter("keygate.invalidations.store.replaced").count()).isEqualTo(1);
+
+        // a store that lost its marker (wiped) is another one too, even with a higher epoch
+        assertThat(
+                        tracker.onPolledEpoch(
+                                new EpochReading(9, EpochReading.NO_INCARNATION), ticker.read()))
+                .isFalse();
+        assertThat(cache.flushes).isEqualTo(2);
+        assertThat(tracker.lastEpoch()).isEqualTo(9);
+        assertThat(tracker.isTrusted()).isTrue();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.keygate.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.IssuedKey;
@@ -11,14 +12,22 @@ import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
+import io.lettuce.core.ReadFrom;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import reactor.core.publisher.Mono;
 
+@ExtendWith(OutputCaptureExtension.class)
 class KeygateGatewayAutoConfigurationTests {
 
     private final ApplicationContextRunner runner =
@@ -55,6 +64,39 @@ class KeygateGatewayAutoConfigurationTests {
                         context ->
                                 assertThat(context)
                                         .doesNotHaveBean(ApiKeyAuthenticationFilter.class));
+    }
+
+    @Test
+    void disabledGatewayWarnsThatItIsAnOpenProxy(CapturedOutput output) {
+        new ApplicationContextRunner()
+                .withConfiguration(
+                        AutoConfigurations.of(
+                                KeygateGatewayAutoConfiguration.class,
+                                KeygateDisabledAutoConfiguration.class))
+                .withPropertyValues("keygate.gateway.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed());
+        assertThat(output)
+                .contains("WARN")
+                .contains("keygate.gateway.enabled=false: no API key is checked");
+    }
+
+    @Test
+    void readsFromRedisReplicasAreRefusedAtStart() {
+        LettuceConnectionFactory replicas =
+                new LettuceConnectionFactory(
+                        new RedisStandaloneConfiguration("127.0.0.1", 6379),
+                        LettuceClientConfiguration.builder().readFrom(ReadFrom.REPLICA).build());
+        assertThatThrownBy(() -> KeygateGatewayAutoConfiguration.refuseReplicaReads(replicas))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("spring.data.redis.lettuce.read-from")
+                .hasMessageContaining("reads from Replica");
+        LettuceConnectionFactory master =
+                new LettuceConnectionFactory(
+                        new RedisStandaloneConfiguration("127.0.0.1", 6379),
+                        LettuceClientConfiguration.builder().readFrom(ReadFrom.UPSTREAM).build());
+        KeygateGatewayAutoConfiguration.refuseReplicaReads(master);
+        KeygateGatewayAutoConfiguration.refuseReplicaReads(
+                new LettuceConnectionFactory("127.0.0.1", 6379));
     }
 
     @Test

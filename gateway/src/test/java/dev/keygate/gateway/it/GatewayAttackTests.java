@@ -215,6 +215,23 @@ class GatewayAttackTests {
         assertThat(send("GET /orders/1 HTTP/1.1").status).isEqualTo(401);
     }
 
+    @Test
+    void encodedSlashesCanBeAllowedButDotSegmentsStayRefused() throws IOException {
+        Map<String, String> properties = new LinkedHashMap<>(routes(upstream.port()));
+        properties.put("keygate.gateway.firewall.allow-url-encoded-slash", "true");
+        try (GatewayInstance allowing = GatewayInstance.start(redis.uri(), properties, null)) {
+            assertThat(Response.send(allowing.port(), "GET /public/a%2Fb HTTP/1.1").status)
+                    .isEqualTo(200);
+            assertThat(upstream.getAllServeEvents().get(0).getRequest().getUrl())
+                    .isEqualTo("/public/a%2Fb");
+            assertThat(Response.send(allowing.port(), "GET /public/..%2forders/1 HTTP/1.1").status)
+                    .isEqualTo(400);
+            assertThat(Response.send(allowing.port(), "GET /public/..;/orders/1 HTTP/1.1").status)
+                    .isEqualTo(400);
+        }
+        assertThat(upstream.getAllServeEvents()).hasSize(1);
+    }
+
     // --- L2: the credential never reaches the upstream ---
 
     @Test

@@ -3,6 +3,7 @@ package dev.keygate.gateway.it;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -47,5 +48,27 @@ class RunnableGatewayTests {
         } finally {
             upstream.stop();
         }
+    }
+
+    /**
+     * A gateway reading key records from Redis replicas could cache a revoked record read from a
+     * replica that lags behind the revocation, for the whole max-age: it refuses to start.
+     */
+    @Test
+    void aGatewayConfiguredToReadFromReplicasRefusesToStart() {
+        assertThatThrownBy(
+                        () ->
+                                GatewayInstance.start(
+                                                redis.uri(),
+                                                Map.of(
+                                                        "spring.data.redis.lettuce.read-from",
+                                                        "replicaPreferred",
+                                                        "keygate.gateway.upstream-uri",
+                                                        "http://127.0.0.1:9"),
+                                                null)
+                                        .close())
+                .rootCause()
+                .hasMessageContaining("reads keys from the Redis master only")
+                .hasMessageContaining("spring.data.redis.lettuce.read-from");
     }
 }
