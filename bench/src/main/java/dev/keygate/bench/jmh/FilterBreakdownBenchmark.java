@@ -2,6 +2,8 @@ package dev.keygate.bench.jmh;
 
 import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
 import dev.keygate.gateway.authentication.CredentialExtraction;
+import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
+import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +17,18 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.TransferEncodingNormalizationHeadersFilter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Where the whole filter's time and allocation go, step by step, on the same mock request as {@link
- * HotPathBenchmark#wholeFilterCacheHit}: finding the credential, stripping it on its own, the two
- * request mutations the filter used to make on success (strip the credential, then set the identity
- * headers) and the single mutation it makes now, each followed by the exchange mutation.
+ * Where the forwarding part of the filter's cost goes, on the same mock request as {@link
+ * HotPathBenchmark#wholeFilterCacheHit}: finding the credential, Keygate's {@link
+ * UpstreamHeadersFilter} on its own, and the header work of Spring Cloud Gateway's proxy (its
+ * header filters, then the copy into Netty's headers) with and without it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,14 +38,17 @@ import org.springframework.web.server.ServerWebExchange;
 @Fork(1)
 public class FilterBreakdownBenchmark {
 
-    private static final List<String> IDENTITY =
-            List.of(
+    static final IdentityHeaders IDENTITY =
+            new IdentityHeaders(
                     "X-Api-Key-Id",
                     "X-Api-Key-Owner",
                     "X-Api-Key-Scopes",
                     "X-Api-Key-Organizations");
 
     private ApiKeyCredentialConverter converter;
+    private UpstreamHeadersFilter upstreamHeaders;
+    private List<HttpHeadersFilter> withKeygate;
+    private List<HttpHeadersFilter> withoutKeygate;
     private ServerWebExchange exchange;
     private ServerHttpRequest request;
 
@@ -50,6 +58,9 @@ public class FilterBreakdownBenchmark {
         converter =
                 new ApiKeyCredentialConverter(
                         List.of("Bearer", "Apikey"), List.of("X-Api-Key"), List.of());
+        upstreamHeaders = new UpstreamHeadersFilter(IDENTITY, converter, true);
+        withKeygate = proxyHeaderFilters(upstreamHeaders);
+        withoutKeygate = proxyHeaderFilters(null);
         exchange =
                 HotPathFixture.nettyBackedExchange(
                         new InetSocketAddress("127.0.0.1", 40000),
@@ -62,90 +73,55 @@ public class FilterBreakdownBenchmark {
         request = exchange.getRequest();
     }
 
+    /**
+     * The request header filters Spring Cloud Gateway installs by default that touch a plain
+     * request, in their order, with Keygate's first when given.
+     */
+    static List<HttpHeadersFilter> proxyHeaderFilters(UpstreamHeadersFilter keygate) {
+        List<HttpHeadersFilter> gateway =
+                List.of(
+                        new RemoveHopByHopHeadersFilter(),
+                        new TransferEncodingNormalizationHeadersFilter());
+        if (keygate == null) {
+            return gateway;
+        }
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(keygate), gateway.stream())
+                .toList();
+    }
+
     @Benchmark
     public CredentialExtraction extractCredential() {
         return converter.extract(request);
     }
 
+    /** Keygate's upstream headers alone: one copy without the credential (no identity here). */
     @Benchmark
-    public ServerHttpRequest stripCredential() {
-        return converter.strip(request);
+    public HttpHeaders upstreamHeadersFilter() {
+        return upstreamHeaders.filter(request.getHeaders(), exchange);
     }
 
-    /**
-     * What the filter did on success before one mutation replaced two: strip, then a second
-     * mutation for the identity headers, then the exchange.
-     */
+    /** The proxy's header work for a request Keygate let through: its filters, then the copy. */
     @Benchmark
-    public ServerWebExchange stripThenIdentityThenExchange() {
-        ServerHttpRequest forwarded = converter.strip(request);
-        forwarded = forwarded.mutate().headers(this::identity).build();
-        return exchange.mutate().request(forwarded).build();
+    public io.netty.handler.codec.http.HttpHeaders proxyHeadersWithKeygate() {
+        return headersCopiedUpstream(withKeygate, exchange);
     }
 
-    /**
-     * What the filter did until it forwarded an overlay of the headers instead: the same header
-     * changes in one mutation ({@code ApiKeyCredentialConverter.strip(HttpHeaders)} inside the
-     * identity headers' consumer), then the exchange.
-     */
+    /** The same without Keygate's filter: what any forwarded request costs. */
     @Benchmark
-    public ServerWebExchange singleMutationThenExchange() {
-        return singleMutation();
-    }
-
-    /**
-     * {@link #singleMutationThenExchange()}, then the copy of the forwarded headers that the proxy
-     * makes anyway ({@link #headersCopiedUpstream(ServerWebExchange)}): to compare with {@code
-     * HotPathBenchmark.wholeFilterCacheHitThenUpstreamCopy}, since an overlay makes that copy read
-     * through it.
-     */
-    @Benchmark
-    public io.netty.handler.codec.http.HttpHeaders singleMutationThenUpstreamCopy() {
-        return headersCopiedUpstream(singleMutation());
-    }
-
-    /** The proxy's copy alone, of the request as received: what any forwarded request costs. */
-    @Benchmark
-    public io.netty.handler.codec.http.HttpHeaders upstreamCopyOnly() {
-        return headersCopiedUpstream(exchange);
-    }
-
-    private ServerWebExchange singleMutation() {
-        ServerHttpRequest forwarded =
-                converter
-                        .stripQueryParameters(request)
-                        .mutate()
-                        .headers(
-                                h -> {
-                                    converter.strip(h);
-                                    setIdentity(h);
-                                })
-                        .build();
-        return exchange.mutate().request(forwarded).build();
+    public io.netty.handler.codec.http.HttpHeaders proxyHeadersWithoutKeygate() {
+        return headersCopiedUpstream(withoutKeygate, exchange);
     }
 
     /**
      * What Spring Cloud Gateway's {@code NettyRoutingFilter} does with the request headers it
-     * forwards (after its header filters): copies each into Netty's headers.
+     * forwards: runs its header filters, then copies each header into Netty's.
      */
     static io.netty.handler.codec.http.HttpHeaders headersCopiedUpstream(
-            ServerWebExchange exchange) {
+            List<HttpHeadersFilter> filters, ServerWebExchange exchange) {
+        HttpHeaders filtered = HttpHeadersFilter.filterRequest(filters, exchange);
         io.netty.handler.codec.http.HttpHeaders upstream =
                 new io.netty.handler.codec.http.DefaultHttpHeaders();
-        exchange.getRequest().getHeaders().forEach(upstream::set);
+        filtered.forEach(upstream::set);
         return upstream;
-    }
-
-    private void identity(HttpHeaders h) {
-        IDENTITY.forEach(h::remove);
-        setIdentity(h);
-    }
-
-    /** As the filter does now: {@code set} replaces whatever the client sent. */
-    private static void setIdentity(HttpHeaders h) {
-        h.set("X-Api-Key-Id", "abcdefghijk");
-        h.set("X-Api-Key-Owner", "acct-1");
-        h.set("X-Api-Key-Scopes", String.join(",", List.of("orders:read", "orders:write")));
-        h.set("X-Api-Key-Organizations", String.join(",", List.of("acme")));
     }
 }

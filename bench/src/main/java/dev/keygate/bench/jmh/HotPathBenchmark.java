@@ -12,8 +12,8 @@ import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
 import dev.keygate.gateway.authentication.ApiKeyVerifier;
 import dev.keygate.gateway.authentication.ClientAddressResolver;
 import dev.keygate.gateway.authentication.FailedAuthenticationThrottle;
+import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
 import dev.keygate.gateway.authentication.Verification;
-import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -65,9 +65,10 @@ public class HotPathBenchmark {
     private ServerWebExchange[] exchanges;
     private final GatewayFilterChain chain = exchange -> Mono.empty();
     private io.netty.handler.codec.http.HttpHeaders copied;
+    private List<org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter> headerFilters;
     private final GatewayFilterChain copyingChain =
             exchange -> {
-                copied = FilterBreakdownBenchmark.headersCopiedUpstream(exchange);
+                copied = FilterBreakdownBenchmark.headersCopiedUpstream(headerFilters, exchange);
                 return Mono.empty();
             };
     private int next;
@@ -92,18 +93,20 @@ public class HotPathBenchmark {
                         verifier,
                         new ApiKeyAuthorizer(),
                         new ApiKeyFailureHandler(schemes, "keygate", Duration.ofSeconds(5)),
-                        new IdentityHeaders(
-                                "X-Api-Key-Id",
-                                "X-Api-Key-Owner",
-                                "X-Api-Key-Scopes",
-                                "X-Api-Key-Organizations"),
                         true,
                         true,
                         new SimpleMeterRegistry());
         // As the auto-configuration installs it by default: every request looks its address up.
         filter.setFailureThrottle(
-                new FailedAuthenticationThrottle(30, 100_000, Ticker.systemTicker()),
+                new FailedAuthenticationThrottle(30, 10, 100_000, Ticker.systemTicker()),
                 new ClientAddressResolver(List.of()));
+        headerFilters =
+                FilterBreakdownBenchmark.proxyHeaderFilters(
+                        new UpstreamHeadersFilter(
+                                FilterBreakdownBenchmark.IDENTITY,
+                                new ApiKeyCredentialConverter(
+                                        schemes, List.of("X-Api-Key"), List.of()),
+                                true));
         exchanges = new ServerWebExchange[EXCHANGES];
         for (int i = 0; i < EXCHANGES; i++) {
             exchanges[i] =
@@ -183,10 +186,11 @@ public class HotPathBenchmark {
     }
 
     /**
-     * {@link #wholeFilterCacheHit()} with a chain that copies the forwarded headers into Netty's,
-     * as the proxy does: the filter forwards an overlay of the request's headers, so part of its
-     * cost moves into that copy. Compare with {@code FilterBreakdownBenchmark.upstreamCopyOnly}
-     * (the copy with no filter) and {@code singleMutationThenUpstreamCopy}.
+     * {@link #wholeFilterCacheHit()} with a chain that does the proxy's header work, as Spring
+     * Cloud Gateway does it: its request header filters (Keygate's {@link UpstreamHeadersFilter},
+     * which writes the identity, first), then the copy into Netty's headers. Compare with {@code
+     * FilterBreakdownBenchmark.proxyHeadersWithoutKeygate} (that work for a request with no Keygate
+     * at all).
      */
     @Benchmark
     public boolean wholeFilterCacheHitThenUpstreamCopy() {
