@@ -24,7 +24,10 @@ import reactor.netty.NettyPipeline;
  * <p>Two handlers share one deadline per connection: one first in the pipeline sees every byte
  * arrive (and arms the deadline when a new request starts), one after the HTTP codec sees the head
  * decoded (and disarms it). After a protocol upgrade (WebSocket), when the codec has left the
- * pipeline, both remove themselves. All of it runs on the connection's event loop; nothing blocks.
+ * pipeline, both remove themselves. Installed only on connections whose pipeline has Reactor
+ * Netty's HTTP/1.1 codec when the connection opens (cleartext HTTP/1.1, and TLS without HTTP/2): an
+ * HTTP/2 or ALPN-negotiated connection is not timed here. All of it runs on the connection's event
+ * loop; nothing blocks.
  */
 public final class HeaderReadTimeout {
 

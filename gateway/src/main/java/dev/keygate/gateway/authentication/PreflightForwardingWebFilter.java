@@ -1,11 +1,15 @@
 package dev.keygate.gateway.authentication;
 
+import org.reactivestreams.Publisher;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -19,8 +23,9 @@ import reactor.core.publisher.Mono;
  * any gateway filter runs, so without this an upstream's CORS policy can never work. This filter
  * runs before the handler mapping: it takes {@code Access-Control-Request-Method} out of the
  * request (so the mapping routes it like any other {@code OPTIONS}), keeps it in the exchange
- * attribute {@link #REQUEST_METHOD_ATTRIBUTE}, and drops the request body (a preflight has none).
- * {@link ApiKeyAuthenticationFilter} lets such a request through without a key, and {@link
+ * attribute {@link #REQUEST_METHOD_ATTRIBUTE}, and drops the request body (a preflight has none)
+ * and the response body (only the upstream's status and headers come back). {@link
+ * ApiKeyAuthenticationFilter} lets such a request through without a key, and {@link
  * UpstreamHeadersFilter} puts the header back on the upstream request, without any credential.
  *
  * <p>Installed when {@code keygate.gateway.cors-preflight-public} is on (the default) and the
@@ -81,7 +86,41 @@ public final class PreflightForwardingWebFilter implements WebFilter, Ordered {
                         return Flux.empty();
                     }
                 };
-        return chain.filter(exchange.mutate().request(forwarded).build());
+        return chain.filter(
+                exchange.mutate().request(forwarded).response(withoutBody(exchange)).build());
+    }
+
+    /**
+     * The response of a forwarded preflight: the upstream's status and headers, never its body. A
+     * browser ignores a preflight's body, and an upstream that answers {@code OPTIONS} like {@code
+     * GET} (some frameworks route every method to the same handler) must not hand protected data to
+     * a caller without a key.
+     */
+    private static ServerHttpResponse withoutBody(ServerWebExchange exchange) {
+        return new ServerHttpResponseDecorator(exchange.getResponse()) {
+            @Override
+            public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+                return discard(body);
+            }
+
+            @Override
+            public Mono<Void> writeAndFlushWith(
+                    Publisher<? extends Publisher<? extends DataBuffer>> body) {
+                return discard(Flux.from(body).flatMap(part -> part));
+            }
+
+            private Mono<Void> discard(Publisher<? extends DataBuffer> body) {
+                return Flux.from(body)
+                        .doOnNext(DataBufferUtils::release)
+                        .then(
+                                Mono.defer(
+                                        () -> {
+                                            getHeaders().remove(HttpHeaders.TRANSFER_ENCODING);
+                                            getHeaders().setContentLength(0);
+                                            return getDelegate().setComplete();
+                                        }));
+            }
+        };
     }
 
     /** Whether {@code exchange} is a preflight this filter forwards. */

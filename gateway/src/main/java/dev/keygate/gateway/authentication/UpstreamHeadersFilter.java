@@ -5,7 +5,6 @@ import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.core.Ordered;
@@ -16,15 +15,17 @@ import org.springframework.web.server.ServerWebExchange;
  * Writes the headers Keygate controls into the request Spring Cloud Gateway sends upstream. It is
  * an {@link HttpHeadersFilter}: the proxy ({@code NettyRoutingFilter}, {@code
  * WebsocketRoutingFilter}) runs every such filter, in order, on the headers it is about to send.
- * This one runs first ({@link #ORDER}) and copies the request's headers once, so that:
+ * This one runs first ({@link #ORDER}) and hands on a read-only view of the request's headers
+ * ({@link HeaderOverlay}, not a copy: the next filter, the hop-by-hop one, copies them anyway) in
+ * which:
  *
  * <ul>
  *   <li>every header whose name, with {@code _} read as {@code -} and case ignored, is an identity
  *       header ({@code X_Api_Key_Owner} for {@code X-Api-Key-Owner}), or a whole-value credential
- *       header when credentials are stripped, is left out, on every route, public ones included:
- *       CGI, WSGI, PHP and Rack upstreams read both spellings as the same variable;
+ *       header when credentials are stripped, is hidden, on every route, public ones included: CGI,
+ *       WSGI, PHP and Rack upstreams read both spellings as the same variable;
  *   <li>with credentials stripped (the default), the {@code Authorization} values in Keygate's
- *       schemes are left out (other schemes, say {@code Basic}, stay), on every route;
+ *       schemes are hidden (other schemes, say {@code Basic}, stay), on every route;
  *   <li>{@code Connection} loses every token that names one of those headers, so {@link
  *       RemoveHopByHopHeadersFilter}, which runs later and removes every header the caller named in
  *       {@code Connection}, cannot remove the identity headers;
@@ -51,6 +52,17 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
     /** Names removed in any spelling, lower case with '-' for '_'. */
     private final String[] guarded;
 
+    /**
+     * The overlaid names: the identity headers, {@code Connection}, {@code
+     * Access-Control-Request-Method}, then (when stripping) {@code Authorization} and the
+     * whole-value credential headers.
+     */
+    private final String[] overlaid;
+
+    private static final int CONNECTION = 4;
+    private static final int PREFLIGHT_METHOD = 5;
+    private static final int AUTHORIZATION = 6;
+
     public UpstreamHeadersFilter(
             IdentityHeaders identity,
             ApiKeyCredentialConverter converter,
@@ -67,39 +79,47 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
                         .map(name -> name.toLowerCase(Locale.ROOT).replace('_', '-'))
                         .distinct()
                         .toArray(String[]::new);
+        List<String> overlay = new ArrayList<>(identity.all());
+        overlay.add(HttpHeaders.CONNECTION);
+        overlay.add(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+        if (stripCredentials) {
+            overlay.add(HttpHeaders.AUTHORIZATION);
+            for (String header : converter.valueHeaderNames()) {
+                if (overlay.stream().noneMatch(header::equalsIgnoreCase)) {
+                    overlay.add(header);
+                }
+            }
+        }
+        this.overlaid = overlay.toArray(String[]::new);
     }
 
     @Override
     public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
-        HttpHeaders headers = new HttpHeaders();
-        for (Map.Entry<String, List<String>> header : input.headerSet()) {
-            String name = header.getKey();
-            List<String> values = header.getValue();
-            if (isGuarded(name)) {
-                continue;
-            }
-            if (stripCredentials && HttpHeaders.AUTHORIZATION.equalsIgnoreCase(name)) {
-                values = converter.otherAuthorizations(values);
-            } else if (HttpHeaders.CONNECTION.equalsIgnoreCase(name)) {
-                values = withoutGuardedTokens(values);
-            }
-            if (values != null && !values.isEmpty()) {
-                headers.addAll(name, values);
-            }
-        }
+        @SuppressWarnings("unchecked")
+        List<String>[] values = new List[overlaid.length];
         KeyRecord record = exchange.getAttribute(ApiKeyAuthenticationFilter.VERIFIED_KEY_ATTRIBUTE);
         if (record != null) {
-            headers.set(identity.id(), record.id());
-            headers.set(identity.owner(), record.owner());
-            headers.set(identity.scopes(), record.joinedScopes());
-            headers.set(identity.organizations(), record.joinedOrganizations());
+            values[0] = List.of(record.id());
+            values[1] = List.of(record.owner());
+            values[2] = List.of(record.joinedScopes());
+            values[3] = List.of(record.joinedOrganizations());
+        }
+        // absent headers stay absent: asking for one would allocate an empty list
+        if (input.containsHeader(HttpHeaders.CONNECTION)) {
+            values[CONNECTION] = withoutGuardedTokens(input.get(HttpHeaders.CONNECTION));
         }
         String preflightMethod =
                 exchange.getAttribute(PreflightForwardingWebFilter.REQUEST_METHOD_ATTRIBUTE);
         if (preflightMethod != null) {
-            headers.set(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD, preflightMethod);
+            values[PREFLIGHT_METHOD] = List.of(preflightMethod);
+        } else if (input.containsHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD)) {
+            values[PREFLIGHT_METHOD] = input.get(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
         }
-        return headers;
+        if (stripCredentials && input.containsHeader(HttpHeaders.AUTHORIZATION)) {
+            values[AUTHORIZATION] = converter.otherAuthorizations(input);
+        }
+        // the other credential headers stay null: removed
+        return new HttpHeaders(new HeaderOverlay(input, overlaid, values, this::isGuarded));
     }
 
     /**

@@ -150,7 +150,13 @@ public final class InvalidationTracker implements StalenessGuard {
     public synchronized boolean onPolledEpoch(EpochReading reading, long sentAtNanos) {
         String known = incarnation;
         incarnation = reading.incarnation();
-        if (known != null && !known.equals(reading.incarnation()) && lastEpoch >= 0) {
+        // a store without a marker that gets one has just seen its first change (a new store, or
+        // one written before markers existed): the same store, the epochs still apply
+        boolean firstMarker = EpochReading.NO_INCARNATION.equals(known);
+        if (known != null
+                && !firstMarker
+                && !known.equals(reading.incarnation())
+                && lastEpoch >= 0) {
             incarnations.increment();
             cache.invalidateAll();
             lastEpoch = reading.epoch();

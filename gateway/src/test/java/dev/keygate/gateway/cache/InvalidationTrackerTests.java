@@ -33,9 +33,12 @@ class InvalidationTrackerTests {
     @Test
     void anotherStoreIncarnationFlushesEvenWhenTheEpochMatchesOrGrows() {
         tracker.onSubscribed();
-        tracker.onPolledEpoch(new EpochReading(7, "first"), ticker.read());
+        tracker.onPolledEpoch(new EpochReading(6, EpochReading.NO_INCARNATION), ticker.read());
         cache.reset();
 
+        // a store's first change writes its marker: the same store, no flush
+        tracker.onMessage("7 " + ID_A);
+        tracker.onPolledEpoch(new EpochReading(7, "first"), ticker.read());
         tracker.onPolledEpoch(new EpochReading(7, "first"), ticker.read());
         assertThat(cache.flushes).isZero();
 

@@ -81,6 +81,17 @@ class GatewayAttackTests {
                                                 "https://app.example")
                                         .withHeader("Access-Control-Allow-Methods", "POST")
                                         .withHeader("Access-Control-Max-Age", "600")));
+        // an upstream that answers OPTIONS like GET, data included
+        upstream.stubFor(
+                options(
+                                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(
+                                        "/orders/secret"))
+                        .atPriority(0)
+                        .willReturn(
+                                aResponse()
+                                        .withStatus(200)
+                                        .withHeader("Access-Control-Allow-Origin", "*")
+                                        .withBody("secret-order-data")));
         gateway = GatewayInstance.start(redis.uri(), routes(upstream.port()), null);
         keys = new TestKeys(redis, Clock.systemUTC());
         key =
@@ -294,6 +305,16 @@ class GatewayAttackTests {
 
         // a plain OPTIONS is no preflight: it needs a key
         assertThat(send("OPTIONS /orders/1 HTTP/1.1").status).isEqualTo(401);
+
+        // a key-less preflight gets the upstream's status and headers, never its body
+        Response leaky =
+                send(
+                        "OPTIONS /orders/secret HTTP/1.1",
+                        "Origin: https://evil.example",
+                        "Access-Control-Request-Method: GET");
+        assertThat(leaky.status).isEqualTo(200);
+        assertThat(leaky.header("access-control-allow-origin")).isEqualTo("*");
+        assertThat(leaky.body).isEmpty();
     }
 
     // --- L13: a replaced Redis is noticed even when its epoch looks the same ---
@@ -379,8 +400,21 @@ class GatewayAttackTests {
                             header.substring(colon + 1).trim());
                 }
                 String length = responseHeaders.get("content-length");
-                byte[] body =
-                        length == null ? new byte[0] : in.readNBytes(Integer.parseInt(length));
+                byte[] body;
+                if (length != null) {
+                    body = in.readNBytes(Integer.parseInt(length));
+                } else if ("chunked".equalsIgnoreCase(responseHeaders.get("transfer-encoding"))) {
+                    ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+                    for (int size = Integer.parseInt(line(in).trim(), 16);
+                            size > 0;
+                            size = Integer.parseInt(line(in).trim(), 16)) {
+                        chunks.write(in.readNBytes(size));
+                        line(in);
+                    }
+                    body = chunks.toByteArray();
+                } else {
+                    body = new byte[0];
+                }
                 return new Response(
                         status, responseHeaders, new String(body, StandardCharsets.UTF_8));
             }
