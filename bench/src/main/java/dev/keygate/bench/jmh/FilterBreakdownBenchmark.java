@@ -1,9 +1,11 @@
 package dev.keygate.bench.jmh;
 
 import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
+import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
 import dev.keygate.gateway.authentication.CredentialExtraction;
 import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
 import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
+import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +24,13 @@ import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFil
 import org.springframework.cloud.gateway.filter.headers.TransferEncodingNormalizationHeadersFilter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
+import org.springframework.security.web.server.firewall.StrictServerWebExchangeFirewall;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebExchangeDecorator;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
 
 /**
  * Where the forwarding part of the filter's cost goes, on the same mock request as {@link
@@ -51,6 +59,9 @@ public class FilterBreakdownBenchmark {
     private List<HttpHeadersFilter> withoutKeygate;
     private ServerWebExchange exchange;
     private ServerHttpRequest request;
+    private RequestFirewallWebFilter firewall;
+    private ServerWebExchange withFreshResponse;
+    private final WebFilterChain passOn = exchange -> Mono.empty();
 
     @Setup
     public void setUp() {
@@ -71,6 +82,18 @@ public class FilterBreakdownBenchmark {
                         HttpHeaders.USER_AGENT,
                         "wrk");
         request = exchange.getRequest();
+        withFreshResponse =
+                new ServerWebExchangeDecorator(exchange) {
+                    @Override
+                    public ServerHttpResponse getResponse() {
+                        return new MockServerHttpResponse();
+                    }
+                };
+        firewall =
+                new RequestFirewallWebFilter(
+                        new StrictServerWebExchangeFirewall(),
+                        new ApiKeyFailureHandler(
+                                List.of("Bearer"), "keygate", java.time.Duration.ofSeconds(5)));
     }
 
     /**
@@ -94,7 +117,26 @@ public class FilterBreakdownBenchmark {
         return converter.extract(request);
     }
 
-    /** Keygate's upstream headers alone: one copy without the credential (no identity here). */
+    /**
+     * The request firewall on an accepted request (Spring Security's eager checks, then the chain):
+     * what every request pays before routing. The firewall registers a response-header check on the
+     * response of every exchange it sees, so each call gets a fresh response (compare with {@link
+     * #freshResponseOnly}).
+     */
+    @Benchmark
+    public boolean requestFirewall() {
+        HotPathBenchmark.Last<Void> last = new HotPathBenchmark.Last<>();
+        firewall.filter(withFreshResponse, passOn).subscribe(last);
+        return last.completed;
+    }
+
+    /** Making the fresh response {@link #requestFirewall} needs, alone. */
+    @Benchmark
+    public ServerHttpResponse freshResponseOnly() {
+        return withFreshResponse.getResponse();
+    }
+
+    /** Keygate's upstream headers alone: a view without the credential (no identity here). */
     @Benchmark
     public HttpHeaders upstreamHeadersFilter() {
         return upstreamHeaders.filter(request.getHeaders(), exchange);
