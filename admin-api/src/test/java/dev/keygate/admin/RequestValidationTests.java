@@ -168,12 +168,14 @@ class RequestValidationTests extends AdminApiTestSupport {
                     .contentType("application/problem+json");
             admin().delete().uri("/v1/keys/{id}", id).exchange().expectStatus().isNotFound();
         }
-        // nothing written; only the epoch moved (and the change log recorded it): a removal is
-        // announced even when there is nothing left to remove, so that retrying a half-failed
-        // removal still reaches every gateway
+        // nothing written; only the epoch moved (and the change log recorded it, and the first
+        // announcement wrote the store's incarnation marker): a removal is announced even when
+        // there is nothing left to remove, so that retrying a half-failed removal still reaches
+        // every gateway
         assertThat(redis.command("KEYS", "*"))
                 .asInstanceOf(InstanceOfAssertFactories.LIST)
-                .containsExactlyInAnyOrder("kg:changes:{kg:epoch}", "kg:epoch");
+                .containsExactlyInAnyOrder(
+                        "kg:changes:{kg:epoch}", "kg:epoch", "kg:incarnation:{kg:epoch}");
     }
 
     @Test

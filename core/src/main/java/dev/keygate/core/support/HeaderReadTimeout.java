@@ -1,9 +1,13 @@
 package dev.keygate.core.support;
 
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -14,12 +18,13 @@ import reactor.netty.NettyPipeline;
 /**
  * Closes an HTTP/1.1 connection whose request head (request line and headers) is not complete
  * within a deadline: from the moment the connection opens, or from the first byte of each later
- * request on a keep-alive connection. Reactor Netty has timeouts for the request body ({@code
- * readTimeout}, {@code requestTimeout}) and for idle connections ({@code idleTimeout}, reset by
- * every byte read), but none for the head, so a client trickling one header line a second
- * (slowloris) holds its connection open for as long as it likes. Idle keep-alive connections
- * between requests are left to {@code server.netty.idle-timeout}, so a load balancer's pool is not
- * cut short.
+ * request on a keep-alive connection. A request answered before its body is complete (a 401 to an
+ * upload) gets the same deadline for the rest of its body. Reactor Netty has timeouts for the
+ * request body ({@code readTimeout}, {@code requestTimeout}) and for idle connections ({@code
+ * idleTimeout}, reset by every byte read), but none for the head, so a client trickling one header
+ * line a second (slowloris) holds its connection open for as long as it likes. Idle keep-alive
+ * connections between requests are left to {@code server.netty.idle-timeout}, so a load balancer's
+ * pool is not cut short.
  *
  * <p>Two handlers share one deadline per connection: one first in the pipeline sees every byte
  * arrive (and arms the deadline when a new request starts), one after the HTTP codec sees the head
@@ -62,6 +67,7 @@ public final class HeaderReadTimeout {
         private final long timeoutNanos;
         private ScheduledFuture<?> timer;
         private boolean inRequest;
+        private boolean forBody; // the timer runs for the rest of an answered request's body
 
         final ChannelInboundHandlerAdapter start =
                 new ChannelInboundHandlerAdapter() {
@@ -100,8 +106,8 @@ public final class HeaderReadTimeout {
                     }
                 };
 
-        final ChannelInboundHandlerAdapter stop =
-                new ChannelInboundHandlerAdapter() {
+        final ChannelDuplexHandler stop =
+                new ChannelDuplexHandler() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg)
                             throws Exception {
@@ -111,10 +117,32 @@ public final class HeaderReadTimeout {
                         }
                         if (msg instanceof LastHttpContent) {
                             inRequest = false;
+                            if (forBody) {
+                                disarm();
+                            }
                         }
                         super.channelRead(ctx, msg);
                     }
+
+                    @Override
+                    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
+                            throws Exception {
+                        if (msg instanceof LastHttpContent && inRequest && !isInformational(msg)) {
+                            // answered before the request body is in (a 401 to an upload, say):
+                            // the rest of the body gets the same deadline, or a client could
+                            // trickle it for as long as the idle timeout allows
+                            arm(ctx);
+                            forBody = true;
+                        }
+                        super.write(ctx, msg, promise);
+                    }
                 };
+
+        /** A 1xx answer ({@code 100 Continue}): the body is still to come, and welcome. */
+        private static boolean isInformational(Object msg) {
+            return msg instanceof HttpResponse response
+                    && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        }
 
         Deadline(long timeoutNanos) {
             this.timeoutNanos = timeoutNanos;
@@ -136,6 +164,7 @@ public final class HeaderReadTimeout {
         }
 
         private void disarm() {
+            forBody = false;
             if (timer != null) {
                 timer.cancel(false);
                 timer = null;

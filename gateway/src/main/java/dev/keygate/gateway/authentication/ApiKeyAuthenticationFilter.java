@@ -165,9 +165,9 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             cached = Verification.failed(AuthOutcome.UNAVAILABLE);
         }
         if (cached != null) {
-            return proceed(exchange, chain, requirements, cached, address, limited);
+            return proceed(exchange, chain, requirements, cached, address, limited, false);
         }
-        if (limited && !throttle.tryLookup(address)) {
+        if (limited && !throttle.wasVerified(key.id()) && !throttle.tryLookup(address)) {
             // over the limit: made-up ids do not get to cost Redis a read each
             count(AuthOutcome.THROTTLED);
             return failures.throttled(exchange, throttle.retryAfterLookup());
@@ -182,7 +182,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                                         requirements,
                                         verification,
                                         address,
-                                        limited));
+                                        limited,
+                                        true));
     }
 
     private Mono<Void> proceed(
@@ -191,7 +192,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             RouteRequirements requirements,
             Verification verification,
             String address,
-            boolean limited) {
+            boolean limited,
+            boolean fromStore) {
         if (verification.outcome() == AuthOutcome.UNAVAILABLE) {
             count(AuthOutcome.UNAVAILABLE);
             return failures.unavailable(exchange);
@@ -205,6 +207,9 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             return failures.forbidden(exchange, requirements.scopes());
         }
         count(AuthOutcome.VALID);
+        if (fromStore && throttle != null) {
+            throttle.recordVerified(record.id());
+        }
         if (verification.previousSecret()) {
             announceDeprecation(exchange, record);
         }

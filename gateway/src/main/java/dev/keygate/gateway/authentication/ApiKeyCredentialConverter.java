@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * Pulls the API key out of a request, from the configured places: {@code Authorization} schemes
@@ -165,21 +164,31 @@ public final class ApiKeyCredentialConverter {
         URI uri = request.getURI();
         StringBuilder kept = new StringBuilder();
         for (String pair : uri.getRawQuery().split("&")) {
-            int equals = pair.indexOf('=');
-            String rawName = equals < 0 ? pair : pair.substring(0, equals);
-            if (!queryParameters.contains(decode(rawName))) {
+            if (!queryParameters.contains(decode(parameterName(pair)))) {
                 if (kept.length() > 0) {
                     kept.append('&');
                 }
                 kept.append(pair);
             }
         }
-        URI stripped =
-                UriComponentsBuilder.fromUri(uri)
-                        .replaceQuery(kept.length() == 0 ? null : kept.toString())
-                        .build(true)
-                        .toUri();
+        // the raw form, not re-parsed: a rebuilt query could read differently from this one
+        String raw = uri.toString();
+        String withoutQuery = raw.substring(0, raw.indexOf('?'));
+        URI stripped = URI.create(kept.length() == 0 ? withoutQuery : withoutQuery + "?" + kept);
         return request.mutate().uri(stripped).build();
+    }
+
+    /**
+     * The raw name of one {@code &}-separated pair as Spring reads it (its query pattern {@code
+     * ([^&=]+)(=?)([^&]+)?} skips leading {@code =}): {@code ==api_key=K} is {@code api_key}.
+     */
+    private static String parameterName(String pair) {
+        int start = 0;
+        while (start < pair.length() && pair.charAt(start) == '=') {
+            start++;
+        }
+        int equals = pair.indexOf('=', start);
+        return pair.substring(start, equals < 0 ? pair.length() : equals);
     }
 
     /** A query parameter name decoded as Spring decodes it; undecodable names stay as they are. */

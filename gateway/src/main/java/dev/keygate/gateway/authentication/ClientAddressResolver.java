@@ -3,6 +3,7 @@ package dev.keygate.gateway.authentication;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -25,7 +26,11 @@ public final class ClientAddressResolver {
         this.trustedProxies = trustedProxies.stream().map(ClientAddressResolver::rule).toList();
     }
 
-    /** The client address of {@code request}, as text; {@code "unknown"} when there is none. */
+    /**
+     * The client address of {@code request}, as text, for counting: an IPv4 address, or the /64
+     * network of an IPv6 one ({@code 2001:db8:1:2::/64}), since one IPv6 client holds a whole /64;
+     * {@code "unknown"} when there is none.
+     */
     public String resolve(ServerHttpRequest request) {
         InetSocketAddress remote = request.getRemoteAddress();
         if (remote == null || remote.getAddress() == null) {
@@ -33,30 +38,55 @@ public final class ClientAddressResolver {
         }
         InetAddress peer = remote.getAddress();
         if (!isTrusted(remote)) {
-            return peer.getHostAddress();
+            return bucket(peer);
         }
         List<String> forwarded = request.getHeaders().get(FORWARDED_FOR);
         if (forwarded == null) {
-            return peer.getHostAddress();
+            return bucket(peer);
         }
-        String candidate = peer.getHostAddress();
+        InetAddress candidate = peer;
         List<String> hops =
                 forwarded.stream()
                         .flatMap(value -> java.util.Arrays.stream(value.split(",")))
                         .map(String::trim)
                         .toList();
         for (int i = hops.size() - 1; i >= 0; i--) {
-            InetAddress hop = literal(hops.get(i));
+            InetAddress hop = hop(hops.get(i));
             if (hop == null) {
                 // garbage in the chain: stop at the last address we could trust
-                return candidate;
+                return bucket(candidate);
             }
-            candidate = hop.getHostAddress();
+            candidate = hop;
             if (!isTrusted(hop)) {
-                return candidate;
+                return bucket(candidate);
             }
         }
-        return candidate;
+        return bucket(candidate);
+    }
+
+    /**
+     * One {@code X-Forwarded-For} entry: an IP literal, optionally with a port ({@code
+     * 198.51.100.4:5123}, {@code [2001:db8::1]:5123}, as some load balancers send); {@code null}
+     * otherwise.
+     */
+    static InetAddress hop(String text) {
+        String host = text;
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            host = close < 0 ? "" : host.substring(1, close);
+        } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+            host = host.substring(0, host.indexOf(':')); // IPv4 with a port
+        }
+        return literal(host);
+    }
+
+    private static String bucket(InetAddress address) {
+        if (address instanceof Inet6Address) {
+            byte[] bytes = address.getAddress();
+            java.util.Arrays.fill(bytes, 8, 16, (byte) 0);
+            return NetUtil.bytesToIpAddress(bytes) + "/64";
+        }
+        return address.getHostAddress();
     }
 
     private boolean isTrusted(InetAddress address) {

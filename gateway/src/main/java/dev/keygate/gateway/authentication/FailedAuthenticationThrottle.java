@@ -15,8 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * would otherwise cost a read; it does not protect secrets, which have 178 random bits and cannot
  * be guessed at any rate. So it never refuses a valid key for other requests' failures: many
  * clients share one address behind a load balancer, an ingress, a corporate proxy or a NAT, and one
- * broken client must not lock out the others. A key in the cache is verified as usual, and an
- * uncached valid key needs one lookup, which the per-second allowance leaves room for.
+ * broken client must not lock out the others. A key in the cache is verified as usual, and a key
+ * this gateway verified from the store in the last day ({@link #recordVerified}) is looked up
+ * outside the allowance. What is left: a valid key this gateway has never verified, from an address
+ * that floods made-up ids faster than the allowance, may get 429 until the flood stops.
  *
  * <p>Windows are kept in a bounded Caffeine cache (a flood of addresses evicts the oldest windows,
  * it never grows the heap without bound). Thread-safe; the count is approximate under races, by at
@@ -28,10 +30,14 @@ public final class FailedAuthenticationThrottle {
 
     private static final long SECOND = Duration.ofSeconds(1).toNanos();
 
+    /** How long an id verified from the store skips the lookup allowance. */
+    private static final Duration VERIFIED_FOR = Duration.ofHours(24);
+
     private final int maxFailures;
     private final int lookupsPerSecond;
     private final Ticker ticker;
     private final Cache<String, Window> windows;
+    private final Cache<String, Boolean> verified;
 
     public FailedAuthenticationThrottle(
             int maxFailures, int lookupsPerSecond, long maximumAddresses, Ticker ticker) {
@@ -49,6 +55,13 @@ public final class FailedAuthenticationThrottle {
                 Caffeine.newBuilder()
                         .maximumSize(maximumAddresses)
                         .expireAfterWrite(WINDOW)
+                        .ticker(ticker)
+                        .executor(Runnable::run)
+                        .build();
+        this.verified =
+                Caffeine.newBuilder()
+                        .maximumSize(maximumAddresses)
+                        .expireAfterWrite(VERIFIED_FOR)
                         .ticker(ticker)
                         .executor(Runnable::run)
                         .build();
@@ -94,6 +107,21 @@ public final class FailedAuthenticationThrottle {
     /** How long a limited address refused a lookup should wait: until the next one-second slot. */
     public Duration retryAfterLookup() {
         return Duration.ofNanos(SECOND - ticker.read() % SECOND);
+    }
+
+    /**
+     * Remembers that the key with {@code id} was verified valid from the store (its secret was
+     * presented): for a day its lookups skip the allowance of limited addresses, so a flood of
+     * made-up ids cannot crowd out a valid key whose cache entry expired. Only a caller with the
+     * secret gets an id in here.
+     */
+    public void recordVerified(String id) {
+        verified.put(id, Boolean.TRUE);
+    }
+
+    /** Whether {@code id} was {@linkplain #recordVerified verified} in the last day. */
+    public boolean wasVerified(String id) {
+        return verified.getIfPresent(id) != null;
     }
 
     /** Records one failed attempt from {@code address}. */

@@ -19,8 +19,8 @@ import org.springframework.util.MultiValueMap;
  * every request (about 2.8 KB), and the proxy's next header filter copies them anyway.
  *
  * <p>Reading a name looks at the overlay first (names compare ignoring case, as HTTP header names
- * do), then at the original headers, unless the name is hidden. Iteration gives the original
- * headers that are neither overlaid nor hidden, then the overlaid names that have values. Like the
+ * do), then at the original headers, unless the name is hidden. Iteration gives the overlaid names
+ * that have values, then the original headers that are neither overlaid nor hidden. Like the
  * request's own headers, the view is read-only: every mutator throws {@link
  * UnsupportedOperationException}.
  *
@@ -139,17 +139,22 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
         List<Entry<String, List<String>>> all = entries;
         if (all == null) {
             List<Entry<String, List<String>>> listed = new ArrayList<>(names.length + 8);
+            // the overlaid names first: an upstream that keeps only its first so many header
+            // lines still gets the identity
+            for (int i = 0; i < names.length; i++) {
+                if (overlaid(i) != null) {
+                    listed.add(Map.entry(names[i], values[i]));
+                }
+            }
+            int overlaidCount = listed.size();
             for (Entry<String, List<String>> entry : base.entrySet()) {
                 String name = entry.getKey();
                 // each name once, in its first spelling: the original's lookups ignore case, so
                 // its values are those of every spelling
-                if (indexOf(name) < 0 && !hidden.test(name) && !listedIgnoringCase(listed, name)) {
+                if (indexOf(name) < 0
+                        && !hidden.test(name)
+                        && !listedIgnoringCase(listed, overlaidCount, name)) {
                     listed.add(Map.entry(name, entry.getValue()));
-                }
-            }
-            for (int i = 0; i < names.length; i++) {
-                if (overlaid(i) != null) {
-                    listed.add(Map.entry(names[i], values[i]));
                 }
             }
             // immutable, with a final array: safe to publish through a plain field (a benign
@@ -160,11 +165,14 @@ final class HeaderOverlay extends AbstractMap<String, List<String>>
         return all;
     }
 
-    /** Whether {@code name} is already listed in another case (rare: most clients don't). */
+    /**
+     * Whether {@code name} is already listed, from the original headers (after the first {@code
+     * from} entries, the overlaid ones), in another case (rare: most clients don't).
+     */
     private static boolean listedIgnoringCase(
-            List<Entry<String, List<String>>> listed, String name) {
-        for (Entry<String, List<String>> entry : listed) {
-            if (entry.getKey().equalsIgnoreCase(name)) {
+            List<Entry<String, List<String>>> listed, int from, String name) {
+        for (int i = from; i < listed.size(); i++) {
+            if (listed.get(i).getKey().equalsIgnoreCase(name)) {
                 return true;
             }
         }

@@ -1,18 +1,28 @@
 package dev.keygate.gateway.authentication;
 
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.reactivestreams.Publisher;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -22,11 +32,19 @@ import reactor.core.publisher.Mono;
  * empty 200 for any request with {@code Origin} and {@code Access-Control-Request-Method}) before
  * any gateway filter runs, so without this an upstream's CORS policy can never work. This filter
  * runs before the handler mapping: it takes {@code Access-Control-Request-Method} out of the
- * request (so the mapping routes it like any other {@code OPTIONS}), keeps it in the exchange
- * attribute {@link #REQUEST_METHOD_ATTRIBUTE}, and drops the request body (a preflight has none)
- * and the response body (only the upstream's status and headers come back). {@link
- * ApiKeyAuthenticationFilter} lets such a request through without a key, and {@link
- * UpstreamHeadersFilter} puts the header back on the upstream request, without any credential.
+ * request (so the mapping routes it like any other {@code OPTIONS}) and keeps it in the exchange
+ * attribute {@link #REQUEST_METHOD_ATTRIBUTE}. {@link ApiKeyAuthenticationFilter} lets such a
+ * request through without a key, and {@link UpstreamHeadersFilter} puts the header back.
+ *
+ * <p>A preflight needs no key, so it carries nothing a handler could act on: only a well-formed
+ * preflight counts ({@code OPTIONS}, a serialized {@code Origin}, a method token in {@code
+ * Access-Control-Request-Method}, no body; anything else is answered by WebFlux as before), and it
+ * goes upstream with only the headers a CORS policy reads ({@link #FORWARDED_HEADERS}: no cookie,
+ * no credential of any scheme, no method override), without its query string and body. Only the
+ * upstream's CORS answer comes back: its status when 2xx (any other becomes 403, so a preflight is
+ * no oracle for which resources exist), the {@code Access-Control-*}, {@code Vary} and {@code
+ * Allow} headers, never a body. An upstream's {@code OPTIONS} handlers must still have no side
+ * effects.
  *
  * <p>Installed when {@code keygate.gateway.cors-preflight-public} is on (the default) and the
  * gateway has no CORS configuration of its own ({@code spring.cloud.gateway.server.webflux
@@ -44,6 +62,31 @@ public final class PreflightForwardingWebFilter implements WebFilter, Ordered {
     public static final String REQUEST_METHOD_ATTRIBUTE =
             PreflightForwardingWebFilter.class.getName() + ".requestMethod";
 
+    /** The request headers a forwarded preflight keeps (lower case). */
+    public static final Set<String> FORWARDED_HEADERS =
+            Set.of(
+                    "host",
+                    "origin",
+                    "access-control-request-headers",
+                    "access-control-request-private-network",
+                    "user-agent",
+                    "accept",
+                    "accept-language",
+                    "accept-encoding",
+                    "traceparent",
+                    "tracestate");
+
+    /**
+     * The response headers a forwarded preflight's answer keeps, besides {@code Access-Control-*}.
+     */
+    private static final Set<String> ANSWER_HEADERS =
+            Set.of("vary", "allow", "date", "content-length");
+
+    private static final Pattern METHOD = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}");
+
+    private static final Pattern ORIGIN =
+            Pattern.compile("null|[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\\s@]{1,253}");
+
     private final boolean active;
 
     /**
@@ -57,23 +100,27 @@ public final class PreflightForwardingWebFilter implements WebFilter, Ordered {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         ServerHttpRequest request = exchange.getRequest();
-        HttpHeaders headers = request.getHeaders();
-        if (!active
-                || !HttpMethod.OPTIONS.equals(request.getMethod())
-                || !headers.containsHeader(HttpHeaders.ORIGIN)
-                || !headers.containsHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD)) {
+        if (!active || !isPreflight(request)) {
             return chain.filter(exchange);
         }
+        HttpHeaders headers = request.getHeaders();
         exchange.getAttributes()
                 .put(
                         REQUEST_METHOD_ATTRIBUTE,
                         headers.getFirst(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD));
-        HttpHeaders hidden = new HttpHeaders();
-        hidden.putAll(headers);
-        hidden.remove(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
-        hidden.remove(HttpHeaders.CONTENT_LENGTH);
-        hidden.remove(HttpHeaders.TRANSFER_ENCODING);
-        HttpHeaders readOnly = HttpHeaders.readOnlyHttpHeaders(hidden);
+        HttpHeaders kept = new HttpHeaders();
+        for (String name : headers.headerNames()) {
+            if (FORWARDED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                kept.addAll(name, headers.get(name));
+            }
+        }
+        HttpHeaders readOnly = HttpHeaders.readOnlyHttpHeaders(kept);
+        URI withoutQuery =
+                UriComponentsBuilder.fromUri(request.getURI())
+                        .replaceQuery(null)
+                        .build(true)
+                        .toUri();
+        MultiValueMap<String, String> noParameters = new LinkedMultiValueMap<>();
         ServerHttpRequest forwarded =
                 new ServerHttpRequestDecorator(request) {
                     @Override
@@ -82,22 +129,74 @@ public final class PreflightForwardingWebFilter implements WebFilter, Ordered {
                     }
 
                     @Override
+                    public URI getURI() {
+                        return withoutQuery;
+                    }
+
+                    @Override
+                    public MultiValueMap<String, String> getQueryParams() {
+                        return noParameters;
+                    }
+
+                    @Override
                     public Flux<DataBuffer> getBody() {
                         return Flux.empty();
                     }
                 };
+        ServerHttpResponse response = exchange.getResponse();
+        response.beforeCommit(
+                () -> {
+                    onlyTheCorsAnswer(response);
+                    return Mono.empty();
+                });
         return chain.filter(
-                exchange.mutate().request(forwarded).response(withoutBody(exchange)).build());
+                exchange.mutate().request(forwarded).response(withoutBody(response)).build());
     }
 
     /**
-     * The response of a forwarded preflight: the upstream's status and headers, never its body. A
-     * browser ignores a preflight's body, and an upstream that answers {@code OPTIONS} like {@code
-     * GET} (some frameworks route every method to the same handler) must not hand protected data to
-     * a caller without a key.
+     * Whether {@code request} is a well-formed CORS preflight: {@code OPTIONS}, a serialized {@code
+     * Origin}, a method token in {@code Access-Control-Request-Method}, and no body.
      */
-    private static ServerHttpResponse withoutBody(ServerWebExchange exchange) {
-        return new ServerHttpResponseDecorator(exchange.getResponse()) {
+    static boolean isPreflight(ServerHttpRequest request) {
+        if (!HttpMethod.OPTIONS.equals(request.getMethod())) {
+            return false;
+        }
+        HttpHeaders headers = request.getHeaders();
+        if (!headers.containsHeader(HttpHeaders.ORIGIN)
+                || !headers.containsHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD)) {
+            return false;
+        }
+        List<String> origin = headers.get(HttpHeaders.ORIGIN);
+        List<String> method = headers.get(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+        return origin.size() == 1
+                && ORIGIN.matcher(origin.get(0)).matches()
+                && method.size() == 1
+                && METHOD.matcher(method.get(0)).matches()
+                && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)
+                && headers.getContentLength() <= 0;
+    }
+
+    /**
+     * Reduces the upstream's answer to what a browser reads from a preflight: a 2xx status (any
+     * other becomes 403) and the CORS headers.
+     */
+    private static void onlyTheCorsAnswer(ServerHttpResponse response) {
+        HttpStatusCode status = response.getStatusCode();
+        if (status != null && !status.is2xxSuccessful() && !status.is5xxServerError()) {
+            response.setStatusCode(HttpStatus.FORBIDDEN);
+        }
+        HttpHeaders headers = response.getHeaders();
+        for (String name : List.copyOf(headers.headerNames())) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!lower.startsWith("access-control-") && !ANSWER_HEADERS.contains(lower)) {
+                headers.remove(name);
+            }
+        }
+    }
+
+    /** The response of a forwarded preflight: never a body. */
+    private static ServerHttpResponse withoutBody(ServerHttpResponse response) {
+        return new ServerHttpResponseDecorator(response) {
             @Override
             public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
                 return discard(body);

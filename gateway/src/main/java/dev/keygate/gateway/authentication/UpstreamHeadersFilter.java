@@ -3,8 +3,11 @@ package dev.keygate.gateway.authentication;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.core.Ordered;
@@ -23,12 +26,14 @@ import org.springframework.web.server.ServerWebExchange;
  *   <li>every header whose name, with {@code _} read as {@code -} and case ignored, is an identity
  *       header ({@code X_Api_Key_Owner} for {@code X-Api-Key-Owner}), or a whole-value credential
  *       header when credentials are stripped, is hidden, on every route, public ones included: CGI,
- *       WSGI, PHP and Rack upstreams read both spellings as the same variable;
+ *       WSGI, PHP and Rack upstreams read both spellings as the same variable; so are the {@code _}
+ *       spellings of the forwarding headers ({@code X_Forwarded_For});
  *   <li>with credentials stripped (the default), the {@code Authorization} values in Keygate's
  *       schemes are hidden (other schemes, say {@code Basic}, stay), on every route;
- *   <li>{@code Connection} loses every token that names one of those headers, so {@link
- *       RemoveHopByHopHeadersFilter}, which runs later and removes every header the caller named in
- *       {@code Connection}, cannot remove the identity headers;
+ *   <li>the headers the caller named in {@code Connection} are hidden, and {@code Connection}
+ *       itself is: {@link RemoveHopByHopHeadersFilter}, which runs later and removes every header
+ *       named there, then has nothing to remove, so it cannot remove the identity headers however
+ *       the caller spells their names (quoted, escaped, with inner spaces);
  *   <li>for a request {@link ApiKeyAuthenticationFilter} verified (the record is in the exchange
  *       attribute {@link ApiKeyAuthenticationFilter#VERIFIED_KEY_ATTRIBUTE}), the identity headers
  *       are set from that record;
@@ -51,6 +56,19 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
 
     /** Names removed in any spelling, lower case with '-' for '_'. */
     private final String[] guarded;
+
+    private final Predicate<String> guardedNames = this::isGuarded;
+
+    /** Forwarding headers whose {@code _} spellings are hidden too (the real ones are SCG's). */
+    private static final String[] FORWARDED = {
+        "forwarded",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "x-forwarded-port",
+        "x-forwarded-prefix",
+        "x-real-ip"
+    };
 
     /**
      * The overlaid names: the identity headers, {@code Connection}, {@code
@@ -104,9 +122,17 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
             values[2] = List.of(record.joinedScopes());
             values[3] = List.of(record.joinedOrganizations());
         }
+        Predicate<String> hidden = guardedNames;
         // absent headers stay absent: asking for one would allocate an empty list
         if (input.containsHeader(HttpHeaders.CONNECTION)) {
-            values[CONNECTION] = withoutGuardedTokens(input.get(HttpHeaders.CONNECTION));
+            // the headers the caller named in Connection are hidden here, read with the tokenizer
+            // the hop-by-hop filter uses (quotes, escapes and inner spaces included), and no
+            // Connection goes on: nothing downstream can remove a header by naming it there
+            Set<String> named = new HashSet<>();
+            for (String token : input.getConnection()) {
+                named.add(token.toLowerCase(Locale.ROOT));
+            }
+            hidden = name -> isGuarded(name) || named.contains(name.toLowerCase(Locale.ROOT));
         }
         String preflightMethod =
                 exchange.getAttribute(PreflightForwardingWebFilter.REQUEST_METHOD_ATTRIBUTE);
@@ -119,47 +145,7 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
             values[AUTHORIZATION] = converter.otherAuthorizations(input);
         }
         // the other credential headers stay null: removed
-        return new HttpHeaders(new HeaderOverlay(input, overlaid, values, this::isGuarded));
-    }
-
-    /**
-     * {@code Connection} values without the tokens that name a guarded header: the same list when
-     * there are none (the usual {@code keep-alive}).
-     */
-    private List<String> withoutGuardedTokens(List<String> values) {
-        boolean guardedToken = false;
-        for (String value : values) {
-            for (String token : value.split(",")) {
-                guardedToken |= isGuarded(token.trim());
-            }
-        }
-        if (!guardedToken) {
-            return values;
-        }
-        List<String> kept = new ArrayList<>(values.size());
-        for (String value : values) {
-            StringBuilder tokens = new StringBuilder(value.length());
-            for (String token : value.split(",")) {
-                String trimmed = token.trim();
-                if (!isGuarded(trimmed)) {
-                    append(tokens, trimmed);
-                }
-            }
-            if (tokens.length() > 0) {
-                kept.add(tokens.toString());
-            }
-        }
-        return kept;
-    }
-
-    private static void append(StringBuilder tokens, String token) {
-        if (token.isEmpty()) {
-            return;
-        }
-        if (tokens.length() > 0) {
-            tokens.append(", ");
-        }
-        tokens.append(token);
+        return new HttpHeaders(new HeaderOverlay(input, overlaid, values, hidden));
     }
 
     /**
@@ -170,6 +156,15 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
         for (String candidate : guarded) {
             if (candidate.length() == name.length() && sameIgnoringUnderscores(candidate, name)) {
                 return true;
+            }
+        }
+        if (name.indexOf('_') >= 0) {
+            // X_Forwarded_For: Spring Cloud Gateway manages the real ones, not these spellings
+            for (String candidate : FORWARDED) {
+                if (candidate.length() == name.length()
+                        && sameIgnoringUnderscores(candidate, name)) {
+                    return true;
+                }
             }
         }
         return false;

@@ -193,6 +193,24 @@ class ApiKeyCredentialConverterTests {
     }
 
     @Test
+    void queryParameterNamesAreReadAsSpringReadsThem() {
+        var request =
+                MockServerHttpRequest.method(
+                                HttpMethod.GET,
+                                URI.create(
+                                        "http://gateway/orders?==api_key="
+                                                + KEY
+                                                + "&x=1&&=api_key="
+                                                + KEY))
+                        .build();
+
+        assertThat(withQueryParameter.extract(request)).isEqualTo(presented(KEY));
+        ServerHttpRequest stripped = withQueryParameter.stripQueryParameters(request);
+        assertThat(stripped.getURI().getRawQuery()).isEqualTo("x=1&");
+        assertThat(stripped.getQueryParams()).doesNotContainKey("api_key");
+    }
+
+    @Test
     void tabAfterTheSchemeReadsAsOurScheme() {
         var request =
                 MockServerHttpRequest.get("/orders")

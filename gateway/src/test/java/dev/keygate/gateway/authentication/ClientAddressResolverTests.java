@@ -105,6 +105,26 @@ class ClientAddressResolverTests {
     }
 
     @Test
+    void forwardedEntriesWithPortsAreReadAndIpv6ClientsCountPerSlash64() {
+        ClientAddressResolver resolver = new ClientAddressResolver(List.of("10.0.0.0/8"));
+        assertThat(
+                        resolver.resolve(
+                                from("10.0.0.1")
+                                        .header("X-Forwarded-For", "198.51.100.4:51234")
+                                        .build()))
+                .isEqualTo("198.51.100.4");
+        assertThat(
+                        resolver.resolve(
+                                from("10.0.0.1")
+                                        .header("X-Forwarded-For", "[2001:db8:1:2:aaaa::1]:443")
+                                        .build()))
+                .isEqualTo("2001:db8:1:2::/64");
+        // every address of one /64 is one client
+        assertThat(resolver.resolve(from("2001:db8:1:2:ffff::9").build()))
+                .isEqualTo("2001:db8:1:2::/64");
+    }
+
+    @Test
     void ipLiteralsAreParsedWithoutAResolver() {
         assertThat(ClientAddressResolver.literal("192.0.2.1").getHostAddress())
                 .isEqualTo("192.0.2.1");

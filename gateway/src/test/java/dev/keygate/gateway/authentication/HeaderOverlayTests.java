@@ -68,8 +68,8 @@ class HeaderOverlayTests {
         assertThat(headers.getFirst("accept")).isEqualTo("application/json");
         assertThat(iterated(headers))
                 .containsExactly(
-                        Map.entry("Accept", List.of("application/json")),
-                        Map.entry("X-Api-Key-Id", List.of("3fKq9ZbT0aW")));
+                        Map.entry("X-Api-Key-Id", List.of("3fKq9ZbT0aW")),
+                        Map.entry("Accept", List.of("application/json")));
         assertThat(headers.size()).isEqualTo(2);
         assertThat(headers.headerNames()).containsExactlyInAnyOrder("Accept", "X-Api-Key-Id");
         // the original request is untouched

@@ -91,7 +91,15 @@ class GatewayAttackTests {
                                 aResponse()
                                         .withStatus(200)
                                         .withHeader("Access-Control-Allow-Origin", "*")
+                                        .withHeader("X-Total-Count", "42")
+                                        .withHeader("Set-Cookie", "tracking=1")
                                         .withBody("secret-order-data")));
+        upstream.stubFor(
+                options(
+                                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(
+                                        "/orders/missing"))
+                        .atPriority(0)
+                        .willReturn(aResponse().withStatus(404).withBody("no such order")));
         gateway = GatewayInstance.start(redis.uri(), routes(upstream.port()), null);
         keys = new TestKeys(redis, Clock.systemUTC());
         key =
@@ -146,19 +154,49 @@ class GatewayAttackTests {
 
     @Test
     void connectionHeaderCannotRemoveIdentity() throws IOException {
-        Response response =
-                send(
-                        "GET /hello HTTP/1.1",
-                        "Authorization: Bearer " + key.key(),
-                        "Connection: keep-alive, X-Api-Key-Id, X-Api-Key-Owner, X-Api-Key-Scopes,"
-                                + " X-Api-Key-Organizations");
+        for (String connection :
+                List.of(
+                        "keep-alive, X-Api-Key-Id, X-Api-Key-Owner, X-Api-Key-Scopes,"
+                                + " X-Api-Key-Organizations",
+                        // as Spring's tokenizer (the hop-by-hop filter's) reads them: quoted,
+                        // escaped, with spaces inside the name
+                        "keep-alive, \"X-Api-Key-Id\", \"X-Api-Key-Owner\", \"X-Api-Key-Scopes\","
+                                + " \"X-Api-Key-Organizations\"",
+                        "keep-alive, X-Api-Key- Id, X-Api-Key- Owner, X-Api-Key- Scopes,"
+                                + " X-Api-Key- Organizations",
+                        "keep-alive, \"X-Api-\\Key-Id\", \"X-Api-\\Key-Owner\"")) {
+            upstream.resetRequests();
+            Response response =
+                    send(
+                            "GET /hello HTTP/1.1",
+                            "Authorization: Bearer " + key.key(),
+                            "Connection: " + connection);
 
-        assertThat(response.status).isEqualTo(200);
-        LoggedRequest received = onlyRequest();
-        assertThat(received.getHeader("X-Api-Key-Id")).isEqualTo(key.record().id());
-        assertThat(received.getHeader("X-Api-Key-Owner")).isEqualTo("acct-attacker");
-        assertThat(received.getHeader("X-Api-Key-Scopes")).isEqualTo("orders:read");
-        assertThat(received.getHeader("X-Api-Key-Organizations")).isEqualTo("acme");
+            assertThat(response.status).as(connection).isEqualTo(200);
+            LoggedRequest received = onlyRequest();
+            assertThat(received.getHeader("X-Api-Key-Id"))
+                    .as(connection)
+                    .isEqualTo(key.record().id());
+            assertThat(received.getHeader("X-Api-Key-Owner"))
+                    .as(connection)
+                    .isEqualTo("acct-attacker");
+            assertThat(received.getHeader("X-Api-Key-Scopes"))
+                    .as(connection)
+                    .isEqualTo("orders:read");
+            assertThat(received.getHeader("X-Api-Key-Organizations"))
+                    .as(connection)
+                    .isEqualTo("acme");
+        }
+        // what a caller names in Connection still does not go upstream (hop-by-hop), its own
+        // headers only
+        upstream.resetRequests();
+        send(
+                "GET /hello HTTP/1.1",
+                "Authorization: Bearer " + key.key(),
+                "X-Private: dropped",
+                "Connection: \"X-Private\"");
+        assertThat(onlyRequest().containsHeader("X-Private")).isFalse();
+        assertThat(onlyRequest().containsHeader("Connection")).isFalse();
     }
 
     @Test
@@ -169,7 +207,11 @@ class GatewayAttackTests {
                 "X_Api_Key_Owner: acct-victim",
                 "x_api_key_organizations: globex",
                 "X-Api-Key_Scopes: admin",
+                "X_Forwarded_For: 10.0.0.1",
+                "x_real_ip: 10.0.0.2",
                 "Connection: X-Api-Key-Owner, X-Api-Key-Organizations");
+        assertThat(onlyRequest().getHeaders().all())
+                .noneMatch(header -> header.key().contains("_"));
         assertThat(identityLikeHeaders(onlyRequest()))
                 .containsOnly(
                         Map.entry("X-Api-Key-Id", key.record().id()),
@@ -249,6 +291,15 @@ class GatewayAttackTests {
     void encodedQueryParameterNamesTabsAndPublicRoutesDoNotLeakTheKey() throws IOException {
         assertThat(send("GET /hello?api%5Fkey=" + key.key() + "&page=2 HTTP/1.1").status)
                 .isEqualTo(200);
+        // names as Spring reads them: a leading '=' is skipped
+        assertThat(
+                        send("GET /hello?==api_key="
+                                        + key.key()
+                                        + "&x=1&&=api_key="
+                                        + key.key()
+                                        + " HTTP/1.1")
+                                .status)
+                .isEqualTo(200);
         assertThat(
                         send("GET /hello?api_key="
                                         + key.key()
@@ -270,7 +321,7 @@ class GatewayAttackTests {
 
         List<LoggedRequest> received =
                 upstream.getAllServeEvents().stream().map(e -> e.getRequest()).toList();
-        assertThat(received).hasSize(4);
+        assertThat(received).hasSize(5);
         for (LoggedRequest request : received) {
             assertThat(request.getUrl()).doesNotContain(key.key());
             for (HttpHeader header : request.getHeaders().all()) {
@@ -280,7 +331,8 @@ class GatewayAttackTests {
             }
         }
         // newest first: the first request kept its other parameter, raw
-        assertThat(received.get(3).getUrl()).isEqualTo("/hello?page=2");
+        assertThat(received.get(4).getUrl()).isEqualTo("/hello?page=2");
+        assertThat(received.get(3).getUrl()).startsWith("/hello?x=1");
     }
 
     // --- L12: CORS preflights reach the upstream's own CORS policy ---
@@ -306,15 +358,49 @@ class GatewayAttackTests {
         // a plain OPTIONS is no preflight: it needs a key
         assertThat(send("OPTIONS /orders/1 HTTP/1.1").status).isEqualTo(401);
 
-        // a key-less preflight gets the upstream's status and headers, never its body
+        // a key-less preflight carries nothing a handler could act on, and only the CORS answer
+        // comes back: no body, no other header, no status but 2xx or 403
+        upstream.resetRequests();
         Response leaky =
                 send(
-                        "OPTIONS /orders/secret HTTP/1.1",
+                        "OPTIONS /orders/secret?confirm=yes HTTP/1.1",
                         "Origin: https://evil.example",
-                        "Access-Control-Request-Method: GET");
+                        "Access-Control-Request-Method: GET",
+                        "Cookie: session=victim",
+                        "Authorization: Basic dXNlcjpwYXNz",
+                        "X-HTTP-Method-Override: DELETE");
         assertThat(leaky.status).isEqualTo(200);
         assertThat(leaky.header("access-control-allow-origin")).isEqualTo("*");
+        assertThat(leaky.header("x-total-count")).isNull();
+        assertThat(leaky.header("set-cookie")).isNull();
         assertThat(leaky.body).isEmpty();
+        LoggedRequest preflight = onlyRequest();
+        assertThat(preflight.getUrl()).isEqualTo("/orders/secret");
+        assertThat(preflight.containsHeader("Cookie")).isFalse();
+        assertThat(preflight.containsHeader("Authorization")).isFalse();
+        assertThat(preflight.containsHeader("X-HTTP-Method-Override")).isFalse();
+        assertThat(preflight.getHeader("Access-Control-Request-Method")).isEqualTo("GET");
+
+        upstream.resetRequests();
+        Response missing =
+                send(
+                        "OPTIONS /orders/missing HTTP/1.1",
+                        "Origin: https://evil.example",
+                        "Access-Control-Request-Method: GET");
+        assertThat(missing.status).isEqualTo(403);
+        // a malformed "preflight" is no preflight: WebFlux answers it, nothing goes upstream
+        upstream.resetRequests();
+        assertThat(
+                        send(
+                                        "OPTIONS /orders/1 HTTP/1.1",
+                                        "Origin: https://app.example",
+                                        "Access-Control-Request-Method: POST",
+                                        "Content-Length: 5",
+                                        "",
+                                        "hello")
+                                .status)
+                .isIn(200, 401);
+        assertThat(upstream.getAllServeEvents()).isEmpty();
     }
 
     // --- L13: a replaced Redis is noticed even when its epoch looks the same ---

@@ -117,6 +117,70 @@ class GatewayThrottlingTests {
         }
     }
 
+    /**
+     * The lookup allowance of a limited address is shared by everything it sends: a flood of
+     * made-up ids would use it up at the start of every second, and a valid key whose cache entry
+     * expired would then get 429 again and again. A key this gateway verified before skips it.
+     */
+    @Test
+    void aFloodOfMadeUpIdsDoesNotCrowdOutAKeyWhoseCacheEntryExpired() {
+        WireMockServer upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+        try (GatewayInstance gateway =
+                        GatewayInstance.start(
+                                redis.uri(),
+                                Map.of(
+                                        "keygate.gateway.upstream-uri",
+                                        "http://127.0.0.1:" + upstream.port(),
+                                        "keygate.gateway.throttle.max-failures-per-minute",
+                                        "3",
+                                        "keygate.gateway.throttle.lookups-per-second",
+                                        "1",
+                                        "keygate.gateway.cache.max-age",
+                                        "500ms"),
+                                null);
+                TestKeys keys = new TestKeys(redis, Clock.systemUTC())) {
+            WebTestClient client = gateway.client();
+            IssuedKey valid =
+                    keys.store.create(NewKey.forOwner("acct-t")).block(Duration.ofSeconds(5));
+            assertThat(status(client, valid.key(), null)).isEqualTo(200);
+            for (int i = 0; i < 3; i++) {
+                status(client, BAD_KEY, null);
+            }
+            ApiKeyGenerator generator =
+                    new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom());
+            double loadsBefore = storeLoads(gateway);
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            int rounds = 0;
+            while (System.nanoTime() < until) {
+                for (int i = 0; i < 5; i++) {
+                    status(client, generator.newKey().token(), null);
+                }
+                assertThat(status(client, valid.key(), null)).as("round %d", rounds).isEqualTo(200);
+                rounds++;
+            }
+            // the valid key's entry expired several times in those 3 s: it was read again, past
+            // the allowance the flood had used up
+            assertThat(storeLoads(gateway) - loadsBefore).isGreaterThan(1);
+            assertThat(rounds).isGreaterThan(3);
+        } finally {
+            upstream.stop();
+        }
+    }
+
+    /** Store reads that found a record: only real keys' (made-up ids find nothing). */
+    private static double storeLoads(GatewayInstance gateway) {
+        return gateway
+                .bean(io.micrometer.core.instrument.MeterRegistry.class)
+                .find("keygate.store.load")
+                .tag("result", "found")
+                .timers()
+                .stream()
+                .mapToDouble(timer -> timer.count())
+                .sum();
+    }
+
     /** How many HGETALL (key record reads) the Redis server has run. */
     private static long hgetallCalls(RespClient resp) {
         String stats = String.valueOf(resp.command("INFO", "commandstats"));

@@ -66,6 +66,15 @@ class SlowClientTests {
     }
 
     @Test
+    void aBodyTricklingInAfterAnEarlyAnswerIsCutOff() throws IOException {
+        // no key: 401 at once, while the client goes on sending its 100 kB body a byte at a time
+        Duration held = SlowClient.heldOpenAfterAnswer(gateway.port(), PACE, LIMIT);
+
+        assertThat(held).as("still open after %s", LIMIT).isNotNull();
+        assertThat(held).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(8));
+    }
+
+    @Test
     void anIdleKeepAliveConnectionOutlivesTheHeaderDeadline() throws IOException {
         int status =
                 SlowClient.statusAfterIdle(

@@ -55,6 +55,42 @@ public final class SlowClient {
     }
 
     /**
+     * How long the server kept a connection open whose request was answered at once (no key) while
+     * its announced body still trickles in, one byte every {@code pace}; {@code null} when it was
+     * still open after {@code limit}.
+     */
+    public static Duration heldOpenAfterAnswer(int port, Duration pace, Duration limit)
+            throws IOException {
+        long start = System.nanoTime();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout((int) pace.toMillis());
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(
+                    ("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            while (System.nanoTime() - start < limit.toNanos()) {
+                try {
+                    if (in.read() < 0) {
+                        return Duration.ofNanos(System.nanoTime() - start);
+                    }
+                } catch (SocketTimeoutException stillOpen) {
+                    try {
+                        out.write('x');
+                        out.flush();
+                    } catch (IOException closed) {
+                        return Duration.ofNanos(System.nanoTime() - start);
+                    }
+                }
+            }
+            return null;
+        } catch (java.net.SocketException reset) {
+            return Duration.ofNanos(System.nanoTime() - start);
+        }
+    }
+
+    /**
      * Whether a keep-alive connection that completed one request is still usable after being idle
      * for {@code idle}: sends {@code GET path} twice, the second after the idle wait (a read
      * timeout on the open connection), and returns the second status, or -1 when the server had
