@@ -38,7 +38,8 @@ Variables (all optional):
 Redis: REDIS_URL if set; else redis-server from the PATH; else the redis-server binary shipped inside
 the Maven Central artifact com.github.codemonstur:embedded-redis:1.4.3 (Redis 6.2 for Linux x86_64,
 arm64, i386 and macOS x86_64, arm64), fetched once with ./mvnw into the run directory.
-The Redis this script starts keeps nothing on disk (no RDB, no AOF).
+The Redis this script starts keeps nothing on disk (no RDB, no AOF) and has Keygate's ACL users
+(deploy/redis/users.acl, passwords made at start): the gateway may only read, the admin API writes.
 
 Logs: <run dir>/logs/{redis,demo-backend,admin-api,gateway}.log
 EOF
@@ -322,8 +323,17 @@ else
         fi
         redis_source="embedded Redis from $EMBEDDED_REDIS_COORDS ($redis_bin)"
     fi
+    # Keygate's Redis users (deploy/redis/users.acl), as in compose and Kubernetes: the gateway may only
+    # read, the admin API writes, an unauthenticated client may only PING. The passwords are made here,
+    # kept in the environment of the service that needs each, never printed or put on a command line.
+    GATEWAY_REDIS_PASSWORD=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+    ADMIN_REDIS_PASSWORD=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+    KEYGATE_REDIS_SERVER=$redis_bin KEYGATE_GATEWAY_REDIS_PASSWORD=$GATEWAY_REDIS_PASSWORD \
+        KEYGATE_ADMIN_REDIS_PASSWORD=$ADMIN_REDIS_PASSWORD \
+        sh "$SCRIPT_DIR/../redis/render-acl.sh" "$SCRIPT_DIR/../redis/users.acl" "$RUN_DIR/redis/users.acl" ||
+        fail "cannot render the Redis ACL file"
     start redis "$redis_bin" --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes --save "" \
-        --appendonly no --dir "$RUN_DIR/redis" --daemonize no
+        --appendonly no --dir "$RUN_DIR/redis" --daemonize no --aclfile "$RUN_DIR/redis/users.acl"
     await redis "${STARTED##*:}" redis_pong "$REDIS_PORT"
     REDIS=redis://127.0.0.1:$REDIS_PORT
 fi
@@ -346,9 +356,21 @@ fi
 # Settings go in the environment, never on the command line, so `ps` shows no token or Redis password.
 # Latency histograms (for the Grafana dashboard's quantiles), as in deploy/compose and deploy/k8s.
 METRICS_JSON='{"management.metrics.distribution.percentiles-histogram.http.server.requests":true,"management.metrics.distribution.percentiles-histogram.spring.cloud.gateway.requests":true,"management.metrics.distribution.percentiles-histogram.keygate.store.load":true}'
+# redis_settings USER PASSWORD: the Redis this script started, as that ACL user (host and port, not a
+# URL: with a URL Spring Boot ignores the username and password properties); else REDIS_URL as given.
+redis_settings() {
+    if [ -n "${REDIS_URL:-}" ]; then
+        export SPRING_DATA_REDIS_URL="$REDIS"
+    else
+        export SPRING_DATA_REDIS_HOST=127.0.0.1 SPRING_DATA_REDIS_PORT="$REDIS_PORT"
+        export SPRING_DATA_REDIS_USERNAME="$1" SPRING_DATA_REDIS_PASSWORD="$2"
+    fi
+    unset GATEWAY_REDIS_PASSWORD ADMIN_REDIS_PASSWORD
+}
 # Each function runs in the background subshell that start() makes, and exec keeps its pid.
 launch_admin_api() {
-    export KEYGATE_ADMIN_TOKEN="$ADMIN_TOKEN" SPRING_DATA_REDIS_URL="$REDIS" SPRING_APPLICATION_JSON="$METRICS_JSON"
+    export KEYGATE_ADMIN_TOKEN="$ADMIN_TOKEN" SPRING_APPLICATION_JSON="$METRICS_JSON"
+    redis_settings keygate-admin "${ADMIN_REDIS_PASSWORD:-}"
     export SERVER_ADDRESS=127.0.0.1 SERVER_PORT="$ADMIN_PORT"
     export MANAGEMENT_SERVER_ADDRESS=127.0.0.1 MANAGEMENT_SERVER_PORT="$ADMIN_MANAGEMENT_PORT"
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
@@ -356,7 +378,8 @@ launch_admin_api() {
 }
 launch_gateway() {
     unset KEYGATE_ADMIN_TOKEN
-    export SPRING_DATA_REDIS_URL="$REDIS" KEYGATE_GATEWAY_UPSTREAM_URI="$UPSTREAM" SPRING_APPLICATION_JSON="$METRICS_JSON"
+    export KEYGATE_GATEWAY_UPSTREAM_URI="$UPSTREAM" SPRING_APPLICATION_JSON="$METRICS_JSON"
+    redis_settings keygate-gateway "${GATEWAY_REDIS_PASSWORD:-}"
     export SERVER_ADDRESS=127.0.0.1 SERVER_PORT="$GATEWAY_PORT"
     export MANAGEMENT_SERVER_ADDRESS=127.0.0.1 MANAGEMENT_SERVER_PORT="$GATEWAY_MANAGEMENT_PORT"
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of words

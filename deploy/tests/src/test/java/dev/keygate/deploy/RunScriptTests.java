@@ -1,8 +1,10 @@
 package dev.keygate.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.keygate.test.redis.RespClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -124,6 +126,27 @@ class RunScriptTests {
                 .contains("embedded Redis from com.github.codemonstur:embedded-redis:")
                 .contains(runDir.resolve("logs").toString());
         ports.values().forEach(port -> assertThat(listening(port)).as("port %s", port).isTrue());
+    }
+
+    @Test
+    @Order(1)
+    void itsRedisLetsNobodyInWithoutAPasswordAndKeepsNoneInItsFiles() throws Exception {
+        int redisPort = ports.get("KEYGATE_REDIS_PORT");
+        try (RespClient anonymous = RespClient.connect("127.0.0.1", redisPort)) {
+            assertThat(anonymous.command("PING")).isEqualTo("PONG");
+            for (String[] write :
+                    List.of(
+                            new String[] {"HSET", "kg:key:{AAAAAAAAAAA}", "owner", "victim"},
+                            new String[] {"PUBLISH", "kg:invalidations", "1 *"},
+                            new String[] {"KEYS", "*"})) {
+                assertThatThrownBy(() -> anonymous.command(write))
+                        .as(String.join(" ", write))
+                        .hasMessageContaining("NOPERM");
+            }
+        }
+        String acl = Files.readString(runDir.resolve("redis/users.acl"));
+        assertThat(acl).contains("user keygate-gateway on #").contains("user keygate-admin on #");
+        assertThat(output()).doesNotContain("REDIS_PASSWORD=");
     }
 
     @Test
