@@ -476,10 +476,12 @@ class GatewayAttackTests {
                 out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 InputStream in = socket.getInputStream();
-                String statusLine = line(in);
+                String statusLine = RawHttp.readLine(in);
                 int status = Integer.parseInt(statusLine.split(" ")[1]);
                 Map<String, String> responseHeaders = new LinkedHashMap<>();
-                for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                for (String header = RawHttp.readLine(in);
+                        !header.isEmpty();
+                        header = RawHttp.readLine(in)) {
                     int colon = header.indexOf(':');
                     responseHeaders.put(
                             header.substring(0, colon).trim().toLowerCase(Locale.ROOT),
@@ -491,11 +493,11 @@ class GatewayAttackTests {
                     body = in.readNBytes(Integer.parseInt(length));
                 } else if ("chunked".equalsIgnoreCase(responseHeaders.get("transfer-encoding"))) {
                     ByteArrayOutputStream chunks = new ByteArrayOutputStream();
-                    for (int size = Integer.parseInt(line(in).trim(), 16);
+                    for (int size = Integer.parseInt(RawHttp.readLine(in).trim(), 16);
                             size > 0;
-                            size = Integer.parseInt(line(in).trim(), 16)) {
+                            size = Integer.parseInt(RawHttp.readLine(in).trim(), 16)) {
                         chunks.write(in.readNBytes(size));
-                        line(in);
+                        RawHttp.readLine(in);
                     }
                     body = chunks.toByteArray();
                 } else {
@@ -504,19 +506,6 @@ class GatewayAttackTests {
                 return new Response(
                         status, responseHeaders, new String(body, StandardCharsets.UTF_8));
             }
-        }
-
-        private static String line(InputStream in) throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            for (int b = in.read(); b != '\n'; b = in.read()) {
-                if (b < 0) {
-                    throw new IOException("connection closed mid-response");
-                }
-                if (b != '\r') {
-                    line.write(b);
-                }
-            }
-            return line.toString(StandardCharsets.ISO_8859_1);
         }
     }
 }

@@ -20,7 +20,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -29,14 +32,29 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * and for made-up ids beyond a small lookup allowance; valid keys from the same address still work.
  */
 @ExtendWith(RedisExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayThrottlingTests {
 
     private static final String BAD_KEY = "kg_AAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
     private final RedisServer redis;
 
+    private WireMockServer upstream;
+
     GatewayThrottlingTests(RedisServer redis) {
         this.redis = redis;
+    }
+
+    @BeforeAll
+    void startUpstream() {
+        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+    }
+
+    @AfterAll
+    void stopUpstream() {
+        upstream.stop();
     }
 
     private static int status(WebTestClient client, String key, String forwardedFor) {
@@ -50,9 +68,6 @@ class GatewayThrottlingTests {
 
     @Test
     void aFloodOfBadKeysFromOneAddressDoesNotLockOutValidKeys() {
-        WireMockServer upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
         try (GatewayInstance gateway =
                         GatewayInstance.start(
                                 redis.uri(),
@@ -112,8 +127,6 @@ class GatewayThrottlingTests {
             assertThat(refused).isGreaterThanOrEqualTo(12);
             // a missing key is no attempt: still the plain 401
             client.get().uri("/things").exchange().expectStatus().isUnauthorized();
-        } finally {
-            upstream.stop();
         }
     }
 
@@ -124,9 +137,6 @@ class GatewayThrottlingTests {
      */
     @Test
     void aFloodOfMadeUpIdsDoesNotCrowdOutAKeyWhoseCacheEntryExpired() {
-        WireMockServer upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
         try (GatewayInstance gateway =
                         GatewayInstance.start(
                                 redis.uri(),
@@ -164,8 +174,6 @@ class GatewayThrottlingTests {
             // the allowance the flood had used up
             assertThat(storeLoads(gateway) - loadsBefore).isGreaterThan(1);
             assertThat(rounds).isGreaterThan(3);
-        } finally {
-            upstream.stop();
         }
     }
 

@@ -58,7 +58,8 @@ final class RawHttp {
         return status;
     }
 
-    private static String readLine(InputStream in) throws IOException {
+    /** One line of a response, without its CR LF. */
+    static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b = in.read(); b != '\n'; b = in.read()) {
             if (b < 0) {

@@ -23,35 +23,12 @@ public final class SlowClient {
      * open after {@code limit}.
      */
     public static Duration heldOpen(int port, Duration pace, Duration limit) throws IOException {
-        long start = System.nanoTime();
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout((int) pace.toMillis());
-            OutputStream out = socket.getOutputStream();
-            InputStream in = socket.getInputStream();
-            out.write(
-                    "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            for (int line = 0; System.nanoTime() - start < limit.toNanos(); line++) {
-                try {
-                    if (in.read() < 0) {
-                        return Duration.ofNanos(System.nanoTime() - start);
-                    }
-                    // the server answered something (a 408, say) before closing: keep reading
-                } catch (SocketTimeoutException stillOpen) {
-                    try {
-                        out.write(
-                                ("X-Slow-" + line + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                    } catch (IOException closed) {
-                        return Duration.ofNanos(System.nanoTime() - start);
-                    }
-                }
-            }
-            return null;
-        } catch (java.net.SocketException reset) {
-            return Duration.ofNanos(System.nanoTime() - start);
-        }
+        return trickle(
+                port,
+                "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                line -> "X-Slow-" + line + ": a\r\n",
+                pace,
+                limit);
     }
 
     /**
@@ -61,32 +38,51 @@ public final class SlowClient {
      */
     public static Duration heldOpenAfterAnswer(int port, Duration pace, Duration limit)
             throws IOException {
-        long start = System.nanoTime();
+        return trickle(
+                port,
+                "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n",
+                line -> "x",
+                pace,
+                limit);
+    }
+
+    /**
+     * Sends {@code start}, then {@code next.apply(n)} each time the server stays silent for {@code
+     * pace}, reading whatever it answers, until it closes the connection (the time that took) or
+     * {@code limit} has passed ({@code null}).
+     */
+    private static Duration trickle(
+            int port,
+            String start,
+            java.util.function.IntFunction<String> next,
+            Duration pace,
+            Duration limit)
+            throws IOException {
+        long began = System.nanoTime();
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout((int) pace.toMillis());
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
-            out.write(
-                    ("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
+            out.write(start.getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            while (System.nanoTime() - start < limit.toNanos()) {
+            for (int n = 0; System.nanoTime() - began < limit.toNanos(); n++) {
                 try {
                     if (in.read() < 0) {
-                        return Duration.ofNanos(System.nanoTime() - start);
+                        return Duration.ofNanos(System.nanoTime() - began);
                     }
+                    // the server answered something (a 401, a 408) before closing: keep reading
                 } catch (SocketTimeoutException stillOpen) {
                     try {
-                        out.write('x');
+                        out.write(next.apply(n).getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                     } catch (IOException closed) {
-                        return Duration.ofNanos(System.nanoTime() - start);
+                        return Duration.ofNanos(System.nanoTime() - began);
                     }
                 }
             }
             return null;
         } catch (java.net.SocketException reset) {
-            return Duration.ofNanos(System.nanoTime() - start);
+            return Duration.ofNanos(System.nanoTime() - began);
         }
     }
 
