@@ -41,10 +41,10 @@ import reactor.core.publisher.Mono;
  * Access-Control-Request-Method}, no body; anything else is answered by WebFlux as before), and it
  * goes upstream with only the headers a CORS policy reads ({@link #FORWARDED_HEADERS}: no cookie,
  * no credential of any scheme, no method override), without its query string and body. Only the
- * upstream's CORS answer comes back: its status when 2xx (any other becomes 403, so a preflight is
- * no oracle for which resources exist), the {@code Access-Control-*}, {@code Vary} and {@code
- * Allow} headers, never a body. An upstream's {@code OPTIONS} handlers must still have no side
- * effects.
+ * upstream's CORS answer comes back: its status when 2xx or 5xx (any 1xx, 3xx or 4xx becomes 403,
+ * so a preflight is no oracle for which resources exist), the {@code Access-Control-*}, {@code
+ * Vary} and {@code Allow} headers, never a body. An upstream's {@code OPTIONS} handlers must still
+ * have no side effects.
  *
  * <p>Installed when {@code keygate.gateway.cors-preflight-public} is on (the default) and the
  * gateway has no CORS configuration of its own ({@code spring.cloud.gateway.server.webflux
@@ -177,8 +177,8 @@ public final class PreflightForwardingWebFilter implements WebFilter, Ordered {
     }
 
     /**
-     * Reduces the upstream's answer to what a browser reads from a preflight: a 2xx status (any
-     * other becomes 403) and the CORS headers.
+     * Reduces the upstream's answer to what a browser reads from a preflight: a 2xx status (a 5xx,
+     * the gateway's own or the upstream's, stays; any other becomes 403) and the CORS headers.
      */
     private static void onlyTheCorsAnswer(ServerHttpResponse response) {
         HttpStatusCode status = response.getStatusCode();

@@ -66,9 +66,11 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
         "x-forwarded-host",
         "x-forwarded-proto",
         "x-forwarded-port",
-        "x-forwarded-prefix",
-        "x-real-ip"
+        "x-forwarded-prefix"
     };
+
+    /** A client address header no part of the gateway sets: hidden in every spelling. */
+    private static final String CLIENT_IP = "x-real-ip";
 
     /**
      * The overlaid names: the identity headers, {@code Connection}, {@code
@@ -157,6 +159,9 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
             if (candidate.length() == name.length() && sameIgnoringUnderscores(candidate, name)) {
                 return true;
             }
+        }
+        if (name.length() == CLIENT_IP.length() && sameIgnoringUnderscores(CLIENT_IP, name)) {
+            return true; // nobody in this chain sets it: a caller's own would be believed upstream
         }
         if (name.indexOf('_') >= 0) {
             // X_Forwarded_For: Spring Cloud Gateway manages the real ones, not these spellings
