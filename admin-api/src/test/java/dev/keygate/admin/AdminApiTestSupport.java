@@ -2,6 +2,7 @@ package dev.keygate.admin;
 
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
+import dev.keygate.test.time.MutableClock;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,6 @@
 package dev.keygate.admin;
 
+import dev.keygate.test.time.MutableClock;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;

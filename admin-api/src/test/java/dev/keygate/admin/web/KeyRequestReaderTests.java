@@ -3,11 +3,11 @@ package dev.keygate.admin.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keygate.admin.MutableClock;
 import dev.keygate.admin.problem.Problem.FieldError;
 import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
+import dev.keygate.test.time.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

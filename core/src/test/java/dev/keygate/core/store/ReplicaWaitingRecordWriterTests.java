@@ -7,6 +7,7 @@ import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.key.KeyStatus;
 import dev.keygate.test.redis.RedisNodeProcess;
 import dev.keygate.test.redis.RedisSentinelSetup;
+import dev.keygate.test.time.MutableClock;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import java.security.SecureRandom;
@@ -66,7 +67,7 @@ class ReplicaWaitingRecordWriterTests {
                         writer,
                         RedisKeyspace.defaults(),
                         new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
-                        new RedisKeyStoreTests.MutableClock(T0));
+                        new MutableClock(T0));
     }
 
     @AfterEach

@@ -14,6 +14,7 @@ import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
+import dev.keygate.test.time.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
