@@ -1,6 +1,8 @@
 package dev.keygate.admin.config;
 
 import dev.keygate.admin.auth.AdminRole;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.store.RedisKeyspace;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -41,8 +43,11 @@ public record AdminProperties(
         @DefaultValue("P7D") @NotNull Duration maxGracePeriod,
         @DefaultValue("PT10M") @NotNull Duration idempotencyWindow,
         @DefaultValue("100000") @Min(1000) @Max(100_000_000) long auditMaxLength,
-        @DefaultValue("kg") @Pattern(regexp = "[a-z][a-z0-9]{1,15}") String keyPrefix,
-        @DefaultValue("kg") @Pattern(regexp = "[a-z][a-z0-9-]{0,31}") String redisNamespace,
+        @DefaultValue(ApiKeyFormat.DEFAULT_PREFIX) @Pattern(regexp = ApiKeyFormat.PREFIX_PATTERN)
+                String keyPrefix,
+        @DefaultValue(RedisKeyspace.DEFAULT_NAMESPACE)
+                @Pattern(regexp = RedisKeyspace.NAMESPACE_PATTERN)
+                String redisNamespace,
         @DefaultValue("16KB") @NotNull DataSize maxRequestSize,
         @DefaultValue @Valid @NotNull DurabilityProperties durability) {
 

@@ -37,7 +37,13 @@ public final class ApiKeyFormat {
     /** Inputs longer than this are refused before they are even looked at. */
     public static final int MAX_INPUT_LENGTH = 255;
 
-    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9]{1,15}");
+    /**
+     * What a key prefix may be: the one definition, also used by the properties of both apps in
+     * their {@code @Pattern} constraints.
+     */
+    public static final String PREFIX_PATTERN = "[a-z][a-z0-9]{1,15}";
+
+    private static final Pattern PREFIX = Pattern.compile(PREFIX_PATTERN);
     private static final Pattern ID = Pattern.compile("[0-9A-Za-z]{" + ID_LENGTH + "}");
 
     private final String prefix;

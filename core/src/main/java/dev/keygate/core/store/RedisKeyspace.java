@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code <ns>:changes:{<ns>:epoch}}</td><td>sorted set (score = epoch), capped</td><td>the last
  *       changes as {@code "<epoch> <id>"}, so a subscriber that missed messages can catch
  *       up</td></tr>
+ *   <tr><td>{@code <ns>:audit}</td><td>stream, capped</td><td>the admin API's audit trail</td></tr>
+ *   <tr><td>{@code <ns>:idem:{<slot>}}</td><td>string with TTL</td><td>one admin idempotency key's
+ *       claim or encrypted answer</td></tr>
  * </table>
  *
  * @param namespace prefix of every Redis key and channel, {@code [a-z][a-z0-9-]{0,31}}
@@ -30,7 +33,13 @@ public record RedisKeyspace(String namespace) {
     /** The namespace used when none is configured. */
     public static final String DEFAULT_NAMESPACE = "kg";
 
-    private static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    /**
+     * What a namespace may be: the one definition, also used by the properties of both apps in
+     * their {@code @Pattern} constraints.
+     */
+    public static final String NAMESPACE_PATTERN = "[a-z][a-z0-9-]{0,31}";
+
+    private static final Pattern NAMESPACE = Pattern.compile(NAMESPACE_PATTERN);
 
     public RedisKeyspace {
         if (namespace == null || !NAMESPACE.matcher(namespace).matches()) {
@@ -77,6 +86,19 @@ public record RedisKeyspace(String namespace) {
      */
     public String incarnation() {
         return namespace + ":incarnation:{" + epoch() + "}";
+    }
+
+    /** The admin API's audit stream: {@code <ns>:audit}. */
+    public String audit() {
+        return namespace + ":audit";
+    }
+
+    /**
+     * One admin idempotency entry: {@code <ns>:idem:{<slot>}}, the slot (a digest of the caller and
+     * the idempotency key) as hash tag.
+     */
+    public String idempotency(String slot) {
+        return namespace + ":idem:{" + slot + "}";
     }
 
     /** The invalidation channel: {@code <ns>:invalidations}. */

@@ -42,9 +42,10 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("keygate.gateway")
 public record KeygateGatewayProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue(ApiKeyFormat.DEFAULT_PREFIX) @Pattern(regexp = "[a-z][a-z0-9]{1,15}")
+        @DefaultValue(ApiKeyFormat.DEFAULT_PREFIX) @Pattern(regexp = ApiKeyFormat.PREFIX_PATTERN)
                 String keyPrefix,
-        @DefaultValue(RedisKeyspace.DEFAULT_NAMESPACE) @Pattern(regexp = "[a-z][a-z0-9-]{0,31}")
+        @DefaultValue(RedisKeyspace.DEFAULT_NAMESPACE)
+                @Pattern(regexp = RedisKeyspace.NAMESPACE_PATTERN)
                 String redisNamespace,
         URI upstreamUri,
         @DefaultValue @Valid @NotNull Credentials credentials,
