@@ -1,8 +1,8 @@
 package dev.keygate.bench.jmh;
 
 import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
-import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
 import dev.keygate.gateway.authentication.CredentialExtraction;
+import dev.keygate.gateway.authentication.ProblemJsonFailureHandler;
 import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
 import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
@@ -92,7 +92,7 @@ public class FilterBreakdownBenchmark {
         firewall =
                 new RequestFirewallWebFilter(
                         new StrictServerWebExchangeFirewall(),
-                        new ApiKeyFailureHandler(
+                        new ProblemJsonFailureHandler(
                                 List.of("Bearer"), "keygate", java.time.Duration.ofSeconds(5)));
     }
 
@@ -114,7 +114,7 @@ public class FilterBreakdownBenchmark {
 
     @Benchmark
     public CredentialExtraction extractCredential() {
-        return converter.extract(request);
+        return converter.resolve(request);
     }
 
     /**

@@ -4,16 +4,16 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.key.ParseResult;
-import dev.keygate.core.key.ParsedApiKey;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
+import dev.keygate.gateway.authentication.ApiKeyAuthenticator;
 import dev.keygate.gateway.authentication.ApiKeyAuthorizer;
 import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
-import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
-import dev.keygate.gateway.authentication.ApiKeyVerifier;
+import dev.keygate.gateway.authentication.AuthenticationResult;
+import dev.keygate.gateway.authentication.CachingApiKeyAuthenticator;
 import dev.keygate.gateway.authentication.ClientAddressResolver;
 import dev.keygate.gateway.authentication.FailedAuthenticationThrottle;
+import dev.keygate.gateway.authentication.ProblemJsonFailureHandler;
 import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
-import dev.keygate.gateway.authentication.Verification;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -40,10 +40,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * The gateway's hot path for a valid key whose record is cached, in three layers: the offline parse
- * (format + CRC32), parse + cache hit + constant-time hash comparison ({@link ApiKeyVerifier}), and
- * the whole {@link ApiKeyAuthenticationFilter} on a mock exchange with a no-op chain, with the
- * failed-authentication throttle installed as the auto-configuration does by default. 10,000 cached
- * keys, a different one on every call. Run with {@code -prof gc} for allocation per operation.
+ * (format + CRC32), parse + cache hit + constant-time hash comparison ({@link
+ * CachingApiKeyAuthenticator}), and the whole {@link ApiKeyAuthenticationFilter} on a mock exchange
+ * with a no-op chain, with the failed-authentication throttle installed as the auto-configuration
+ * does by default. 10,000 cached keys, a different one on every call. Run with {@code -prof gc} for
+ * allocation per operation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,11 +58,10 @@ public class HotPathBenchmark {
     private static final int EXCHANGES = 1024;
 
     private ApiKeyParser parser;
-    private ApiKeyVerifier verifier;
+    private ApiKeyAuthenticator authenticator;
     private ApiKeyAuthenticationFilter filter;
     private String[] keys;
     private String[] badChecksumKeys;
-    private ParsedApiKey[] parsed;
     private ServerWebExchange[] exchanges;
     private final GatewayFilterChain chain = exchange -> Mono.empty();
     private io.netty.handler.codec.http.HttpHeaders copied;
@@ -77,29 +77,29 @@ public class HotPathBenchmark {
     public void setUp() {
         HotPathFixture fixture = new HotPathFixture(KEYS).fill();
         parser = new ApiKeyParser(ApiKeyFormat.defaults());
-        verifier = new ApiKeyVerifier(fixture.cache, Clock.systemUTC());
+        authenticator =
+                new CachingApiKeyAuthenticator(
+                        parser, fixture.cache, Clock.systemUTC(), new SimpleMeterRegistry());
         keys = fixture.keys.toArray(String[]::new);
         badChecksumKeys = new String[KEYS];
-        parsed = new ParsedApiKey[KEYS];
         for (int i = 0; i < KEYS; i++) {
             badChecksumKeys[i] = corruptChecksum(keys[i]);
-            parsed[i] = (ParsedApiKey) parser.parse(keys[i]);
         }
         List<String> schemes = List.of("Bearer", "Apikey");
+        // As the auto-configuration installs it by default: every request looks its address up.
         filter =
                 new ApiKeyAuthenticationFilter(
                         new ApiKeyCredentialConverter(schemes, List.of("X-Api-Key"), List.of()),
-                        parser,
-                        verifier,
-                        new ApiKeyAuthorizer(),
-                        new ApiKeyFailureHandler(schemes, "keygate", Duration.ofSeconds(5)),
-                        true,
-                        true,
+                        authenticator,
+                        ApiKeyAuthorizer.scopesAndOrganizations(),
+                        new ProblemJsonFailureHandler(schemes, "keygate", Duration.ofSeconds(5)),
+                        new FailedAuthenticationThrottle(
+                                30,
+                                10,
+                                100_000,
+                                new ClientAddressResolver(List.of()),
+                                Ticker.systemTicker()),
                         new SimpleMeterRegistry());
-        // As the auto-configuration installs it by default: every request looks its address up.
-        filter.setFailureThrottle(
-                new FailedAuthenticationThrottle(30, 10, 100_000, Ticker.systemTicker()),
-                new ClientAddressResolver(List.of()));
         headerFilters =
                 FilterBreakdownBenchmark.proxyHeaderFilters(
                         new UpstreamHeadersFilter(
@@ -157,20 +157,13 @@ public class HotPathBenchmark {
         return parser.parse(badChecksumKeys[nextIndex(KEYS)]);
     }
 
-    /** SHA-256 of the secret + cache hit + constant-time comparison; the key is pre-parsed. */
+    /** Parse, then verify (SHA-256 of the secret, cache hit, constant-time comparison). */
     @Benchmark
-    public Verification verifyCacheHit() {
-        Last<Verification> last = new Last<>();
-        verifier.verify(parsed[nextIndex(KEYS)]).subscribe(last);
-        return last.value;
-    }
-
-    /** Parse, then verify: everything the filter does for a key except the HTTP plumbing. */
-    @Benchmark
-    public Verification parseAndVerifyCacheHit() {
-        ParsedApiKey key = (ParsedApiKey) parser.parse(keys[nextIndex(KEYS)]);
-        Last<Verification> last = new Last<>();
-        verifier.verify(key).subscribe(last);
+    public AuthenticationResult parseAndVerifyCacheHit() {
+        Last<AuthenticationResult> last = new Last<>();
+        authenticator
+                .authenticate(keys[nextIndex(KEYS)], ApiKeyAuthenticator.LookupPermit.ALWAYS)
+                .subscribe(last);
         return last.value;
     }
 

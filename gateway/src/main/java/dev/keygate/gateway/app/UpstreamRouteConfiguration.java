@@ -1,6 +1,5 @@
 package dev.keygate.gateway.app;
 
-import dev.keygate.gateway.config.KeygateGatewayProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.route.RouteLocator;
@@ -11,9 +10,7 @@ import org.springframework.context.annotation.Configuration;
 /** With {@code keygate.gateway.upstream-uri} set, one route sends every path there. */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "keygate.gateway", name = "upstream-uri")
-// registered here too, so the route exists when keygate.gateway.enabled=false switches the filter
-// off
-@EnableConfigurationProperties(KeygateGatewayProperties.class)
+@EnableConfigurationProperties(UpstreamRouteProperties.class)
 class UpstreamRouteConfiguration {
 
     /** The id of the catch-all route. */
@@ -21,7 +18,7 @@ class UpstreamRouteConfiguration {
 
     @Bean
     RouteLocator keygateUpstreamRoute(
-            RouteLocatorBuilder routes, KeygateGatewayProperties properties) {
+            RouteLocatorBuilder routes, UpstreamRouteProperties properties) {
         return routes.routes()
                 .route(ROUTE_ID, route -> route.path("/**").uri(properties.upstreamUri()))
                 .build();

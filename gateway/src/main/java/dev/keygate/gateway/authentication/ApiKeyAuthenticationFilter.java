@@ -1,16 +1,14 @@
 package dev.keygate.gateway.authentication;
 
-import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.key.KeyRecord;
-import dev.keygate.core.key.KeyRejection;
-import dev.keygate.core.key.ParseResult;
-import dev.keygate.core.key.ParsedApiKey;
+import dev.keygate.gateway.authentication.AuthenticationResult.Authenticated;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
@@ -23,34 +21,35 @@ import reactor.core.publisher.Mono;
 
 /**
  * Authenticates every request on every route, unless the route is marked public (see {@link
- * RouteRequirements}) or the request is a CORS preflight and those are allowed through. The filter
- * only wires the parts, each with one job:
+ * RouteRequirements}) or the request is a CORS preflight that {@link PreflightForwardingWebFilter}
+ * lets through. The filter only wires the replaceable parts, each a bean with one job, the way
+ * Spring Security's {@code AuthenticationWebFilter} does:
  *
  * <ol>
- *   <li>{@link ApiKeyCredentialConverter}: where is the key? (none: 401, two different: 400)
- *   <li>{@link ApiKeyParser}: is it well formed? offline, no I/O (no: 401)
- *   <li>{@link ApiKeyVerifier}: is it a valid key? cache, then Redis (no: 401; store down: 503)
+ *   <li>{@link ApiKeyCredentialResolver}: where is the key? (none: 401, two different: 400)
+ *   <li>{@link AuthenticationThrottle}: has this client failed too often? (then its failures get
+ *       429, and its uncached ids are looked up at a bounded rate)
+ *   <li>{@link ApiKeyAuthenticator}: is it a valid key? parse offline, cache, then Redis (no: 401;
+ *       store down: 503)
  *   <li>{@link ApiKeyAuthorizer}: may it use this route? (no: 403)
- *   <li>{@link ApiKeyFailureHandler}: writes every refusal
+ *   <li>{@link ApiKeyFailureHandler}: writes every refusal, {@code refuse(exchange, Refusal)}
  * </ol>
  *
- * <p>{@link FailedAuthenticationThrottle} (optional) counts failed attempts per client address.
- * Once an address is over its limit, its failed attempts get 429 instead of 400/401, and key ids
- * that are not in the cache are looked up in Redis only at a small rate ({@link
- * FailedAuthenticationThrottle#tryLookup}): 429 beyond it. A valid key is never refused because of
- * other requests' failures: a key in the cache is verified as usual, and an uncached one still gets
- * its lookup within that rate. Guessing secrets is not the threat (178 random bits); the throttle
- * keeps a flood of well-formed made-up ids from turning into a flood of Redis reads.
+ * <p>Route requirements were read when routes loaded ({@link RouteRequirementsValidation}); the
+ * route itself was chosen before this filter, by Spring Cloud Gateway's {@code
+ * RoutePredicateHandlerMapping}. On success the verified record is put in the exchange attribute
+ * {@link #VERIFIED_KEY_ATTRIBUTE}, and the chain goes on to the route's filters and finally to
+ * SCG's {@code NettyRoutingFilter}, which calls the upstream; {@link UpstreamHeadersFilter} (an
+ * {@code HttpHeadersFilter} run there) turns the record into the identity headers and hides the
+ * credential and any spoofed identity header, on every route. Credential query parameters (when
+ * configured) are removed here, on every route. A request authenticated with a previous secret
+ * during its rotation grace gets {@code Deprecation} and {@code Sunset} response headers.
  *
- * <p>On success the verified record is put in the exchange attribute {@link
- * #VERIFIED_KEY_ATTRIBUTE}; {@link UpstreamHeadersFilter} turns it into the identity headers of the
- * upstream request and removes the credential and any spoofed identity header there, on every
- * route. Credential query parameters (when configured) are removed here, on every route. A request
- * authenticated with a previous secret during its rotation grace gets {@code Deprecation} and
- * {@code Sunset} response headers.
+ * <p>Metrics: {@code keygate.auth} by outcome ({@code valid} or the refusal's reason), {@code
+ * keygate.auth.errors} by cause (see {@link RequestPathErrors}).
  *
  * <p>Fails closed: any error on the way, including a store error, becomes a 503, never a
- * pass-through. Thread-safe; never blocks.
+ * pass-through; errors are counted by cause and logged (rate-limited). Thread-safe; never blocks.
  */
 public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
 
@@ -68,165 +67,127 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
-    private final ApiKeyCredentialConverter converter;
-    private final ApiKeyParser parser;
-    private final ApiKeyVerifier verifier;
+    private static final Mono<AuthenticationResult> UNAVAILABLE =
+            Mono.just(Refusal.of(Refusal.Reason.UNAVAILABLE));
+
+    private final ApiKeyCredentialResolver credentials;
+    private final ApiKeyAuthenticator authenticator;
     private final ApiKeyAuthorizer authorizer;
     private final ApiKeyFailureHandler failures;
-    private final boolean stripCredentials;
-    private final boolean corsPreflightPublic;
-    private final Map<AuthOutcome, Counter> outcomes = new EnumMap<>(AuthOutcome.class);
-    private final Map<KeyRejection, Counter> rejections = new EnumMap<>(KeyRejection.class);
-    private FailedAuthenticationThrottle throttle;
-    private ClientAddressResolver addresses;
+    private final AuthenticationThrottle throttle;
+    private final RouteRequirementsCache requirements = new RouteRequirementsCache();
+    private final RequestPathErrors errors;
+    private final Counter valid;
+    private final Map<Refusal.Reason, Counter> refused = new EnumMap<>(Refusal.Reason.class);
 
     public ApiKeyAuthenticationFilter(
-            ApiKeyCredentialConverter converter,
-            ApiKeyParser parser,
-            ApiKeyVerifier verifier,
+            ApiKeyCredentialResolver credentials,
+            ApiKeyAuthenticator authenticator,
             ApiKeyAuthorizer authorizer,
             ApiKeyFailureHandler failures,
-            boolean stripCredentials,
-            boolean corsPreflightPublic,
+            AuthenticationThrottle throttle,
             MeterRegistry registry) {
-        this.converter = converter;
-        this.parser = parser;
-        this.verifier = verifier;
-        this.authorizer = authorizer;
-        this.failures = failures;
-        this.stripCredentials = stripCredentials;
-        this.corsPreflightPublic = corsPreflightPublic;
-        for (AuthOutcome outcome : AuthOutcome.values()) {
-            outcomes.put(
-                    outcome,
-                    Counter.builder("keygate.auth")
-                            .description("API-key authentication attempts by outcome")
-                            .tag("outcome", outcome.code())
-                            .register(registry));
-        }
-        for (KeyRejection rejection : KeyRejection.values()) {
-            rejections.put(
-                    rejection,
-                    Counter.builder("keygate.auth.malformed")
-                            .description("Malformed keys by reason (checked offline)")
-                            .tag("reason", rejection.code())
-                            .register(registry));
+        this.credentials = Objects.requireNonNull(credentials, "credentials");
+        this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+        this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+        this.failures = Objects.requireNonNull(failures, "failures");
+        this.throttle = Objects.requireNonNull(throttle, "throttle");
+        this.errors = new RequestPathErrors(registry, System::nanoTime);
+        this.valid = outcomeCounter(registry, "valid");
+        for (Refusal.Reason reason : Refusal.Reason.values()) {
+            if (reason.isAuthenticationOutcome()) {
+                refused.put(reason, outcomeCounter(registry, reason.code()));
+            }
         }
     }
 
-    /**
-     * Refuse, with 429, clients whose address failed too often (off unless set).
-     *
-     * @param throttle counts failures per address
-     * @param addresses finds a request's client address
-     */
-    public void setFailureThrottle(
-            FailedAuthenticationThrottle throttle, ClientAddressResolver addresses) {
-        this.throttle = java.util.Objects.requireNonNull(throttle, "throttle");
-        this.addresses = java.util.Objects.requireNonNull(addresses, "addresses");
+    private static Counter outcomeCounter(MeterRegistry registry, String outcome) {
+        return Counter.builder("keygate.auth")
+                .description("API-key authentication attempts by outcome")
+                .tag("outcome", outcome)
+                .register(registry);
     }
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-        ServerHttpRequest request = exchange.getRequest();
         Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-        RouteRequirements requirements;
+        RouteRequirements required;
+        CredentialExtraction extraction;
         try {
-            requirements = RouteRequirements.of(route);
+            required = requirements.of(route);
+            if (required.isPublic() || PreflightForwardingWebFilter.isForwarded(exchange)) {
+                // no key needed; the credential, if any, still never reaches the upstream
+                return chain.filter(withoutCredentials(exchange));
+            }
+            extraction = credentials.resolve(exchange.getRequest());
         } catch (RuntimeException ex) {
-            return failures.unavailable(exchange);
+            return unavailable(exchange, ex);
         }
-        if (requirements.isPublic()
-                || (corsPreflightPublic && PreflightForwardingWebFilter.isForwarded(exchange))) {
-            // no key needed; the credential, if any, still never reaches the upstream
-            return chain.filter(withoutCredentialParameters(exchange));
-        }
-        CredentialExtraction extraction = converter.extract(request);
         if (extraction == CredentialExtraction.MISSING) {
-            count(AuthOutcome.MISSING);
-            return failures.missing(exchange);
+            return refuse(exchange, Refusal.of(Refusal.Reason.MISSING));
         }
-        String address = throttle == null ? null : addresses.resolve(request);
-        boolean limited = address != null && !throttle.retryAfter(address).isZero();
+        String client = throttle.client(exchange);
+        boolean limited = !throttle.retryAfter(client).isZero();
         if (!(extraction instanceof CredentialExtraction.Presented presented)) {
-            return fail(exchange, AuthOutcome.AMBIGUOUS, address, limited);
+            return fail(exchange, Refusal.Reason.AMBIGUOUS, client, limited);
         }
-        ParseResult parsed = parser.parse(presented.value());
-        if (parsed instanceof KeyRejection rejection) {
-            rejections.get(rejection).increment();
-            return fail(exchange, AuthOutcome.MALFORMED, address, limited);
-        }
-        ParsedApiKey key = (ParsedApiKey) parsed;
-        // a cache hit (or a known-unknown id) is decided at once, with no reactive plumbing
-        Verification cached;
+        Mono<AuthenticationResult> result;
         try {
-            cached = verifier.verifyCached(key);
+            result =
+                    authenticator.authenticate(
+                            presented.value(),
+                            limited
+                                    ? id -> throttle.tryLookup(client, id)
+                                    : ApiKeyAuthenticator.LookupPermit.ALWAYS);
         } catch (RuntimeException ex) {
-            cached = Verification.failed(AuthOutcome.UNAVAILABLE);
+            return unavailable(exchange, ex);
         }
-        if (cached != null) {
-            return proceed(exchange, chain, requirements, cached, address, limited, false);
-        }
-        if (limited && !throttle.wasVerified(key.id()) && !throttle.tryLookup(address)) {
-            // over the limit: made-up ids do not get to cost Redis a read each
-            count(AuthOutcome.THROTTLED);
-            return failures.throttled(exchange, throttle.retryAfterLookup());
-        }
-        return verifier.verify(key)
-                .onErrorResume(error -> Mono.just(Verification.failed(AuthOutcome.UNAVAILABLE)))
-                .flatMap(
-                        verification ->
-                                proceed(
-                                        exchange,
-                                        chain,
-                                        requirements,
-                                        verification,
-                                        address,
-                                        limited,
-                                        true));
+        return result.onErrorResume(
+                        error -> {
+                            errors.record(error);
+                            return UNAVAILABLE;
+                        })
+                .flatMap(decided -> proceed(exchange, chain, required, decided, client, limited));
     }
 
     private Mono<Void> proceed(
             ServerWebExchange exchange,
             GatewayFilterChain chain,
-            RouteRequirements requirements,
-            Verification verification,
-            String address,
-            boolean limited,
-            boolean fromStore) {
-        if (verification.outcome() == AuthOutcome.UNAVAILABLE) {
-            count(AuthOutcome.UNAVAILABLE);
-            return failures.unavailable(exchange);
+            RouteRequirements required,
+            AuthenticationResult result,
+            String client,
+            boolean limited) {
+        if (!(result instanceof Authenticated authenticated)) {
+            Refusal refusal = (Refusal) result;
+            return switch (refusal.reason()) {
+                case UNAVAILABLE -> refuse(exchange, refusal);
+                // over the limit: made-up ids do not get to cost Redis a read each
+                case THROTTLED -> refuse(exchange, Refusal.throttled(throttle.retryAfterLookup()));
+                default -> fail(exchange, refusal.reason(), client, limited);
+            };
         }
-        if (!verification.isValid()) {
-            return fail(exchange, verification.outcome(), address, limited);
+        KeyRecord record = authenticated.record();
+        if (!authorizer.isAllowed(record, required)) {
+            return refuse(exchange, Refusal.forbidden(required.scopes()));
         }
-        KeyRecord record = verification.record();
-        if (!authorizer.isAllowed(record, requirements)) {
-            count(AuthOutcome.FORBIDDEN);
-            return failures.forbidden(exchange, requirements.scopes());
-        }
-        count(AuthOutcome.VALID);
-        if (fromStore && throttle != null) {
+        valid.increment();
+        if (authenticated.fromStore()) {
             throttle.recordVerified(record.id());
         }
-        if (verification.previousSecret()) {
+        if (authenticated.previousSecret()) {
             announceDeprecation(exchange, record);
         }
         exchange.getAttributes().put(VERIFIED_KEY_ATTRIBUTE, record);
-        return chain.filter(withoutCredentialParameters(exchange));
+        return chain.filter(withoutCredentials(exchange));
     }
 
     /**
      * The exchange without credential query parameters (when they are configured and stripped): the
      * same exchange in the usual case, at no cost. Headers are {@link UpstreamHeadersFilter}'s job.
      */
-    private ServerWebExchange withoutCredentialParameters(ServerWebExchange exchange) {
-        if (!stripCredentials) {
-            return exchange;
-        }
+    private ServerWebExchange withoutCredentials(ServerWebExchange exchange) {
         ServerHttpRequest request = exchange.getRequest();
-        ServerHttpRequest stripped = converter.stripQueryParameters(request);
+        ServerHttpRequest stripped = credentials.withoutCredentials(request);
         return stripped == request ? exchange : exchange.mutate().request(stripped).build();
     }
 
@@ -243,27 +204,30 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                         });
     }
 
-    private void count(AuthOutcome outcome) {
-        outcomes.get(outcome).increment();
-    }
-
     /**
-     * Counts a failed attempt, charges it to the client's address when throttling is on, and
-     * refuses it: 429 when the address is over its limit, else the failure's own answer.
+     * A failed attempt: charged to the client, and refused with 429 when the client is over its
+     * limit, else with the failure's own answer.
      */
     private Mono<Void> fail(
-            ServerWebExchange exchange, AuthOutcome outcome, String address, boolean limited) {
-        if (address != null) {
-            throttle.recordFailure(address);
+            ServerWebExchange exchange, Refusal.Reason reason, String client, boolean limited) {
+        throttle.recordFailure(client);
+        return refuse(
+                exchange,
+                limited ? Refusal.throttled(throttle.retryAfter(client)) : Refusal.of(reason));
+    }
+
+    private Mono<Void> unavailable(ServerWebExchange exchange, RuntimeException error) {
+        errors.record(error);
+        return refuse(exchange, Refusal.of(Refusal.Reason.UNAVAILABLE));
+    }
+
+    /** Counts the refusal by its reason and has the failure handler answer it. */
+    private Mono<Void> refuse(ServerWebExchange exchange, Refusal refusal) {
+        Counter counter = refused.get(refusal.reason());
+        if (counter != null) {
+            counter.increment();
         }
-        if (limited) {
-            count(AuthOutcome.THROTTLED);
-            return failures.throttled(exchange, throttle.retryAfter(address));
-        }
-        count(outcome);
-        return outcome == AuthOutcome.AMBIGUOUS
-                ? failures.ambiguous(exchange)
-                : failures.invalid(exchange);
+        return failures.refuse(exchange, refusal);
     }
 
     @Override
@@ -273,6 +237,6 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
 
     @Override
     public String toString() {
-        return "ApiKeyAuthenticationFilter[order=" + ORDER + ", " + converter + "]";
+        return "ApiKeyAuthenticationFilter[order=" + ORDER + ", " + credentials + "]";
     }
 }

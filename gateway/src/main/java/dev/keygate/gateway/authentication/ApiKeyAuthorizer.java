@@ -4,16 +4,25 @@ import dev.keygate.core.key.KeyRecord;
 import java.util.Collections;
 
 /**
- * Checks a valid key against a route's {@link RouteRequirements}: every required scope, and at
- * least one of the required organizations when the route names any. Stateless and thread-safe.
+ * Decides whether a valid key may use a route. One of the replaceable parts of the request path (a
+ * bean; define your own to replace the default, {@link #scopesAndOrganizations()}). Must be
+ * thread-safe, fast and non-blocking: it runs on the event loop for every authenticated request.
  */
-public final class ApiKeyAuthorizer {
+@FunctionalInterface
+public interface ApiKeyAuthorizer {
 
     /** Whether {@code record} may use a route that asks for {@code requirements}. */
-    public boolean isAllowed(KeyRecord record, RouteRequirements requirements) {
-        return record.scopes().containsAll(requirements.scopes())
-                && (requirements.organizations().isEmpty()
-                        || !Collections.disjoint(
-                                record.organizations(), requirements.organizations()));
+    boolean isAllowed(KeyRecord record, RouteRequirements requirements);
+
+    /**
+     * The default: the key must have every scope the route requires, and belong to at least one of
+     * the route's organizations when it names any. Stateless.
+     */
+    static ApiKeyAuthorizer scopesAndOrganizations() {
+        return (record, requirements) ->
+                record.scopes().containsAll(requirements.scopes())
+                        && (requirements.organizations().isEmpty()
+                                || !Collections.disjoint(
+                                        record.organizations(), requirements.organizations()));
     }
 }

@@ -16,26 +16,43 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
  * is the parser's job. Two different values anywhere make the request {@link
  * CredentialExtraction#AMBIGUOUS}; the same value in two places counts once.
  *
- * <p>{@link #valueHeaderNames()}, {@link #otherAuthorizations(HttpHeaders)} and {@link
- * #stripQueryParameters(ServerHttpRequest)} say what to remove so that the key never reaches the
- * upstream ({@link UpstreamHeadersFilter} removes the headers). Other {@code Authorization} schemes
- * (say {@code Basic}) are left alone. Immutable and thread-safe.
+ * <p>The default {@link ApiKeyCredentialResolver}. {@link #valueHeaderNames()}, {@link
+ * #otherAuthorizations(HttpHeaders)} and {@link #stripQueryParameters(ServerHttpRequest)} say what
+ * to remove so that the key never reaches the upstream ({@link UpstreamHeadersFilter} removes the
+ * headers, {@link #withoutCredentials} the query parameters when stripping is on). Other {@code
+ * Authorization} schemes (say {@code Basic}) are left alone. Immutable and thread-safe.
  */
-public final class ApiKeyCredentialConverter {
+public final class ApiKeyCredentialConverter implements ApiKeyCredentialResolver {
 
     private final List<String> schemes;
     private final List<String> headers;
     private final List<String> queryParameters;
+    private final boolean strip;
 
+    /** A converter that strips credential query parameters ({@link #withoutCredentials}). */
     public ApiKeyCredentialConverter(
             List<String> authorizationSchemes, List<String> headers, List<String> queryParameters) {
+        this(authorizationSchemes, headers, queryParameters, true);
+    }
+
+    /**
+     * @param strip whether {@link #withoutCredentials} removes credential query parameters ({@code
+     *     keygate.gateway.credentials.strip})
+     */
+    public ApiKeyCredentialConverter(
+            List<String> authorizationSchemes,
+            List<String> headers,
+            List<String> queryParameters,
+            boolean strip) {
+        this.strip = strip;
         this.schemes = authorizationSchemes.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
         this.headers = List.copyOf(headers);
         this.queryParameters = List.copyOf(queryParameters);
     }
 
     /** Finds the credential in {@code request}. */
-    public CredentialExtraction extract(ServerHttpRequest request) {
+    @Override
+    public CredentialExtraction resolve(ServerHttpRequest request) {
         String found = null;
         HttpHeaders requestHeaders = request.getHeaders();
         List<String> authorization = requestHeaders.get(HttpHeaders.AUTHORIZATION);
@@ -133,8 +150,7 @@ public final class ApiKeyCredentialConverter {
         return otherAuthorizations(requestHeaders.get(HttpHeaders.AUTHORIZATION));
     }
 
-    /** {@link #otherAuthorizations(HttpHeaders)} of the given {@code Authorization} values. */
-    public List<String> otherAuthorizations(List<String> authorization) {
+    private List<String> otherAuthorizations(List<String> authorization) {
         if (authorization == null) {
             return null;
         }
@@ -150,10 +166,16 @@ public final class ApiKeyCredentialConverter {
         return kept;
     }
 
+    /** {@code request} without credential query parameters when stripping is on. */
+    @Override
+    public ServerHttpRequest withoutCredentials(ServerHttpRequest request) {
+        return strip ? stripQueryParameters(request) : request;
+    }
+
     /**
      * {@code request} without the credential query parameters: the same request when none is
      * configured or present (the usual case, which costs nothing), else a mutated copy with a new
-     * URI. A parameter is recognised by its decoded name, as {@link #extract} reads it, so {@code
+     * URI. A parameter is recognised by its decoded name, as {@link #resolve} reads it, so {@code
      * api%5Fkey} is removed with {@code api_key}; every other parameter keeps its raw form.
      */
     public ServerHttpRequest stripQueryParameters(ServerHttpRequest request) {
@@ -202,7 +224,9 @@ public final class ApiKeyCredentialConverter {
 
     @Override
     public String toString() {
-        return "ApiKeyCredentialConverter[schemes="
+        return "ApiKeyCredentialConverter[strip="
+                + strip
+                + ", schemes="
                 + schemes
                 + ", headers="
                 + headers

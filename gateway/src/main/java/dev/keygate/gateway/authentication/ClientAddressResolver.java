@@ -3,20 +3,27 @@ package dev.keygate.gateway.authentication;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
+import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
+import org.springframework.cloud.gateway.support.ipresolver.XForwardedRemoteAddressResolver;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.ServerWebExchange;
 
 /**
- * The address a request comes from, for throttling. It is the TCP peer, unless that peer is one of
- * the configured trusted proxies: then it is the right-most {@code X-Forwarded-For} entry that is
- * not itself a trusted proxy. A client that is not a trusted proxy cannot change its address by
- * sending {@code X-Forwarded-For}. Trusted proxies are exact IP addresses or CIDR blocks ({@code
- * 10.0.0.0/8}). Immutable and thread-safe.
+ * The address a request comes from, for throttling: Spring Cloud Gateway's {@link
+ * RemoteAddressResolver}, with trust by address rather than by position. (SCG's {@link
+ * XForwardedRemoteAddressResolver} trusts the n-th {@code X-Forwarded-For} entry from the right
+ * whoever the peer is; here a client that is not a trusted proxy is never believed. A plugin user
+ * who prefers SCG's may define it as the {@code RemoteAddressResolver} bean.) It is the TCP peer,
+ * unless that peer is one of the configured trusted proxies: then it is the right-most {@code
+ * X-Forwarded-For} entry that is not itself a trusted proxy. A client that is not a trusted proxy
+ * cannot change its address by sending {@code X-Forwarded-For}. Trusted proxies are exact IP
+ * addresses or CIDR blocks ({@code 10.0.0.0/8}). Immutable and thread-safe.
  */
-public final class ClientAddressResolver {
+public final class ClientAddressResolver implements RemoteAddressResolver {
 
     private static final String FORWARDED_FOR = "X-Forwarded-For";
 
@@ -27,41 +34,38 @@ public final class ClientAddressResolver {
     }
 
     /**
-     * The client address of {@code request}, as text, for counting: an IPv4 address, or the /64
-     * network of an IPv6 one ({@code 2001:db8:1:2::/64}), since one IPv6 client holds a whole /64;
-     * {@code "unknown"} when there is none.
+     * The client address of {@code exchange}: the TCP peer, or the address trusted proxies
+     * forwarded for; {@code null} when there is none.
      */
-    public String resolve(ServerHttpRequest request) {
+    @Override
+    public InetSocketAddress resolve(ServerWebExchange exchange) {
+        ServerHttpRequest request = exchange.getRequest();
         InetSocketAddress remote = request.getRemoteAddress();
-        if (remote == null || remote.getAddress() == null) {
-            return "unknown";
-        }
-        InetAddress peer = remote.getAddress();
-        if (!isTrusted(remote)) {
-            return bucket(peer);
+        if (remote == null || remote.getAddress() == null || !isTrusted(remote)) {
+            return remote;
         }
         List<String> forwarded = request.getHeaders().get(FORWARDED_FOR);
         if (forwarded == null) {
-            return bucket(peer);
+            return remote;
         }
-        InetAddress candidate = peer;
+        InetAddress candidate = remote.getAddress();
         List<String> hops =
                 forwarded.stream()
-                        .flatMap(value -> java.util.Arrays.stream(value.split(",")))
+                        .flatMap(value -> Arrays.stream(value.split(",")))
                         .map(String::trim)
                         .toList();
         for (int i = hops.size() - 1; i >= 0; i--) {
             InetAddress hop = hop(hops.get(i));
             if (hop == null) {
                 // garbage in the chain: stop at the last address we could trust
-                return bucket(candidate);
+                break;
             }
             candidate = hop;
             if (!isTrusted(hop)) {
-                return bucket(candidate);
+                break;
             }
         }
-        return bucket(candidate);
+        return candidate == remote.getAddress() ? remote : new InetSocketAddress(candidate, 0);
     }
 
     /**
@@ -78,15 +82,6 @@ public final class ClientAddressResolver {
             host = host.substring(0, host.indexOf(':')); // IPv4 with a port
         }
         return literal(host);
-    }
-
-    private static String bucket(InetAddress address) {
-        if (address instanceof Inet6Address) {
-            byte[] bytes = address.getAddress();
-            java.util.Arrays.fill(bytes, 8, 16, (byte) 0);
-            return NetUtil.bytesToIpAddress(bytes) + "/64";
-        }
-        return address.getHostAddress();
     }
 
     private boolean isTrusted(InetAddress address) {

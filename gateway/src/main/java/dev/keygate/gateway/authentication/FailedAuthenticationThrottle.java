@@ -3,8 +3,16 @@ package dev.keygate.gateway.authentication;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.netty.util.NetUtil;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
+import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Counts failed authentications per client address in fixed one-minute windows. Once an address has
@@ -20,11 +28,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * outside the allowance. What is left: a valid key this gateway has never verified, from an address
  * that floods made-up ids faster than the allowance, may get 429 until the flood stops.
  *
+ * <p>The client is the address Spring Cloud Gateway's {@link RemoteAddressResolver} bean gives
+ * ({@link ClientAddressResolver} by default): an IPv4 address, or the /64 network of an IPv6 one,
+ * since one IPv6 client holds a whole /64.
+ *
  * <p>Windows are kept in a bounded Caffeine cache (a flood of addresses evicts the oldest windows,
  * it never grows the heap without bound). Thread-safe; the count is approximate under races, by at
  * most the number of concurrent requests.
  */
-public final class FailedAuthenticationThrottle {
+public final class FailedAuthenticationThrottle implements AuthenticationThrottle {
 
     private static final Duration WINDOW = Duration.ofMinutes(1);
 
@@ -35,12 +47,17 @@ public final class FailedAuthenticationThrottle {
 
     private final int maxFailures;
     private final int lookupsPerSecond;
+    private final RemoteAddressResolver addresses;
     private final Ticker ticker;
     private final Cache<String, Window> windows;
     private final Cache<String, Boolean> verified;
 
     public FailedAuthenticationThrottle(
-            int maxFailures, int lookupsPerSecond, long maximumAddresses, Ticker ticker) {
+            int maxFailures,
+            int lookupsPerSecond,
+            long maximumAddresses,
+            RemoteAddressResolver addresses,
+            Ticker ticker) {
         if (maxFailures < 1) {
             throw new IllegalArgumentException("max failures must be positive, was " + maxFailures);
         }
@@ -50,7 +67,8 @@ public final class FailedAuthenticationThrottle {
         }
         this.maxFailures = maxFailures;
         this.lookupsPerSecond = lookupsPerSecond;
-        this.ticker = ticker;
+        this.addresses = Objects.requireNonNull(addresses, "addresses");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.windows =
                 Caffeine.newBuilder()
                         .maximumSize(maximumAddresses)
@@ -68,9 +86,29 @@ public final class FailedAuthenticationThrottle {
     }
 
     /**
+     * The client address of {@code exchange}, as text: an IPv4 address, or the /64 network of an
+     * IPv6 one ({@code 2001:db8:1:2::/64}); {@code "unknown"} when there is none.
+     */
+    @Override
+    public String client(ServerWebExchange exchange) {
+        InetSocketAddress remote = addresses.resolve(exchange);
+        if (remote == null || remote.getAddress() == null) {
+            return "unknown";
+        }
+        InetAddress address = remote.getAddress();
+        if (address instanceof Inet6Address) {
+            byte[] bytes = address.getAddress();
+            Arrays.fill(bytes, 8, 16, (byte) 0);
+            return NetUtil.bytesToIpAddress(bytes) + "/64";
+        }
+        return address.getHostAddress();
+    }
+
+    /**
      * How long {@code address} must wait before trying again, or {@link Duration#ZERO} when it may
      * try now.
      */
+    @Override
     public Duration retryAfter(String address) {
         Window window = windows.getIfPresent(address);
         if (window == null || window.failures.get() < maxFailures) {
@@ -81,11 +119,21 @@ public final class FailedAuthenticationThrottle {
     }
 
     /**
+     * Whether a limited {@code address} may have the uncached key id {@code keyId} looked up now:
+     * always when this gateway {@linkplain #recordVerified verified} it in the last day, else
+     * within the {@link #tryLookup(String) allowance}.
+     */
+    @Override
+    public boolean tryLookup(String address, String keyId) {
+        return wasVerified(keyId) || tryLookup(address);
+    }
+
+    /**
      * Whether a limited {@code address} may have one more uncached key id looked up now: at most
      * {@code lookupsPerSecond} per second (fixed one-second slots). Only asked once {@link
      * #retryAfter} is not zero.
      */
-    public boolean tryLookup(String address) {
+    boolean tryLookup(String address) {
         Window window = windows.getIfPresent(address);
         if (window == null) {
             return true;
@@ -105,6 +153,7 @@ public final class FailedAuthenticationThrottle {
     }
 
     /** How long a limited address refused a lookup should wait: until the next one-second slot. */
+    @Override
     public Duration retryAfterLookup() {
         return Duration.ofNanos(SECOND - ticker.read() % SECOND);
     }
@@ -115,6 +164,7 @@ public final class FailedAuthenticationThrottle {
      * made-up ids cannot crowd out a valid key whose cache entry expired. Only a caller with the
      * secret gets an id in here.
      */
+    @Override
     public void recordVerified(String id) {
         verified.put(id, Boolean.TRUE);
     }
@@ -125,6 +175,7 @@ public final class FailedAuthenticationThrottle {
     }
 
     /** Records one failed attempt from {@code address}. */
+    @Override
     public void recordFailure(String address) {
         windows.get(address, key -> new Window(ticker.read())).failures.incrementAndGet();
     }

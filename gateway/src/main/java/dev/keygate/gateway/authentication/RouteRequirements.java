@@ -2,6 +2,7 @@ package dev.keygate.gateway.authentication;
 
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.cloud.gateway.route.Route;
@@ -39,11 +40,19 @@ public record RouteRequirements(boolean isPublic, Set<String> scopes, Set<String
     /** The route metadata key Keygate reads. */
     public static final String METADATA_KEY = "keygate";
 
+    /** The entries the metadata may have. */
+    private static final List<String> KNOWN = List.of("public", "scopes", "organizations");
+
     /** A valid key, nothing more. */
     public static final RouteRequirements ANY_VALID_KEY =
             new RouteRequirements(false, Set.of(), Set.of());
 
-    /** Reads a route's requirements; malformed metadata fails closed at route load time. */
+    /**
+     * Reads a route's requirements. Malformed metadata throws {@link IllegalArgumentException}
+     * naming the route: {@link RouteRequirementsValidation} makes that happen when routes load
+     * (refusing the start or the refresh), and the filter answers 503 should a route ever reach it
+     * unvalidated.
+     */
     public static RouteRequirements of(Route route) {
         if (route == null) {
             return ANY_VALID_KEY;
@@ -53,7 +62,7 @@ public record RouteRequirements(boolean isPublic, Set<String> scopes, Set<String
             return ANY_VALID_KEY;
         }
         if (!(raw instanceof Map<?, ?> metadata)) {
-            throw new IllegalArgumentException(
+            throw new MalformedRouteRequirementsException(
                     "route '"
                             + route.getId()
                             + "': metadata '"
@@ -61,9 +70,31 @@ public record RouteRequirements(boolean isPublic, Set<String> scopes, Set<String
                             + "' must be a map, was "
                             + raw);
         }
+        // a misspelt "scopes" would silently require nothing: an open door, so refuse it
+        for (Object name : metadata.keySet()) {
+            if (!KNOWN.contains(String.valueOf(name))) {
+                throw new MalformedRouteRequirementsException(
+                        "route '"
+                                + route.getId()
+                                + "': metadata '"
+                                + METADATA_KEY
+                                + "' has an unknown entry '"
+                                + name
+                                + "'; known: "
+                                + KNOWN);
+            }
+        }
+        // anything but true leaves the route protected: a typo there fails closed
         boolean isPublic = Boolean.parseBoolean(String.valueOf(metadata.get("public")));
         return new RouteRequirements(
                 isPublic, strings(metadata.get("scopes")), strings(metadata.get("organizations")));
+    }
+
+    /** Thrown for a route whose {@value #METADATA_KEY} metadata cannot be read; names the route. */
+    public static final class MalformedRouteRequirementsException extends IllegalArgumentException {
+        MalformedRouteRequirementsException(String message) {
+            super(message);
+        }
     }
 
     private static Set<String> strings(Object value) {

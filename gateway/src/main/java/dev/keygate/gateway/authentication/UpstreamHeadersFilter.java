@@ -79,7 +79,6 @@ public final class UpstreamHeadersFilter implements HttpHeadersFilter, Ordered {
      */
     private final String[] overlaid;
 
-    private static final int CONNECTION = 4;
     private static final int PREFLIGHT_METHOD = 5;
     private static final int AUTHORIZATION = 6;
 

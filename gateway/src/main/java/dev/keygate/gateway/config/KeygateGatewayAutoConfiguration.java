@@ -10,13 +10,18 @@ import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.gateway.actuate.KeygateEndpoint;
 import dev.keygate.gateway.actuate.KeygateHealthIndicator;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
+import dev.keygate.gateway.authentication.ApiKeyAuthenticator;
 import dev.keygate.gateway.authentication.ApiKeyAuthorizer;
 import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
+import dev.keygate.gateway.authentication.ApiKeyCredentialResolver;
 import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
-import dev.keygate.gateway.authentication.ApiKeyVerifier;
+import dev.keygate.gateway.authentication.AuthenticationThrottle;
+import dev.keygate.gateway.authentication.CachingApiKeyAuthenticator;
 import dev.keygate.gateway.authentication.ClientAddressResolver;
 import dev.keygate.gateway.authentication.FailedAuthenticationThrottle;
 import dev.keygate.gateway.authentication.PreflightForwardingWebFilter;
+import dev.keygate.gateway.authentication.ProblemJsonFailureHandler;
+import dev.keygate.gateway.authentication.RouteRequirementsValidation;
 import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
 import dev.keygate.gateway.cache.InvalidationTracker;
 import dev.keygate.gateway.cache.KeyCache;
@@ -25,9 +30,12 @@ import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
 import io.lettuce.core.ReadFrom;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -36,6 +44,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GlobalCorsProperties;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -46,8 +55,13 @@ import org.springframework.security.web.server.firewall.StrictServerWebExchangeF
 /**
  * Installs Keygate in any Spring Cloud Gateway (server-webflux) application that has the {@code
  * keygate-gateway} dependency and a Lettuce {@link ReactiveRedisConnectionFactory} (Spring Boot's
- * {@code spring.data.redis.*}). Every bean backs off when the application defines its own. Turn it
- * off with {@code keygate.gateway.enabled=false}.
+ * {@code spring.data.redis.*}). Every bean backs off when the application defines its own, so each
+ * part of the request path can be replaced on its own: {@link ApiKeyCredentialResolver}, {@link
+ * ApiKeyAuthenticator}, {@link ApiKeyAuthorizer}, {@link ApiKeyFailureHandler}, {@link
+ * AuthenticationThrottle} and SCG's {@link RemoteAddressResolver}. Turn it off with {@code
+ * keygate.gateway.enabled=false}. Keygate adds no bare {@code Clock} or {@code Ticker} bean; it
+ * reads a {@code Clock} bean named {@value #CLOCK_BEAN} and a {@code Ticker} bean named {@value
+ * #TICKER_BEAN} when there are (tests move time with them).
  *
  * <p>Fails closed: with the filter on the classpath but no Redis connection factory, the
  * application does not start rather than run unprotected.
@@ -66,16 +80,22 @@ import org.springframework.security.web.server.firewall.StrictServerWebExchangeF
 @EnableConfigurationProperties(KeygateGatewayProperties.class)
 public class KeygateGatewayAutoConfiguration {
 
-    @Bean
-    @ConditionalOnMissingBean(name = "keygateClock")
-    Clock keygateClock() {
-        return Clock.systemUTC();
+    /**
+     * The clock Keygate reads: a {@code Clock} bean named {@value #CLOCK_BEAN} if there is one
+     * (tests register one to move time), else the system UTC clock. Not a bean of its own: a bare
+     * {@code Clock} bean would collide with the application's.
+     */
+    static final String CLOCK_BEAN = "keygateClock";
+
+    /** The same for the Caffeine {@code Ticker} of the caches and the throttle. */
+    static final String TICKER_BEAN = "keygateTicker";
+
+    private static Clock clock(ObjectProvider<Clock> clock) {
+        return clock.getIfAvailable(Clock::systemUTC);
     }
 
-    @Bean
-    @ConditionalOnMissingBean(name = "keygateTicker")
-    Ticker keygateTicker() {
-        return Ticker.systemTicker();
+    private static Ticker ticker(ObjectProvider<Ticker> ticker) {
+        return ticker.getIfAvailable(Ticker::systemTicker);
     }
 
     @Bean
@@ -89,14 +109,14 @@ public class KeygateGatewayAutoConfiguration {
     KeyStore keygateKeyStore(
             ReactiveRedisConnectionFactory connectionFactory,
             KeygateGatewayProperties properties,
-            Clock keygateClock) {
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock) {
         refuseReplicaReads(connectionFactory);
         return new RedisKeyStore(
                 new ReactiveStringRedisTemplate(connectionFactory),
                 new RedisKeyspace(properties.redisNamespace()),
                 new ApiKeyGenerator(
                         ApiKeyFormat.withPrefix(properties.keyPrefix()), new SecureRandom()),
-                keygateClock);
+                clock(clock));
     }
 
     @Bean
@@ -104,7 +124,7 @@ public class KeygateGatewayAutoConfiguration {
     KeyCache keygateKeyCache(
             KeyStore store,
             KeygateGatewayProperties properties,
-            Ticker keygateTicker,
+            @Qualifier(TICKER_BEAN) ObjectProvider<Ticker> ticker,
             ObjectProvider<MeterRegistry> registry,
             ObjectProvider<InvalidationTracker> tracker) {
         KeygateGatewayProperties.Cache cache = properties.cache();
@@ -116,7 +136,7 @@ public class KeygateGatewayAutoConfiguration {
                 cache.negativeMaximumSize(),
                 cache.negativeTtl(),
                 properties.invalidation().commandTimeout(),
-                keygateTicker,
+                ticker(ticker),
                 registry.getIfAvailable(SimpleMeterRegistry::new));
     }
 
@@ -125,11 +145,11 @@ public class KeygateGatewayAutoConfiguration {
     InvalidationTracker keygateInvalidationTracker(
             KeyCache cache,
             KeygateGatewayProperties properties,
-            Ticker keygateTicker,
+            @Qualifier(TICKER_BEAN) ObjectProvider<Ticker> ticker,
             ObjectProvider<MeterRegistry> registry) {
         return new InvalidationTracker(
                 cache,
-                keygateTicker,
+                ticker(ticker),
                 properties.invalidation().maxStaleness(),
                 registry.getIfAvailable(SimpleMeterRegistry::new));
     }
@@ -142,14 +162,14 @@ public class KeygateGatewayAutoConfiguration {
             KeyStore store,
             InvalidationTracker tracker,
             KeygateGatewayProperties properties,
-            Ticker keygateTicker) {
+            @Qualifier(TICKER_BEAN) ObjectProvider<Ticker> ticker) {
         KeygateGatewayProperties.Invalidation invalidation = properties.invalidation();
         return new RedisInvalidationSubscriber(
                 connectionFactory::getNativeClient,
                 new RedisKeyspace(properties.redisNamespace()).channel(),
                 store,
                 tracker,
-                keygateTicker,
+                ticker(ticker),
                 invalidation.pollInterval(),
                 invalidation.messageGrace(),
                 invalidation.commandTimeout());
@@ -157,8 +177,50 @@ public class KeygateGatewayAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ApiKeyVerifier keygateApiKeyVerifier(KeyCache cache, Clock keygateClock) {
-        return new ApiKeyVerifier(cache, keygateClock);
+    ApiKeyAuthenticator keygateApiKeyAuthenticator(
+            ApiKeyParser parser,
+            KeyCache cache,
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock,
+            ObjectProvider<MeterRegistry> registry) {
+        return new CachingApiKeyAuthenticator(
+                parser, cache, clock(clock), registry.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ApiKeyAuthorizer keygateApiKeyAuthorizer() {
+        return ApiKeyAuthorizer.scopesAndOrganizations();
+    }
+
+    /** Where the throttle's client address comes from: SCG's extension point. */
+    @Bean
+    @ConditionalOnMissingBean
+    RemoteAddressResolver keygateRemoteAddressResolver(KeygateGatewayProperties properties) {
+        return new ClientAddressResolver(properties.throttle().trustedProxies());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AuthenticationThrottle keygateAuthenticationThrottle(
+            KeygateGatewayProperties properties,
+            RemoteAddressResolver addresses,
+            @Qualifier(TICKER_BEAN) ObjectProvider<Ticker> ticker) {
+        KeygateGatewayProperties.Throttle throttle = properties.throttle();
+        if (!throttle.enabled()) {
+            return AuthenticationThrottle.NONE;
+        }
+        return new FailedAuthenticationThrottle(
+                throttle.maxFailuresPerMinute(),
+                throttle.lookupsPerSecond(),
+                throttle.maximumAddresses(),
+                addresses,
+                ticker(ticker));
+    }
+
+    /** Reads every route's Keygate metadata when routes load; see the class. */
+    @Bean
+    static RouteRequirementsValidation keygateRouteRequirementsValidation() {
+        return new RouteRequirementsValidation();
     }
 
     /**
@@ -194,30 +256,41 @@ public class KeygateGatewayAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ApiKeyCredentialConverter keygateApiKeyCredentialConverter(
+    ApiKeyCredentialResolver keygateApiKeyCredentialResolver(KeygateGatewayProperties properties) {
+        return credentialConverter(properties);
+    }
+
+    /** The converter of the configured credential places: also what the upstream must not see. */
+    private static ApiKeyCredentialConverter credentialConverter(
             KeygateGatewayProperties properties) {
         KeygateGatewayProperties.Credentials credentials = properties.credentials();
         return new ApiKeyCredentialConverter(
                 credentials.authorizationSchemes(),
                 credentials.headers(),
-                credentials.queryParameters());
+                credentials.queryParameters(),
+                credentials.strip());
     }
 
     @Bean
     @ConditionalOnMissingBean
     ApiKeyFailureHandler keygateApiKeyFailureHandler(KeygateGatewayProperties properties) {
-        return new ApiKeyFailureHandler(
+        return new ProblemJsonFailureHandler(
                 properties.credentials().authorizationSchemes(),
                 properties.realm(),
                 properties.retryAfter());
     }
 
+    /**
+     * Hides what the configured credential places hold, whatever resolver is in use: the credential
+     * headers are a property of the configuration, not of the resolver bean.
+     */
     @Bean
     @ConditionalOnMissingBean
-    UpstreamHeadersFilter keygateUpstreamHeadersFilter(
-            KeygateGatewayProperties properties, ApiKeyCredentialConverter converter) {
+    UpstreamHeadersFilter keygateUpstreamHeadersFilter(KeygateGatewayProperties properties) {
         return new UpstreamHeadersFilter(
-                properties.identityHeaders(), converter, properties.credentials().strip());
+                properties.identityHeaders(),
+                credentialConverter(properties),
+                properties.credentials().strip());
     }
 
     @Bean
@@ -258,34 +331,19 @@ public class KeygateGatewayAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ApiKeyAuthenticationFilter keygateApiKeyAuthenticationFilter(
-            ApiKeyCredentialConverter converter,
-            ApiKeyParser parser,
-            ApiKeyVerifier verifier,
+            ApiKeyCredentialResolver credentials,
+            ApiKeyAuthenticator authenticator,
+            ApiKeyAuthorizer authorizer,
             ApiKeyFailureHandler failures,
-            KeygateGatewayProperties properties,
-            Ticker keygateTicker,
+            AuthenticationThrottle throttle,
             ObjectProvider<MeterRegistry> registry) {
-        ApiKeyAuthenticationFilter filter =
-                new ApiKeyAuthenticationFilter(
-                        converter,
-                        parser,
-                        verifier,
-                        new ApiKeyAuthorizer(),
-                        failures,
-                        properties.credentials().strip(),
-                        properties.corsPreflightPublic(),
-                        registry.getIfAvailable(SimpleMeterRegistry::new));
-        KeygateGatewayProperties.Throttle throttle = properties.throttle();
-        if (throttle.enabled()) {
-            filter.setFailureThrottle(
-                    new FailedAuthenticationThrottle(
-                            throttle.maxFailuresPerMinute(),
-                            throttle.lookupsPerSecond(),
-                            throttle.maximumAddresses(),
-                            keygateTicker),
-                    new ClientAddressResolver(throttle.trustedProxies()));
-        }
-        return filter;
+        return new ApiKeyAuthenticationFilter(
+                credentials,
+                authenticator,
+                authorizer,
+                failures,
+                throttle,
+                registry.getIfAvailable(SimpleMeterRegistry::new));
     }
 
     @Bean
@@ -303,8 +361,8 @@ public class KeygateGatewayAutoConfiguration {
         }
         String host;
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException ex) {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException ex) {
             host = "unknown-host";
         }
         return host + "-" + ProcessHandle.current().pid();

@@ -7,7 +7,6 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -22,8 +21,6 @@ import org.springframework.validation.annotation.Validated;
  * @param keyPrefix the prefix of accepted keys ({@code kg} by default); must match the admin API's
  * @param redisNamespace the namespace of Keygate's Redis keys and channel; must match the admin
  *     API's
- * @param upstreamUri for the runnable gateway: when set, every path is routed to this upstream;
- *     when not, ordinary Spring Cloud Gateway routes apply
  * @param credentials where the key may come from, and what is done with it afterwards
  * @param identityHeaders names of the headers that tell the upstream who called
  * @param cache the key cache
@@ -47,7 +44,6 @@ public record KeygateGatewayProperties(
         @DefaultValue(RedisKeyspace.DEFAULT_NAMESPACE)
                 @Pattern(regexp = RedisKeyspace.NAMESPACE_PATTERN)
                 String redisNamespace,
-        URI upstreamUri,
         @DefaultValue @Valid @NotNull Credentials credentials,
         @DefaultValue @Valid @NotNull IdentityHeaders identityHeaders,
         @DefaultValue @Valid @NotNull Cache cache,

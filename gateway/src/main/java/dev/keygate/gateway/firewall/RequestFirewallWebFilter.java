@@ -1,6 +1,7 @@
 package dev.keygate.gateway.firewall;
 
 import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
+import dev.keygate.gateway.authentication.Refusal;
 import org.springframework.core.Ordered;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedException;
 import org.springframework.security.web.server.firewall.StrictServerWebExchangeFirewall;
@@ -32,6 +33,8 @@ public final class RequestFirewallWebFilter implements WebFilter, Ordered {
 
     private static final Mono<Boolean> REJECTED = Mono.just(Boolean.FALSE);
 
+    private static final Refusal REJECTION = Refusal.of(Refusal.Reason.REJECTED);
+
     private final StrictServerWebExchangeFirewall firewall;
     private final ApiKeyFailureHandler failures;
 
@@ -48,7 +51,9 @@ public final class RequestFirewallWebFilter implements WebFilter, Ordered {
                 .onErrorResume(ServerExchangeRejectedException.class, rejected -> REJECTED)
                 .flatMap(
                         accepted ->
-                                accepted ? chain.filter(exchange) : failures.rejected(exchange));
+                                accepted
+                                        ? chain.filter(exchange)
+                                        : failures.refuse(exchange, REJECTION));
     }
 
     @Override

@@ -13,7 +13,7 @@ class ApiKeyAuthorizerTests {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    private final ApiKeyAuthorizer authorizer = new ApiKeyAuthorizer();
+    private final ApiKeyAuthorizer authorizer = ApiKeyAuthorizer.scopesAndOrganizations();
 
     private static KeyRecord key(Set<String> scopes, Set<String> organizations) {
         return new KeyRecord(

@@ -33,7 +33,7 @@ class ApiKeyCredentialConverterTests {
                         .header("Authorization", "Bearer " + KEY)
                         .build();
 
-        assertThat(converter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(converter.resolve(request)).isEqualTo(presented(KEY));
     }
 
     @Test
@@ -44,7 +44,7 @@ class ApiKeyCredentialConverterTests {
                             .header("Authorization", scheme + " " + KEY)
                             .build();
 
-            assertThat(converter.extract(request)).as(scheme).isEqualTo(presented(KEY));
+            assertThat(converter.resolve(request)).as(scheme).isEqualTo(presented(KEY));
         }
     }
 
@@ -56,14 +56,14 @@ class ApiKeyCredentialConverterTests {
                         .header("X-Api-Key", " " + KEY + " ")
                         .build();
 
-        assertThat(converter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(converter.resolve(request)).isEqualTo(presented(KEY));
     }
 
     @Test
     void readsXApiKeyHeaderWhateverTheCaseOfItsName() {
         var request = MockServerHttpRequest.get("/orders").header("x-api-key", KEY).build();
 
-        assertThat(converter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(converter.resolve(request)).isEqualTo(presented(KEY));
     }
 
     @Test
@@ -71,7 +71,7 @@ class ApiKeyCredentialConverterTests {
         var request =
                 MockServerHttpRequest.get("/orders").header("Accept", "application/json").build();
 
-        assertThat(converter.extract(request)).isSameAs(CredentialExtraction.MISSING);
+        assertThat(converter.resolve(request)).isSameAs(CredentialExtraction.MISSING);
     }
 
     @Test
@@ -81,7 +81,7 @@ class ApiKeyCredentialConverterTests {
                         .header("Authorization", "Basic dXNlcjpwYXNz")
                         .build();
 
-        assertThat(converter.extract(request)).isSameAs(CredentialExtraction.MISSING);
+        assertThat(converter.resolve(request)).isSameAs(CredentialExtraction.MISSING);
     }
 
     @Test
@@ -91,7 +91,7 @@ class ApiKeyCredentialConverterTests {
                         .header("Authorization", "Basic dXNlcjpwYXNz", "Bearer " + KEY)
                         .build();
 
-        assertThat(converter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(converter.resolve(request)).isEqualTo(presented(KEY));
         assertThat(converter.otherAuthorizations(request.getHeaders()))
                 .containsExactly("Basic dXNlcjpwYXNz");
     }
@@ -103,7 +103,7 @@ class ApiKeyCredentialConverterTests {
                         .header("Authorization", "Bearer " + KEY, "Apikey " + OTHER_KEY)
                         .build();
 
-        assertThat(converter.extract(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
+        assertThat(converter.resolve(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
     }
 
     @Test
@@ -114,7 +114,7 @@ class ApiKeyCredentialConverterTests {
                         .header("X-Api-Key", OTHER_KEY)
                         .build();
 
-        assertThat(converter.extract(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
+        assertThat(converter.resolve(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
     }
 
     @Test
@@ -122,7 +122,7 @@ class ApiKeyCredentialConverterTests {
         var request =
                 MockServerHttpRequest.get("/orders").header("X-Api-Key", KEY, OTHER_KEY).build();
 
-        assertThat(converter.extract(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
+        assertThat(converter.resolve(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
     }
 
     @Test
@@ -133,14 +133,14 @@ class ApiKeyCredentialConverterTests {
                         .header("X-Api-Key", KEY, KEY)
                         .build();
 
-        assertThat(converter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(converter.resolve(request)).isEqualTo(presented(KEY));
     }
 
     @Test
     void queryParameterIsIgnoredUnlessConfigured() {
         var request = MockServerHttpRequest.get("/orders?api_key=" + KEY).build();
 
-        assertThat(converter.extract(request)).isSameAs(CredentialExtraction.MISSING);
+        assertThat(converter.resolve(request)).isSameAs(CredentialExtraction.MISSING);
         assertThat(converter.stripQueryParameters(request)).isSameAs(request);
     }
 
@@ -155,7 +155,7 @@ class ApiKeyCredentialConverterTests {
                                                 + "&q=a%20b&tag=x&tag=y"))
                         .build();
 
-        assertThat(withQueryParameter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(withQueryParameter.resolve(request)).isEqualTo(presented(KEY));
         ServerHttpRequest stripped = withQueryParameter.stripQueryParameters(request);
         assertThat(stripped.getURI().getRawQuery()).isEqualTo("page=2&q=a%20b&tag=x&tag=y");
         assertThat(stripped.getURI().getPath()).isEqualTo("/orders");
@@ -170,7 +170,7 @@ class ApiKeyCredentialConverterTests {
                         .header("X-Api-Key", KEY)
                         .build();
 
-        assertThat(withQueryParameter.extract(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
+        assertThat(withQueryParameter.resolve(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
     }
 
     @Test
@@ -187,7 +187,7 @@ class ApiKeyCredentialConverterTests {
                                                 + KEY))
                         .build();
 
-        assertThat(withQueryParameter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(withQueryParameter.resolve(request)).isEqualTo(presented(KEY));
         ServerHttpRequest stripped = withQueryParameter.stripQueryParameters(request);
         assertThat(stripped.getURI().getRawQuery()).isEqualTo("page=2");
     }
@@ -204,7 +204,7 @@ class ApiKeyCredentialConverterTests {
                                                 + KEY))
                         .build();
 
-        assertThat(withQueryParameter.extract(request)).isEqualTo(presented(KEY));
+        assertThat(withQueryParameter.resolve(request)).isEqualTo(presented(KEY));
         ServerHttpRequest stripped = withQueryParameter.stripQueryParameters(request);
         assertThat(stripped.getURI().getRawQuery()).isEqualTo("x=1&");
         assertThat(stripped.getQueryParams()).doesNotContainKey("api_key");
@@ -219,7 +219,7 @@ class ApiKeyCredentialConverterTests {
                         .build();
 
         // two different keys: ambiguous, instead of one authenticating and the other going upstream
-        assertThat(converter.extract(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
+        assertThat(converter.resolve(request)).isSameAs(CredentialExtraction.AMBIGUOUS);
         assertThat(converter.otherAuthorizations(request.getHeaders())).isNull();
     }
 

@@ -3,6 +3,7 @@ package dev.keygate.gateway.authentication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
 
 class ClientAddressResolverTests {
 
@@ -18,11 +20,18 @@ class ClientAddressResolverTests {
         return MockServerHttpRequest.get("/").remoteAddress(new InetSocketAddress(peer, 40000));
     }
 
+    /** The client the throttle counts for {@code request}: the resolved address, as text. */
+    static String client(ClientAddressResolver resolver, MockServerHttpRequest request) {
+        return new FailedAuthenticationThrottle(1, 1, 10, resolver, Ticker.systemTicker())
+                .client(MockServerWebExchange.from(request));
+    }
+
     @Test
     void withoutTrustedProxiesThePeerIsTheClientWhateverItClaims() {
         ClientAddressResolver resolver = new ClientAddressResolver(List.of());
         assertThat(
-                        resolver.resolve(
+                        client(
+                                resolver,
                                 from("198.51.100.4")
                                         .header("X-Forwarded-For", "203.0.113.9")
                                         .build()))
@@ -35,16 +44,18 @@ class ClientAddressResolverTests {
                 new ClientAddressResolver(List.of("10.0.0.0/8", "192.0.2.7"));
         // a client that prepends a fake address cannot hide its real one
         assertThat(
-                        resolver.resolve(
+                        client(
+                                resolver,
                                 from("10.1.2.3")
                                         .header(
                                                 "X-Forwarded-For",
                                                 "203.0.113.9, 198.51.100.4, 192.0.2.7")
                                         .build()))
                 .isEqualTo("198.51.100.4");
-        assertThat(resolver.resolve(from("10.1.2.3").build())).isEqualTo("10.1.2.3");
+        assertThat(client(resolver, from("10.1.2.3").build())).isEqualTo("10.1.2.3");
         assertThat(
-                        resolver.resolve(
+                        client(
+                                resolver,
                                 from("10.1.2.3").header("X-Forwarded-For", "not-an-ip").build()))
                 .isEqualTo("10.1.2.3");
     }
@@ -53,13 +64,15 @@ class ClientAddressResolverTests {
     void cidrBlocksMatchOnTheirPrefixOnly() {
         ClientAddressResolver resolver = new ClientAddressResolver(List.of("172.16.0.0/12"));
         assertThat(
-                        resolver.resolve(
+                        client(
+                                resolver,
                                 from("172.31.255.1")
                                         .header("X-Forwarded-For", "198.51.100.4")
                                         .build()))
                 .isEqualTo("198.51.100.4");
         assertThat(
-                        resolver.resolve(
+                        client(
+                                resolver,
                                 from("172.32.0.1")
                                         .header("X-Forwarded-For", "198.51.100.4")
                                         .build()))
@@ -108,19 +121,21 @@ class ClientAddressResolverTests {
     void forwardedEntriesWithPortsAreReadAndIpv6ClientsCountPerSlash64() {
         ClientAddressResolver resolver = new ClientAddressResolver(List.of("10.0.0.0/8"));
         assertThat(
-                        resolver.resolve(
+                        client(
+                                resolver,
                                 from("10.0.0.1")
                                         .header("X-Forwarded-For", "198.51.100.4:51234")
                                         .build()))
                 .isEqualTo("198.51.100.4");
         assertThat(
-                        resolver.resolve(
+                        client(
+                                resolver,
                                 from("10.0.0.1")
                                         .header("X-Forwarded-For", "[2001:db8:1:2:aaaa::1]:443")
                                         .build()))
                 .isEqualTo("2001:db8:1:2::/64");
         // every address of one /64 is one client
-        assertThat(resolver.resolve(from("2001:db8:1:2:ffff::9").build()))
+        assertThat(client(resolver, from("2001:db8:1:2:ffff::9").build()))
                 .isEqualTo("2001:db8:1:2::/64");
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,8 @@ class FailedAuthenticationThrottleTests {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final Ticker ticker = nanos::get;
     private final FailedAuthenticationThrottle throttle =
-            new FailedAuthenticationThrottle(3, 2, 100, ticker);
+            new FailedAuthenticationThrottle(
+                    3, 2, 100, new ClientAddressResolver(List.of()), ticker);
 
     @Test
     void addressIsRefusedOnceItReachesTheLimitUntilItsWindowEnds() {
@@ -62,8 +64,24 @@ class FailedAuthenticationThrottleTests {
     }
 
     @Test
+    void anIdVerifiedFromTheStoreSkipsTheAllowanceOfALimitedAddress() {
+        for (int i = 0; i < 3; i++) {
+            throttle.recordFailure("192.0.2.1");
+        }
+        assertThat(throttle.tryLookup("192.0.2.1", "made-up-1")).isTrue();
+        assertThat(throttle.tryLookup("192.0.2.1", "made-up-2")).isTrue();
+        assertThat(throttle.tryLookup("192.0.2.1", "made-up-3")).isFalse();
+        throttle.recordVerified("known");
+        assertThat(throttle.tryLookup("192.0.2.1", "known")).isTrue();
+        assertThat(throttle.tryLookup("192.0.2.1", "made-up-4")).isFalse();
+    }
+
+    @Test
     void aNonPositiveLimitFailsFastWithTheValue() {
-        assertThatThrownBy(() -> new FailedAuthenticationThrottle(0, 2, 10, ticker))
+        assertThatThrownBy(
+                        () ->
+                                new FailedAuthenticationThrottle(
+                                        0, 2, 10, new ClientAddressResolver(List.of()), ticker))
                 .hasMessageContaining("0");
     }
 }

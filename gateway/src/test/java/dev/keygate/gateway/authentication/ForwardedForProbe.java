@@ -16,7 +16,8 @@ final class ForwardedForProbe {
     public static void main(String[] args) {
         ClientAddressResolver resolver = new ClientAddressResolver(List.of("10.0.0.0/8"));
         System.out.println(
-                resolver.resolve(
+                ClientAddressResolverTests.client(
+                        resolver,
                         MockServerHttpRequest.get("/")
                                 .remoteAddress(new InetSocketAddress("10.0.0.1", 40000))
                                 .header("X-Forwarded-For", args[0])

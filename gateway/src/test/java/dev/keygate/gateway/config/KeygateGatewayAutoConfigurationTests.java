@@ -3,6 +3,7 @@ package dev.keygate.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyChange;
@@ -11,17 +12,33 @@ import dev.keygate.core.store.KeyStore;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
+import dev.keygate.gateway.authentication.ApiKeyAuthenticator;
+import dev.keygate.gateway.authentication.ApiKeyAuthorizer;
+import dev.keygate.gateway.authentication.ApiKeyCredentialConverter;
+import dev.keygate.gateway.authentication.ApiKeyCredentialResolver;
+import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
+import dev.keygate.gateway.authentication.AuthenticationThrottle;
+import dev.keygate.gateway.authentication.CachingApiKeyAuthenticator;
+import dev.keygate.gateway.authentication.ClientAddressResolver;
+import dev.keygate.gateway.authentication.CredentialExtraction;
+import dev.keygate.gateway.authentication.FailedAuthenticationThrottle;
+import dev.keygate.gateway.authentication.ProblemJsonFailureHandler;
+import dev.keygate.gateway.authentication.Refusal;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
 import io.lettuce.core.ReadFrom;
+import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -37,7 +54,90 @@ class KeygateGatewayAutoConfigurationTests {
 
     @Test
     void withoutARedisConnectionFactoryTheApplicationRefusesToStartRatherThanRunUnprotected() {
-        runner.run(context -> assertThat(context).hasFailed());
+        runner.run(
+                context ->
+                        assertThat(context)
+                                .getFailure()
+                                .rootCause()
+                                .isInstanceOf(NoSuchBeanDefinitionException.class)
+                                .hasMessageContaining(
+                                        ReactiveRedisConnectionFactory.class.getName()));
+    }
+
+    @Test
+    void eachPartOfTheRequestPathIsABeanWithADefault() {
+        runner.withUserConfiguration(OwnStore.class)
+                .run(
+                        context -> {
+                            assertThat(context)
+                                    .getBean(ApiKeyCredentialResolver.class)
+                                    .isInstanceOf(ApiKeyCredentialConverter.class);
+                            assertThat(context)
+                                    .getBean(ApiKeyAuthenticator.class)
+                                    .isInstanceOf(CachingApiKeyAuthenticator.class);
+                            assertThat(context).hasSingleBean(ApiKeyAuthorizer.class);
+                            assertThat(context)
+                                    .getBean(ApiKeyFailureHandler.class)
+                                    .isInstanceOf(ProblemJsonFailureHandler.class);
+                            assertThat(context)
+                                    .getBean(AuthenticationThrottle.class)
+                                    .isInstanceOf(FailedAuthenticationThrottle.class);
+                            assertThat(context)
+                                    .getBean(RemoteAddressResolver.class)
+                                    .isInstanceOf(ClientAddressResolver.class);
+                        });
+    }
+
+    @Test
+    void applicationPartsReplaceKeygatesOneByOne() {
+        runner.withUserConfiguration(OwnStore.class, OwnParts.class)
+                .run(
+                        context -> {
+                            assertThat(context).hasNotFailed();
+                            assertThat(context.getBean(ApiKeyCredentialResolver.class))
+                                    .isSameAs(OwnParts.RESOLVER);
+                            assertThat(context.getBean(ApiKeyAuthenticator.class))
+                                    .isSameAs(OwnParts.AUTHENTICATOR);
+                            assertThat(context.getBean(ApiKeyAuthorizer.class))
+                                    .isSameAs(OwnParts.AUTHORIZER);
+                            assertThat(context.getBean(ApiKeyFailureHandler.class))
+                                    .isSameAs(OwnParts.FAILURES);
+                            assertThat(context.getBean(AuthenticationThrottle.class))
+                                    .isSameAs(AuthenticationThrottle.NONE);
+                            assertThat(context).hasSingleBean(ApiKeyAuthenticationFilter.class);
+                        });
+    }
+
+    @Test
+    void withTheThrottleOffNothingIsCounted() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withPropertyValues("keygate.gateway.throttle.enabled=false")
+                .run(
+                        context ->
+                                assertThat(context.getBean(AuthenticationThrottle.class))
+                                        .isSameAs(AuthenticationThrottle.NONE));
+    }
+
+    @Test
+    void noBareClockOrTickerBeanEntersTheApplication() {
+        runner.withUserConfiguration(OwnStore.class)
+                .run(
+                        context -> {
+                            assertThat(context).hasNotFailed();
+                            assertThat(context).doesNotHaveBean(Clock.class);
+                            assertThat(context).doesNotHaveBean(Ticker.class);
+                        });
+    }
+
+    @Test
+    void theApplicationsOwnClockIsNotTakenForKeygates() {
+        runner.withUserConfiguration(OwnStore.class, OwnClock.class)
+                .run(
+                        context -> {
+                            assertThat(context).hasNotFailed();
+                            // one Clock bean, the application's, injectable by type as before
+                            assertThat(context).hasSingleBean(Clock.class);
+                        });
     }
 
     @Test
@@ -109,6 +209,48 @@ class KeygateGatewayAutoConfigurationTests {
                                         .getFailure()
                                         .rootCause()
                                         .hasMessageContaining("Not_Valid"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnParts {
+        static final ApiKeyCredentialResolver RESOLVER = request -> CredentialExtraction.MISSING;
+        static final ApiKeyAuthenticator AUTHENTICATOR =
+                (credential, permit) -> Mono.just(Refusal.of(Refusal.Reason.UNKNOWN));
+        static final ApiKeyAuthorizer AUTHORIZER = (record, requirements) -> false;
+        static final ApiKeyFailureHandler FAILURES = (exchange, refusal) -> Mono.empty();
+
+        @Bean
+        ApiKeyCredentialResolver resolver() {
+            return RESOLVER;
+        }
+
+        @Bean
+        ApiKeyAuthenticator authenticator() {
+            return AUTHENTICATOR;
+        }
+
+        @Bean
+        ApiKeyAuthorizer authorizer() {
+            return AUTHORIZER;
+        }
+
+        @Bean
+        ApiKeyFailureHandler failures() {
+            return FAILURES;
+        }
+
+        @Bean
+        AuthenticationThrottle throttle() {
+            return AuthenticationThrottle.NONE;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnClock {
+        @Bean
+        Clock applicationClock() {
+            return Clock.systemDefaultZone();
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

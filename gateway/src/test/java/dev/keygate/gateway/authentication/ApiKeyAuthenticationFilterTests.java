@@ -1,0 +1,493 @@
+package dev.keygate.gateway.authentication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.ApiKeyGenerator;
+import dev.keygate.core.key.ApiKeyGenerator.GeneratedKey;
+import dev.keygate.core.key.ApiKeyParser;
+import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.key.SecretHash;
+import dev.keygate.core.store.IssuedKey;
+import dev.keygate.core.store.KeyChange;
+import dev.keygate.core.store.KeyPage;
+import dev.keygate.core.store.KeyStore;
+import dev.keygate.core.store.KeyUpdate;
+import dev.keygate.core.store.NewKey;
+import dev.keygate.gateway.cache.KeyCache;
+import dev.keygate.test.time.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * The filter on mock exchanges, the way Spring Cloud Gateway tests its global filters: a route in
+ * the exchange attribute, a chain that records what it was handed, and for the key checks the real
+ * {@link CachingApiKeyAuthenticator} over a {@link KeyCache} on an in-memory store. No Redis, no
+ * server: one test per outcome.
+ */
+class ApiKeyAuthenticationFilterTests {
+
+    private static final Instant T0 = Instant.parse("2026-06-01T00:00:00Z");
+    private static final List<String> SCHEMES = List.of("Bearer", "Apikey");
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MemoryStore store = new MemoryStore();
+    private final ApiKeyGenerator generator =
+            new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom());
+    private final KeyCache cache =
+            new KeyCache(
+                    store,
+                    () -> true,
+                    1000,
+                    Duration.ofMinutes(5),
+                    1000,
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(1),
+                    Ticker.systemTicker(),
+                    registry);
+    private final ApiKeyAuthenticator authenticator =
+            new CachingApiKeyAuthenticator(
+                    new ApiKeyParser(ApiKeyFormat.defaults()), cache, clock, registry);
+    private final AtomicReference<ServerWebExchange> forwarded = new AtomicReference<>();
+    private final GatewayFilterChain chain =
+            exchange -> {
+                forwarded.set(exchange);
+                return Mono.empty();
+            };
+
+    private ApiKeyAuthenticationFilter filter(
+            ApiKeyAuthenticator authenticator, AuthenticationThrottle throttle) {
+        return new ApiKeyAuthenticationFilter(
+                new ApiKeyCredentialConverter(SCHEMES, List.of("X-Api-Key"), List.of("api_key")),
+                authenticator,
+                ApiKeyAuthorizer.scopesAndOrganizations(),
+                new ProblemJsonFailureHandler(SCHEMES, "keygate", Duration.ofSeconds(5)),
+                throttle,
+                registry);
+    }
+
+    private ApiKeyAuthenticationFilter filter() {
+        return filter(authenticator, AuthenticationThrottle.NONE);
+    }
+
+    private String issue(Set<String> scopes, Instant expiresAt, boolean enabled) {
+        GeneratedKey key = generator.newKey();
+        store.put(record(key.id(), key.hash(), null, null, scopes, expiresAt, enabled));
+        return key.token();
+    }
+
+    private String issue() {
+        return issue(Set.of("orders:read"), null, true);
+    }
+
+    private static KeyRecord record(
+            String id,
+            SecretHash hash,
+            SecretHash previous,
+            Instant previousExpiresAt,
+            Set<String> scopes,
+            Instant expiresAt,
+            boolean enabled) {
+        return new KeyRecord(
+                id,
+                "acct-1",
+                "test",
+                Set.of("acme"),
+                scopes,
+                T0,
+                T0,
+                expiresAt,
+                enabled,
+                hash,
+                previous,
+                previousExpiresAt,
+                Map.of(),
+                1);
+    }
+
+    private static Route route(Map<String, Object> keygate) {
+        Route.AsyncBuilder route =
+                Route.async().id("orders").uri("http://upstream.invalid").predicate(e -> true);
+        if (keygate != null) {
+            route.metadata(RouteRequirements.METADATA_KEY, keygate);
+        }
+        return route.build();
+    }
+
+    private static MockServerWebExchange exchange(
+            Route route, MockServerHttpRequest.BaseBuilder<?> request) {
+        MockServerWebExchange exchange =
+                MockServerWebExchange.from(
+                        request.remoteAddress(new InetSocketAddress("192.0.2.1", 40000)));
+        exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR, route);
+        return exchange;
+    }
+
+    private static MockServerWebExchange withKey(String key) {
+        return exchange(
+                route(null),
+                MockServerHttpRequest.get("/orders")
+                        .header(HttpHeaders.AUTHORIZATION, "Bearer " + key));
+    }
+
+    private MockServerWebExchange run(
+            ApiKeyAuthenticationFilter filter, MockServerWebExchange exchange) {
+        filter.filter(exchange, chain).block(Duration.ofSeconds(5));
+        return exchange;
+    }
+
+    private double outcomes(String outcome) {
+        return registry.get("keygate.auth").tag("outcome", outcome).counter().count();
+    }
+
+    private void assertRefused(
+            MockServerWebExchange exchange, HttpStatus status, String type, String outcome) {
+        assertThat(forwarded.get()).as("forwarded").isNull();
+        assertThat(exchange.getResponse().getStatusCode()).isEqualTo(status);
+        assertThat(exchange.getResponse().getHeaders().getContentType())
+                .hasToString("application/problem+json");
+        assertThat(exchange.getResponse().getBodyAsString().block())
+                .contains("\"type\":\"https://keygate.dev/problems/" + type + "\"");
+        assertThat(outcomes(outcome)).isEqualTo(1.0);
+    }
+
+    @Test
+    void aValidCachedKeyIsForwardedWithItsRecordAndNothingElseAnswers() {
+        String key = issue();
+        MockServerWebExchange exchange = run(filter(), withKey(key));
+
+        assertThat(forwarded.get()).isNotNull();
+        KeyRecord record =
+                forwarded.get().getAttribute(ApiKeyAuthenticationFilter.VERIFIED_KEY_ATTRIBUTE);
+        assertThat(record.id()).isEqualTo(key.substring(3, 3 + ApiKeyFormat.ID_LENGTH));
+        assertThat(exchange.getResponse().getStatusCode()).isNull();
+        assertThat(outcomes("valid")).isEqualTo(1.0);
+        // the second request is answered from the cache: still one store read
+        forwarded.set(null);
+        run(filter(), withKey(key));
+        assertThat(forwarded.get()).isNotNull();
+        assertThat(store.reads.get()).isEqualTo(1);
+    }
+
+    @Test
+    void noKeyIsRefusedWithAChallengeWithoutAnErrorCode() {
+        MockServerWebExchange exchange =
+                run(filter(), exchange(route(null), MockServerHttpRequest.get("/orders")));
+
+        assertRefused(exchange, HttpStatus.UNAUTHORIZED, "missing-api-key", "missing");
+        assertThat(exchange.getResponse().getHeaders().get(HttpHeaders.WWW_AUTHENTICATE))
+                .containsExactly("Bearer realm=\"keygate\"", "Apikey realm=\"keygate\"");
+    }
+
+    @Test
+    void twoDifferentKeysAreRefusedAsAmbiguous() {
+        MockServerWebExchange exchange =
+                run(
+                        filter(),
+                        exchange(
+                                route(null),
+                                MockServerHttpRequest.get("/orders")
+                                        .header(HttpHeaders.AUTHORIZATION, "Bearer " + issue())
+                                        .header("X-Api-Key", issue())));
+
+        assertRefused(exchange, HttpStatus.BAD_REQUEST, "ambiguous-api-key", "ambiguous");
+        assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+                .contains("error=\"invalid_request\"");
+    }
+
+    @Test
+    void everyKindOfBadKeyGetsTheSameAnswerAndItsOwnMetric() {
+        String removed = issue();
+        store.forget(removed.substring(3, 3 + ApiKeyFormat.ID_LENGTH));
+        String valid = issue();
+        Map<String, String> cases =
+                Map.of(
+                        "malformed", "not-a-key",
+                        "unknown", generator.newKey().token(),
+                        "bad_secret",
+                                generator
+                                        .forId(valid.substring(3, 3 + ApiKeyFormat.ID_LENGTH))
+                                        .token(),
+                        "expired", issue(Set.of(), T0.minusSeconds(1), true),
+                        "disabled", issue(Set.of(), null, false));
+        String firstBody = null;
+        for (Map.Entry<String, String> bad : cases.entrySet()) {
+            forwarded.set(null);
+            MockServerWebExchange exchange = run(filter(), withKey(bad.getValue()));
+            assertRefused(exchange, HttpStatus.UNAUTHORIZED, "invalid-api-key", bad.getKey());
+            String body = exchange.getResponse().getBodyAsString().block();
+            assertThat(body).as(bad.getKey()).isEqualTo(firstBody == null ? body : firstBody);
+            firstBody = body;
+            assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+                    .contains("error=\"invalid_token\"");
+        }
+        assertThat(registry.get("keygate.auth.malformed").counters()).isNotEmpty();
+    }
+
+    @Test
+    void aRotatedAwaySecretIsRevokedAndAPreviousOneInGraceIsDeprecated() {
+        GeneratedKey old = generator.newKey();
+        GeneratedKey current = generator.forId(old.id());
+        store.put(
+                record(
+                        old.id(),
+                        current.hash(),
+                        old.hash(),
+                        T0.plusSeconds(60),
+                        Set.of(),
+                        null,
+                        true));
+
+        MockServerWebExchange inGrace = run(filter(), withKey(old.token()));
+        assertThat(forwarded.get()).isNotNull();
+        inGrace.getResponse().setComplete().block();
+        assertThat(inGrace.getResponse().getHeaders().getFirst("Deprecation")).startsWith("@");
+        assertThat(inGrace.getResponse().getHeaders().getFirst("Sunset")).endsWith("GMT");
+
+        clock.advance(Duration.ofSeconds(61));
+        forwarded.set(null);
+        assertRefused(
+                run(filter(), withKey(old.token())),
+                HttpStatus.UNAUTHORIZED,
+                "invalid-api-key",
+                "revoked");
+    }
+
+    @Test
+    void aValidKeyWithoutTheRoutesScopeIsForbiddenNamingTheScope() {
+        MockServerWebExchange exchange =
+                run(
+                        filter(),
+                        exchange(
+                                route(Map.of("scopes", List.of("orders:write"))),
+                                MockServerHttpRequest.get("/orders")
+                                        .header(HttpHeaders.AUTHORIZATION, "Bearer " + issue())));
+
+        assertRefused(exchange, HttpStatus.FORBIDDEN, "insufficient-scope", "forbidden");
+        assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+                .isEqualTo(
+                        "Bearer realm=\"keygate\", error=\"insufficient_scope\", scope=\"orders:write\"");
+    }
+
+    @Test
+    void aPublicRouteNeedsNoKeyButLosesTheCredentialQueryParameter() {
+        MockServerWebExchange exchange =
+                run(
+                        filter(),
+                        exchange(
+                                route(Map.of("public", true)),
+                                MockServerHttpRequest.get("/health?api_key=secret&x=1")));
+
+        assertThat(forwarded.get()).isNotNull();
+        assertThat(forwarded.get().getRequest().getURI().getRawQuery()).isEqualTo("x=1");
+        assertThat(exchange.getResponse().getStatusCode()).isNull();
+    }
+
+    @Test
+    void aRouteWithMalformedMetadataIsNeverServedOpen() {
+        MockServerWebExchange exchange =
+                run(
+                        filter(),
+                        exchange(
+                                route(Map.of("scope", "orders:write")),
+                                MockServerHttpRequest.get("/orders")));
+
+        assertRefused(
+                exchange, HttpStatus.SERVICE_UNAVAILABLE, "key-store-unavailable", "unavailable");
+        assertThat(registry.get("keygate.auth.errors").tag("kind", "unexpected").counter().count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void aStoreFailureIs503CountedAsTheStoreNotAsABug() {
+        store.failing = true;
+        MockServerWebExchange exchange = run(filter(), withKey(generator.newKey().token()));
+
+        assertRefused(
+                exchange, HttpStatus.SERVICE_UNAVAILABLE, "key-store-unavailable", "unavailable");
+        assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
+                .isEqualTo("5");
+        assertThat(
+                        registry.get("keygate.auth.errors")
+                                .tag("kind", "store")
+                                .tag("exception", "RedisConnectionFailureException")
+                                .counter()
+                                .count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void aBugInAPartIs503CountedAsUnexpected() {
+        ApiKeyAuthenticator broken =
+                (credential, permit) -> {
+                    throw new IllegalStateException("a bug");
+                };
+        MockServerWebExchange exchange =
+                run(filter(broken, AuthenticationThrottle.NONE), withKey(issue()));
+
+        assertRefused(
+                exchange, HttpStatus.SERVICE_UNAVAILABLE, "key-store-unavailable", "unavailable");
+        assertThat(
+                        registry.get("keygate.auth.errors")
+                                .tag("kind", "unexpected")
+                                .tag("exception", "IllegalStateException")
+                                .counter()
+                                .count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void aLimitedClientsFailuresGet429AndItsUncachedIdsNoLookupBeyondTheAllowance() {
+        AtomicInteger lookupsAllowed = new AtomicInteger(1);
+        AuthenticationThrottle limited =
+                new AuthenticationThrottle() {
+                    @Override
+                    public String client(ServerWebExchange exchange) {
+                        return "192.0.2.1";
+                    }
+
+                    @Override
+                    public Duration retryAfter(String client) {
+                        return Duration.ofSeconds(30);
+                    }
+
+                    @Override
+                    public boolean tryLookup(String client, String keyId) {
+                        return lookupsAllowed.getAndDecrement() > 0;
+                    }
+
+                    @Override
+                    public Duration retryAfterLookup() {
+                        return Duration.ofMillis(400);
+                    }
+                };
+        ApiKeyAuthenticationFilter filter = filter(authenticator, limited);
+
+        // a made-up id within the allowance is looked up, fails, and is answered 429
+        MockServerWebExchange first = run(filter, withKey(generator.newKey().token()));
+        assertThat(first.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        assertThat(first.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
+                .isEqualTo("30");
+        assertThat(store.reads.get()).isEqualTo(1);
+        // beyond it: 429 without a store read
+        MockServerWebExchange second = run(filter, withKey(generator.newKey().token()));
+        assertThat(second.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        assertThat(second.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
+                .isEqualTo("1");
+        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(outcomes("throttled")).isEqualTo(2.0);
+    }
+
+    @Test
+    void aCachedValidKeyIsNeverRefusedBecauseItsClientIsLimited() {
+        String key = issue();
+        run(filter(), withKey(key)); // now cached
+        forwarded.set(null);
+        AuthenticationThrottle limitedWithoutLookups =
+                new AuthenticationThrottle() {
+                    @Override
+                    public Duration retryAfter(String client) {
+                        return Duration.ofSeconds(30);
+                    }
+
+                    @Override
+                    public boolean tryLookup(String client, String keyId) {
+                        return false;
+                    }
+                };
+        MockServerWebExchange exchange =
+                run(filter(authenticator, limitedWithoutLookups), withKey(key));
+
+        assertThat(forwarded.get()).isNotNull();
+        assertThat(exchange.getResponse().getStatusCode()).isNull();
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Refusal.Reason.class,
+            names = {"REJECTED"},
+            mode = EnumSource.Mode.EXCLUDE)
+    void everyAuthenticationOutcomeHasItsCounterFromTheStart(Refusal.Reason reason) {
+        filter();
+        assertThat(registry.get("keygate.auth").tag("outcome", reason.code()).counter().count())
+                .isZero();
+    }
+
+    /** A key store in memory: what a cache test needs, without Redis. */
+    static final class MemoryStore implements KeyStore {
+        final Map<String, KeyRecord> records = new ConcurrentHashMap<>();
+        final AtomicInteger reads = new AtomicInteger();
+        volatile boolean failing;
+
+        void put(KeyRecord record) {
+            records.put(record.id(), record);
+        }
+
+        void forget(String id) {
+            records.remove(id);
+        }
+
+        @Override
+        public Mono<KeyRecord> findById(String id) {
+            reads.incrementAndGet();
+            if (failing) {
+                return Mono.error(new RedisConnectionFailureException("Redis is down"));
+            }
+            return Mono.justOrEmpty(records.get(id));
+        }
+
+        @Override
+        public Mono<IssuedKey> create(NewKey key) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<IssuedKey> rotate(String id, Duration gracePeriod) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<KeyChange> update(String id, KeyUpdate update) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<KeyChange> remove(String id) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<KeyPage> listByOwner(String owner, String cursor, int limit) {
+            return Mono.error(new UnsupportedOperationException());
+        }
+
+        @Override
+        public Mono<Long> currentEpoch() {
+            return Mono.just(0L);
+        }
+    }
+}
