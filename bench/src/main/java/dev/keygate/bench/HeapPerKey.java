@@ -1,6 +1,5 @@
 package dev.keygate.bench;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.keygate.bench.jmh.HotPathFixture;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
@@ -8,7 +7,6 @@ import dev.keygate.core.key.ApiKeyGenerator.GeneratedKey;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.BenchRecordCodec;
 import dev.keygate.gateway.cache.KeyCache;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -40,16 +38,7 @@ public final class HeapPerKey {
         }
         // The store builds each record on demand, decoded as from Redis, and keeps nothing.
         KeyCache cache =
-                new KeyCache(
-                        new GeneratingStore(generator, now),
-                        () -> true,
-                        count * 2L,
-                        Duration.ofHours(1),
-                        10_000,
-                        Duration.ofSeconds(10),
-                        Duration.ofMillis(500),
-                        Ticker.systemTicker(),
-                        new SimpleMeterRegistry());
+                HotPathFixture.trustedCache(new GeneratingStore(generator, now), count * 2L);
         long before = usedAfterGc();
         for (int i = 0; i < count; i++) {
             // A fresh copy of the id, as the parser cuts it out of the request header.

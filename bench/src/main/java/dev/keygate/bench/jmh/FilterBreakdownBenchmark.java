@@ -8,16 +8,9 @@ import dev.keygate.gateway.config.KeygateGatewayProperties.IdentityHeaders;
 import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
@@ -38,13 +31,9 @@ import reactor.core.publisher.Mono;
  * UpstreamHeadersFilter} on its own, and the header work of Spring Cloud Gateway's proxy (its
  * header filters, then the copy into Netty's headers) with and without it.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class FilterBreakdownBenchmark {
+public class FilterBreakdownBenchmark extends JmhDefaults {
 
     static final IdentityHeaders IDENTITY =
             new IdentityHeaders(

@@ -4,44 +4,23 @@ import dev.keygate.core.key.SecretHash;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Evidence for two possible hot-path changes in core, measured against what core does today: {@link
  * SecretHash#of} looks up a {@code MessageDigest} per call (provider lookup), where a per-thread
  * instance could be reused; the key checksum feeds CRC32 one character at a time, where one bulk
- * update over the ASCII bytes would do. The "today" variants reproduce the code of {@code
- * SecretHash.of} and {@code ApiKeyFormat.checksum} as it was when these were written (both have
- * changed since: a per-thread digest, and {@link #crc32TableNow()}, the table-driven checksum).
+ * update over the ASCII bytes would do. Both have changed since: {@link #sha256Today()} is core's
+ * per-thread digest ({@link #sha256DigestPerCallBefore()} the code before), and {@link
+ * #crc32TableNow()} the table-driven checksum ({@link #crc32PerCharToday()} the code before).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class HashingAlternativesBenchmark {
-
-    private static final ThreadLocal<MessageDigest> SHA256 =
-            ThreadLocal.withInitial(
-                    () -> {
-                        try {
-                            return MessageDigest.getInstance("SHA-256");
-                        } catch (NoSuchAlgorithmException ex) {
-                            throw new IllegalStateException(ex);
-                        }
-                    });
+public class HashingAlternativesBenchmark extends JmhDefaults {
 
     private String secret;
     private String key;
@@ -57,10 +36,11 @@ public class HashingAlternativesBenchmark {
         return SecretHash.of(secret);
     }
 
+    /** What {@code SecretHash.of} did before its per-thread digest: a provider lookup a call. */
     @Benchmark
-    public byte[] sha256ThreadLocalDigest() {
-        MessageDigest digest = SHA256.get();
-        return digest.digest(secret.getBytes(StandardCharsets.US_ASCII));
+    public byte[] sha256DigestPerCallBefore() throws NoSuchAlgorithmException {
+        return MessageDigest.getInstance("SHA-256")
+                .digest(secret.getBytes(StandardCharsets.US_ASCII));
     }
 
     /**

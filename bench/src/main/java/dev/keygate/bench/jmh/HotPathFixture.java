@@ -59,17 +59,24 @@ public final class HotPathFixture {
             records.put(key.id(), record(key, i, now));
             keys.add(key.token());
         }
-        cache =
-                new KeyCache(
-                        new MapKeyStore(records),
-                        () -> true,
-                        cacheSize,
-                        Duration.ofHours(1),
-                        10_000,
-                        Duration.ofSeconds(10),
-                        Duration.ofMillis(500),
-                        Ticker.systemTicker(),
-                        new SimpleMeterRegistry());
+        cache = trustedCache(new MapKeyStore(records), cacheSize);
+    }
+
+    /**
+     * A cache as the gateway configures it, but always trusted (no invalidation subscriber) and
+     * with an hour's max-age, so that nothing expires during a measurement.
+     */
+    public static KeyCache trustedCache(KeyStore store, long maximumSize) {
+        return new KeyCache(
+                store,
+                () -> true,
+                maximumSize,
+                Duration.ofHours(1),
+                10_000,
+                Duration.ofSeconds(10),
+                Duration.ofMillis(500),
+                Ticker.systemTicker(),
+                new SimpleMeterRegistry());
     }
 
     /**

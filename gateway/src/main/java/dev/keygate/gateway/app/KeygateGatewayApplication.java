@@ -44,7 +44,8 @@ public class KeygateGatewayApplication {
                     Map.entry("server.netty.idle-timeout", "60s"),
                     Map.entry("spring.data.redis.timeout", "2s"),
                     // Caffeine logs a stack trace for every failed load: during a Redis outage, one
-                    // per cache miss. The outcome is counted in keygate.auth{outcome=unavailable}.
+                    // per cache miss. The filter counts each in keygate.auth.errors and logs it at
+                    // most once a minute per cause.
                     Map.entry("logging.level.com.github.benmanes.caffeine", "ERROR"),
                     Map.entry("spring.data.redis.connect-timeout", "1s"),
                     // Cluster only (ignored otherwise): without topology refresh Lettuce never

@@ -1,8 +1,8 @@
 package dev.keygate.gateway.authentication;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.keygate.gateway.support.BoundedCaches;
 import io.netty.util.NetUtil;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -69,20 +69,8 @@ public final class FailedAuthenticationThrottle implements AuthenticationThrottl
         this.lookupsPerSecond = lookupsPerSecond;
         this.addresses = Objects.requireNonNull(addresses, "addresses");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
-        this.windows =
-                Caffeine.newBuilder()
-                        .maximumSize(maximumAddresses)
-                        .expireAfterWrite(WINDOW)
-                        .ticker(ticker)
-                        .executor(Runnable::run)
-                        .build();
-        this.verified =
-                Caffeine.newBuilder()
-                        .maximumSize(maximumAddresses)
-                        .expireAfterWrite(VERIFIED_FOR)
-                        .ticker(ticker)
-                        .executor(Runnable::run)
-                        .build();
+        this.windows = BoundedCaches.builder(maximumAddresses, WINDOW, ticker).build();
+        this.verified = BoundedCaches.builder(maximumAddresses, VERIFIED_FOR, ticker).build();
     }
 
     /**

@@ -64,28 +64,31 @@ public final class InvalidationTracker implements StalenessGuard {
         this.ticker = ticker;
         this.maxStalenessNanos = maxStaleness.toNanos();
         this.received =
-                Counter.builder("keygate.invalidations.received")
-                        .description("Invalidation messages received")
-                        .register(registry);
+                counter(
+                        registry,
+                        "keygate.invalidations.received",
+                        "Invalidation messages received");
         this.gaps =
-                Counter.builder("keygate.invalidations.gaps")
-                        .description("Epoch gaps detected (lost or reordered messages)")
-                        .register(registry);
+                counter(
+                        registry,
+                        "keygate.invalidations.gaps",
+                        "Epoch gaps detected (lost or reordered messages)");
         this.malformed =
-                Counter.builder("keygate.invalidations.malformed")
-                        .description("Unreadable invalidation messages (each flushes the cache)")
-                        .register(registry);
+                counter(
+                        registry,
+                        "keygate.invalidations.malformed",
+                        "Unreadable invalidation messages (each flushes the cache)");
         this.caughtUp =
-                Counter.builder("keygate.invalidations.caught.up")
-                        .description(
-                                "Missed changes read back from the change log instead of flushing")
-                        .register(registry);
+                counter(
+                        registry,
+                        "keygate.invalidations.caught.up",
+                        "Missed changes read back from the change log instead of flushing");
         this.incarnations =
-                Counter.builder("keygate.invalidations.store.replaced")
-                        .description(
-                                "Polls that found another store incarnation than before (Redis"
-                                        + " wiped or replaced): the cache was flushed")
-                        .register(registry);
+                counter(
+                        registry,
+                        "keygate.invalidations.store.replaced",
+                        "Polls that found another store incarnation than before (Redis"
+                                + " wiped or replaced): the cache was flushed");
         Gauge.builder("keygate.invalidations.staleness", this, t -> t.stalenessSeconds())
                 .description("Seconds since the invalidation epoch was last confirmed")
                 .baseUnit("seconds")
@@ -290,5 +293,9 @@ public final class InvalidationTracker implements StalenessGuard {
     private double stalenessSeconds() {
         Duration since = sinceConfirmed();
         return since == null ? Double.NaN : since.toNanos() / (double) TimeUnit.SECONDS.toNanos(1);
+    }
+
+    private static Counter counter(MeterRegistry registry, String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
     }
 }

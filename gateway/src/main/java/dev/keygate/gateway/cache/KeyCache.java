@@ -2,10 +2,10 @@ package dev.keygate.gateway.cache;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.KeyStore;
+import dev.keygate.gateway.support.BoundedCaches;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -70,20 +70,9 @@ public final class KeyCache implements CacheInvalidator {
         this.ages = new SpreadMaxAge(maxAge);
         this.ticker = ticker;
         this.commandTimeout = commandTimeout;
-        this.known =
-                Caffeine.newBuilder()
-                        .maximumSize(maximumSize)
-                        .expireAfterWrite(maxAge)
-                        .ticker(ticker)
-                        .executor(Runnable::run)
-                        .recordStats()
-                        .buildAsync();
+        this.known = BoundedCaches.builder(maximumSize, maxAge, ticker).recordStats().buildAsync();
         this.unknown =
-                Caffeine.newBuilder()
-                        .maximumSize(negativeMaximumSize)
-                        .expireAfterWrite(negativeTtl)
-                        .ticker(ticker)
-                        .executor(Runnable::run)
+                BoundedCaches.builder(negativeMaximumSize, negativeTtl, ticker)
                         .recordStats()
                         .build();
         CaffeineCacheMetrics.monitor(registry, known, "keygate.keys");
