@@ -17,6 +17,7 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
+import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -142,7 +143,23 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         } catch (RuntimeException ex) {
             return unavailable(exchange, ex);
         }
-        return result.onErrorResume(
+        if (result instanceof Fuseable.ScalarCallable<?> decided) {
+            // Decided without I/O (a cache hit, a known-unknown id, a malformed key): answered at
+            // once, as Reactor's own operators do at assembly time. The operator chain below costs
+            // about 250 B and a few hundred ns per request (measured, docs/benchmarks.md).
+            AuthenticationResult now;
+            try {
+                now = (AuthenticationResult) decided.call();
+            } catch (Exception ex) {
+                errors.record(ex);
+                now = Refusal.of(Refusal.Reason.UNAVAILABLE);
+            }
+            return now == null
+                    ? unavailable(exchange, noResult())
+                    : proceed(exchange, chain, required, now, client, limited);
+        }
+        return result.switchIfEmpty(Mono.error(this::noResult))
+                .onErrorResume(
                         error -> {
                             errors.record(error);
                             return UNAVAILABLE;
@@ -214,6 +231,13 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         return refuse(
                 exchange,
                 limited ? Refusal.throttled(throttle.retryAfter(client)) : Refusal.of(reason));
+    }
+
+    /**
+     * An authenticator that completes without a result breaks its contract: a bug, answered 503.
+     */
+    private IllegalStateException noResult() {
+        return new IllegalStateException(authenticator + " completed without a result");
     }
 
     private Mono<Void> unavailable(ServerWebExchange exchange, RuntimeException error) {

@@ -361,6 +361,48 @@ class ApiKeyAuthenticationFilterTests {
     }
 
     @Test
+    void anAuthenticatorThatAnswersLaterIsWaitedFor() {
+        String key = issue();
+        ApiKeyAuthenticator later =
+                (credential, permit) ->
+                        authenticator
+                                .authenticate(credential, permit)
+                                .delayElement(Duration.ofMillis(10));
+        run(filter(later, AuthenticationThrottle.NONE), withKey(key));
+
+        assertThat(forwarded.get()).isNotNull();
+        assertThat(outcomes("valid")).isEqualTo(1.0);
+    }
+
+    @Test
+    void anAuthenticatorThatCompletesEmptyOrFailsLaterIsNeverAnOpenDoor() {
+        List<ApiKeyAuthenticator> broken =
+                List.of(
+                        (credential, permit) -> Mono.empty(),
+                        (credential, permit) ->
+                                Mono.<AuthenticationResult>empty()
+                                        .delayElement(Duration.ofMillis(5)),
+                        (credential, permit) ->
+                                Mono.<AuthenticationResult>error(new IllegalStateException("a bug"))
+                                        .delaySubscription(Duration.ofMillis(5)));
+        for (ApiKeyAuthenticator authenticator : broken) {
+            MockServerWebExchange exchange =
+                    run(filter(authenticator, AuthenticationThrottle.NONE), withKey(issue()));
+            assertThat(forwarded.get()).isNull();
+            assertThat(exchange.getResponse().getStatusCode())
+                    .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        }
+        assertThat(outcomes("unavailable")).isEqualTo(3.0);
+        assertThat(
+                        registry.get("keygate.auth.errors")
+                                .tag("kind", "unexpected")
+                                .tag("exception", "IllegalStateException")
+                                .counter()
+                                .count())
+                .isEqualTo(3.0);
+    }
+
+    @Test
     void aLimitedClientsFailuresGet429AndItsUncachedIdsNoLookupBeyondTheAllowance() {
         AtomicInteger lookupsAllowed = new AtomicInteger(1);
         AuthenticationThrottle limited =

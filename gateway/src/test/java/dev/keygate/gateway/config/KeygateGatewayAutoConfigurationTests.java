@@ -28,6 +28,7 @@ import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
 import io.lettuce.core.ReadFrom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
@@ -42,6 +43,7 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.test.util.ReflectionTestUtils;
 import reactor.core.publisher.Mono;
 
 @ExtendWith(OutputCaptureExtension.class)
@@ -137,7 +139,26 @@ class KeygateGatewayAutoConfigurationTests {
                             assertThat(context).hasNotFailed();
                             // one Clock bean, the application's, injectable by type as before
                             assertThat(context).hasSingleBean(Clock.class);
+                            assertThat(clockOf(context.getBean(ApiKeyAuthenticator.class)))
+                                    .isNotSameAs(OwnClock.CLOCK);
                         });
+    }
+
+    @Test
+    void aClockNamedKeygateClockIsTheOneKeygateReads() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(
+                        KeygateGatewayAutoConfiguration.CLOCK_BEAN,
+                        Clock.class,
+                        () -> OwnClock.CLOCK)
+                .run(
+                        context ->
+                                assertThat(clockOf(context.getBean(ApiKeyAuthenticator.class)))
+                                        .isSameAs(OwnClock.CLOCK));
+    }
+
+    private static Object clockOf(ApiKeyAuthenticator authenticator) {
+        return ReflectionTestUtils.getField(authenticator, "clock");
     }
 
     @Test
@@ -247,9 +268,12 @@ class KeygateGatewayAutoConfigurationTests {
 
     @Configuration(proxyBeanMethods = false)
     static class OwnClock {
+        static final Clock CLOCK =
+                Clock.fixed(java.time.Instant.parse("2000-01-01T00:00:00Z"), ZoneOffset.UTC);
+
         @Bean
         Clock applicationClock() {
-            return Clock.systemDefaultZone();
+            return CLOCK;
         }
     }
 
