@@ -26,18 +26,18 @@ import java.util.stream.Collectors;
  * Each waits, bounded, until the cluster is consistent again. {@link #close()} stops every process.
  * Run one fault at a time.
  */
-public final class RedisClusterSetup implements AutoCloseable {
+public final class RedisClusterSetup extends RedisTopology {
 
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(45);
 
     private final Path dir;
     private final List<RedisNodeProcess> nodes = new ArrayList<>();
 
-    private RedisClusterSetup(Path dir) {
-        this.dir = dir;
+    private RedisClusterSetup() {
+        super("keygate-cluster-");
+        this.dir = directory();
     }
 
-    /** Starts three masters and {@code replicasPerMaster} (0 or 1) replicas for each. */
     /**
      * Whether a Cluster can be created here: it needs {@code redis-cli}, which the embedded-redis
      * fallback does not ship. Tests use this to skip, with a reason, on a machine without one.
@@ -47,19 +47,12 @@ public final class RedisClusterSetup implements AutoCloseable {
                 && RedisNodeProcess.executable("redis-server", "REDIS_SERVER_BIN") != null;
     }
 
+    /** Starts three masters and {@code replicasPerMaster} (0 or 1) replicas for each. */
     public static RedisClusterSetup start(int replicasPerMaster) {
         if (replicasPerMaster < 0 || replicasPerMaster > 1) {
             throw new IllegalArgumentException("replicasPerMaster must be 0 or 1");
         }
-        RedisClusterSetup setup =
-                new RedisClusterSetup(RedisNodeProcess.temporaryDirectory("keygate-cluster-"));
-        try {
-            setup.launch(replicasPerMaster);
-            return setup;
-        } catch (RuntimeException ex) {
-            setup.close();
-            throw ex;
-        }
+        return started(new RedisClusterSetup(), setup -> setup.launch(replicasPerMaster));
     }
 
     private void launch(int replicasPerMaster) {
@@ -362,17 +355,9 @@ public final class RedisClusterSetup implements AutoCloseable {
         return replica;
     }
 
-    /** Stops every process (the logs stay in the temporary directory). */
     @Override
-    public void close() {
-        for (RedisNodeProcess node : nodes) {
-            node.stop();
-        }
-    }
-
-    /** Where the config files and logs are. */
-    public Path directory() {
-        return dir;
+    List<RedisNodeProcess> processes() {
+        return List.copyOf(nodes);
     }
 
     @Override
