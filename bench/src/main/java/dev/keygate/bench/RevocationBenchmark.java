@@ -1,5 +1,6 @@
 package dev.keygate.bench;
 
+import dev.keygate.test.http.RawHttp;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.store.IssuedKey;
@@ -167,7 +168,7 @@ public final class RevocationBenchmark {
         int failures = 0;
         URI adminUri = admin == null ? null : URI.create(admin);
         try (RawHttp adminHttp =
-                adminUri == null ? null : new RawHttp(adminUri.getHost(), adminUri.getPort())) {
+                adminUri == null ? null : RawHttp.reconnecting(adminUri.getHost(), adminUri.getPort())) {
             // An admin API in service has been running for a while; this one has just started and
             // runs its first removals interpreted (~15 ms each here, most of it before the change
             // is even announced), competing for the same 2 CPUs as the gateways under test. Warm
@@ -359,7 +360,7 @@ public final class RevocationBenchmark {
     }
 
     private static void probe(int index, String host, int port) {
-        try (RawHttp http = new RawHttp(host, port)) {
+        try (RawHttp http = RawHttp.reconnecting(host, port)) {
             while (!stop) {
                 Trial trial = current;
                 if (trial == null) {

@@ -2,6 +2,7 @@ package dev.keygate.gateway.faults;
 
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyChange;
+import dev.keygate.core.testing.TestKeys;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,13 +20,13 @@ final class Removal {
      * retry then finds nothing and returns empty, and {@code RedisKeyStore.remove} announces
      * nothing: that is printed, as it means no gateway was told.
      */
-    static long remove(FaultKeys keys, IssuedKey key, String figure) {
+    static long remove(TestKeys keys, IssuedKey key, String figure) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         RuntimeException firstFailure = null;
         while (true) {
             try {
                 KeyChange change =
-                        keys.store.remove(key.record().id()).block(Duration.ofSeconds(3));
+                        keys.store().remove(key.record().id()).block(Duration.ofSeconds(3));
                 long returned = System.nanoTime();
                 if (change == null) {
                     System.out.printf(
@@ -46,6 +47,7 @@ final class Removal {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("the store never recovered", ex);
                 }
+                // pacing between attempts, not a wait for a state: the next attempt is the check
                 LockSupport.parkNanos(50_000_000);
             }
         }

@@ -1,17 +1,20 @@
 package dev.keygate.gateway.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
+import dev.keygate.core.testing.TestKeys;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Routes;
+import dev.keygate.gateway.testing.TestGateway;
+import dev.keygate.test.http.RawHttp;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import dev.keygate.test.time.MutableClock;
@@ -19,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,8 +47,9 @@ class GatewayAuthenticationTests {
 
     private final RedisServer redis;
     private final MutableClock clock = new MutableClock(T0);
+    private GatewayFixture fixture;
     private WireMockServer upstream;
-    private GatewayInstance gateway;
+    private TestGateway gateway;
     private TestKeys keys;
     private WebTestClient client;
 
@@ -57,54 +60,41 @@ class GatewayAuthenticationTests {
     @BeforeAll
     void start() {
         redis.flushAll();
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(
-                any(anyUrl())
-                        .willReturn(
+        fixture =
+                GatewayFixture.builder()
+                        .redis(redis)
+                        .clock(clock)
+                        .upstreamAnswer(
                                 aResponse()
                                         .withStatus(200)
                                         .withHeader("Content-Type", "application/json")
-                                        .withBody("{\"ok\":true}")));
-        String uri = "http://127.0.0.1:" + upstream.port();
-        String routes = "spring.cloud.gateway.server.webflux.routes";
-        gateway =
-                GatewayInstance.start(
-                        redis.uri(),
-                        Map.ofEntries(
-                                Map.entry(routes + "[0].id", "public"),
-                                Map.entry(routes + "[0].uri", uri),
-                                Map.entry(routes + "[0].predicates[0]", "Path=/public/**"),
-                                Map.entry(routes + "[0].metadata.keygate.public", "true"),
-                                Map.entry(routes + "[1].id", "orders"),
-                                Map.entry(routes + "[1].uri", uri),
-                                Map.entry(routes + "[1].predicates[0]", "Path=/orders/**"),
-                                Map.entry(
-                                        routes + "[1].metadata.keygate.scopes",
-                                        "orders:read,orders:write"),
-                                Map.entry(routes + "[2].id", "acme"),
-                                Map.entry(routes + "[2].uri", uri),
-                                Map.entry(routes + "[2].predicates[0]", "Path=/acme/**"),
-                                Map.entry(routes + "[2].metadata.keygate.organizations[0]", "acme"),
-                                Map.entry(routes + "[3].id", "everything"),
-                                Map.entry(routes + "[3].uri", uri),
-                                Map.entry(routes + "[3].predicates[0]", "Path=/**")),
-                        clock);
-        keys = new TestKeys(redis, clock);
-        client = gateway.client();
+                                        .withBody("{\"ok\":true}"))
+                        .routes(
+                                uri ->
+                                        Routes.to(uri)
+                                                .route("public", "/public/**", "public", "true")
+                                                .route(
+                                                        "orders",
+                                                        "/orders/**",
+                                                        "scopes",
+                                                        "orders:read,orders:write")
+                                                .route(
+                                                        "acme",
+                                                        "/acme/**",
+                                                        "organizations[0]",
+                                                        "acme")
+                                                .route("everything", "/**")
+                                                .properties())
+                        .start();
+        upstream = fixture.upstream();
+        gateway = fixture.gateway();
+        keys = fixture.keys();
+        client = fixture.client();
     }
 
     @AfterAll
     void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (keys != null) {
-            keys.close();
-        }
-        if (upstream != null) {
-            upstream.stop();
-        }
+        fixture.close();
     }
 
     @BeforeEach
@@ -113,7 +103,7 @@ class GatewayAuthenticationTests {
     }
 
     private IssuedKey create(NewKey spec) {
-        return keys.store.create(spec).block(Duration.ofSeconds(5));
+        return keys.mint(spec);
     }
 
     private IssuedKey create() {
@@ -199,13 +189,13 @@ class GatewayAuthenticationTests {
     void everyKindOfBadKeyGetsTheSameAnswerWhileMetricsTellThemApart() {
         IssuedKey good = create();
         IssuedKey removed = create();
-        keys.store.remove(removed.record().id()).block();
+        keys.store().remove(removed.record().id()).block();
         IssuedKey disabled = create();
-        keys.store.update(disabled.record().id(), KeyUpdate.none().withEnabled(false)).block();
+        keys.store().update(disabled.record().id(), KeyUpdate.none().withEnabled(false)).block();
         IssuedKey expiring =
                 create(NewKey.forOwner("acct-1").withExpiresAt(T0.plus(Duration.ofHours(1))));
         IssuedKey rotatedAway = create();
-        keys.store.rotate(rotatedAway.record().id(), Duration.ZERO).block();
+        keys.store().rotate(rotatedAway.record().id(), Duration.ZERO).block();
         String wrongSecret = reChecksum(good.key().substring(0, 15) + "A".repeat(30));
         String unknownId = reChecksum("kg_AAAAAAAAAAA_" + good.key().substring(15, 45));
         String malformed = good.key().substring(0, good.key().length() - 1) + "!";
@@ -417,7 +407,7 @@ class GatewayAuthenticationTests {
     void previousSecretWorksDuringItsGraceWithDeprecationHeadersThenStops() {
         IssuedKey original = create();
         IssuedKey rotated =
-                keys.store.rotate(original.record().id(), Duration.ofMinutes(10)).block();
+                keys.store().rotate(original.record().id(), Duration.ofMinutes(10)).block();
 
         await().atMost(Duration.ofSeconds(3))
                 .untilAsserted(

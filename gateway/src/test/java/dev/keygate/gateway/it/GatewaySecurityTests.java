@@ -1,8 +1,5 @@
 package dev.keygate.gateway.it;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -12,12 +9,14 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.key.ParsedApiKey;
 import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.NewKey;
+import dev.keygate.core.testing.TestKeys;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Probe;
+import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import java.io.ByteArrayOutputStream;
@@ -30,9 +29,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -51,8 +50,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class GatewaySecurityTests {
 
     private final RedisServer redis;
+    private GatewayFixture fixture;
     private WireMockServer upstream;
-    private GatewayInstance gateway;
+    private TestGateway gateway;
     private TestKeys keys;
     private WebTestClient client;
 
@@ -62,25 +62,16 @@ class GatewaySecurityTests {
 
     @BeforeAll
     void start() {
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-        gateway =
-                GatewayInstance.start(
-                        redis.uri(),
-                        Map.of(
-                                "keygate.gateway.upstream-uri",
-                                "http://127.0.0.1:" + upstream.port()),
-                        null);
-        keys = new TestKeys(redis, Clock.systemUTC());
-        client = gateway.client();
+        fixture = GatewayFixture.builder().redis(redis).start();
+        upstream = fixture.upstream();
+        gateway = fixture.gateway();
+        keys = fixture.keys();
+        client = fixture.client();
     }
 
     @AfterAll
     void stop() {
-        gateway.close();
-        keys.close();
-        upstream.stop();
+        fixture.close();
     }
 
     @BeforeEach
@@ -89,7 +80,7 @@ class GatewaySecurityTests {
     }
 
     private IssuedKey createKey() {
-        return keys.store.create(NewKey.forOwner("acct-sec")).block(Duration.ofSeconds(5));
+        return keys.mint("acct-sec");
     }
 
     /** Sends raw bytes and returns the status line (or "" when the server just closed). */
@@ -233,21 +224,21 @@ class GatewaySecurityTests {
     void noSecretOrHashAppearsInAnyLogDuringAFullKeyLifecycleAtDebug() {
         LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = logging.getLogger(Logger.ROOT_LOGGER_NAME);
-        Level previous = root.getLevel();
         ListAppender<ILoggingEvent> captured = new ListAppender<>();
         captured.setContext(logging);
         captured.start();
         root.addAppender(captured);
         List<String> secrets = new ArrayList<>();
+        // the root logger and every logger with a level of its own go to DEBUG; each gets its
+        // own level back afterwards, so no DEBUG leaks into the later tests of this JVM
+        Map<Logger, Level> previous = new LinkedHashMap<>();
         try {
-            root.setLevel(Level.DEBUG);
-            logging.getLoggerList()
-                    .forEach(
-                            logger -> {
-                                if (logger != root && logger.getLevel() != null) {
-                                    logger.setLevel(Level.DEBUG);
-                                }
-                            });
+            for (Logger logger : logging.getLoggerList()) {
+                if (logger == root || logger.getLevel() != null) {
+                    previous.put(logger, logger.getLevel());
+                    logger.setLevel(Level.DEBUG);
+                }
+            }
             IssuedKey created = createKey();
             client.get()
                     .uri("/things")
@@ -256,7 +247,7 @@ class GatewaySecurityTests {
                     .expectStatus()
                     .isOk();
             IssuedKey rotated =
-                    keys.store.rotate(created.record().id(), Duration.ofMinutes(5)).block();
+                    keys.store().rotate(created.record().id(), Duration.ofMinutes(5)).block();
             client.get()
                     .uri("/things")
                     .header("X-Api-Key", created.key())
@@ -269,8 +260,8 @@ class GatewaySecurityTests {
                     .exchange()
                     .expectStatus()
                     .isOk();
-            keys.store.remove(created.record().id()).block();
-            Probe.until(client, rotated.key(), 401, System.nanoTime(), Duration.ofSeconds(5));
+            keys.store().remove(created.record().id()).block();
+            Probe.until(client, rotated.key(), 401, System.nanoTime(), Duration.ofSeconds(10));
             ApiKeyParser parser = new ApiKeyParser(ApiKeyFormat.defaults());
             for (IssuedKey issued : List.of(created, rotated)) {
                 ParsedApiKey parsed = (ParsedApiKey) parser.parse(issued.key());
@@ -279,7 +270,7 @@ class GatewaySecurityTests {
                 secrets.add(parsed.secretHash().encoded());
             }
         } finally {
-            root.setLevel(previous);
+            previous.forEach(Logger::setLevel);
             root.detachAppender(captured);
         }
         List<String> lines = new ArrayList<>();

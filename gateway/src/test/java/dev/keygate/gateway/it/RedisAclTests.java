@@ -1,14 +1,9 @@
 package dev.keygate.gateway.it;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.store.IssuedKey;
@@ -18,6 +13,9 @@ import dev.keygate.core.store.NewKey;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.core.store.ReplicaWaitingRecordWriter;
+import dev.keygate.core.testing.TestKeys;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.redis.RedisAclFile;
 import dev.keygate.test.redis.RedisProcess;
 import dev.keygate.test.redis.RespClient;
@@ -38,8 +36,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
  * The Redis users Keygate ships ({@code deploy/redis/users.acl}, rendered by {@code
@@ -54,64 +50,44 @@ class RedisAclTests {
 
     private RedisAclFile acl;
     private RedisProcess redis;
-    private WireMockServer upstream;
-    private GatewayInstance gateway;
-    private LettuceConnectionFactory adminConnections;
+    private GatewayFixture fixture;
+    private TestGateway gateway;
+    private TestKeys adminKeys;
     private RedisKeyStore adminStore;
 
     @BeforeAll
     void start(@TempDir Path aclDirectory) {
         acl = RedisAclFile.render(aclDirectory);
         redis = RedisProcess.launch(acl.serverArgs());
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-        gateway =
-                GatewayInstance.start(
-                        null,
-                        Map.of(
-                                "spring.data.redis.host",
-                                redis.host(),
-                                "spring.data.redis.port",
-                                Integer.toString(redis.port()),
-                                "spring.data.redis.username",
-                                RedisAclFile.GATEWAY_USER,
-                                "spring.data.redis.password",
-                                acl.password(RedisAclFile.GATEWAY_USER),
-                                "keygate.gateway.upstream-uri",
-                                "http://127.0.0.1:" + upstream.port(),
-                                "keygate.gateway.invalidation.poll-interval",
-                                "100ms"),
-                        null);
+        // the gateway with the deployments' properties, the key store as the admin API's user
         RedisStandaloneConfiguration admin =
                 new RedisStandaloneConfiguration(redis.host(), redis.port());
         admin.setUsername(RedisAclFile.ADMIN_USER);
         admin.setPassword(acl.password(RedisAclFile.ADMIN_USER));
-        adminConnections = new LettuceConnectionFactory(admin);
-        adminConnections.afterPropertiesSet();
-        adminConnections.start();
-        adminStore =
-                new RedisKeyStore(
-                        new ReactiveStringRedisTemplate(adminConnections),
-                        RedisKeyspace.defaults(),
-                        new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
-                        Clock.systemUTC());
+        fixture =
+                GatewayFixture.builder()
+                        .redis(
+                                Map.of(
+                                        "spring.data.redis.host",
+                                        redis.host(),
+                                        "spring.data.redis.port",
+                                        Integer.toString(redis.port()),
+                                        "spring.data.redis.username",
+                                        RedisAclFile.GATEWAY_USER,
+                                        "spring.data.redis.password",
+                                        acl.password(RedisAclFile.GATEWAY_USER)),
+                                () -> TestKeys.on(admin))
+                        .property("keygate.gateway.invalidation.poll-interval", "100ms")
+                        .closing(redis)
+                        .start();
+        gateway = fixture.gateway();
+        adminKeys = fixture.keys();
+        adminStore = adminKeys.store();
     }
 
     @AfterAll
     void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (adminConnections != null) {
-            adminConnections.destroy();
-        }
-        if (upstream != null) {
-            upstream.stop();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        fixture.close();
     }
 
     @BeforeEach
@@ -207,7 +183,7 @@ class RedisAclTests {
                 new ReplicaWaitingRecordWriter(client, 1, Duration.ofMillis(50), 1)) {
             RedisKeyStore waiting =
                     new RedisKeyStore(
-                            new ReactiveStringRedisTemplate(adminConnections),
+                            adminKeys.template(),
                             writer,
                             RedisKeyspace.defaults(),
                             new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
