@@ -1,12 +1,12 @@
 package dev.keygate.bench;
 
-import dev.keygate.test.http.RawHttp;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.test.http.RawHttp;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -168,7 +168,9 @@ public final class RevocationBenchmark {
         int failures = 0;
         URI adminUri = admin == null ? null : URI.create(admin);
         try (RawHttp adminHttp =
-                adminUri == null ? null : RawHttp.reconnecting(adminUri.getHost(), adminUri.getPort())) {
+                adminUri == null
+                        ? null
+                        : RawHttp.reconnecting(adminUri.getHost(), adminUri.getPort())) {
             // An admin API in service has been running for a while; this one has just started and
             // runs its first removals interpreted (~15 ms each here, most of it before the change
             // is even announced), competing for the same 2 CPUs as the gateways under test. Warm
