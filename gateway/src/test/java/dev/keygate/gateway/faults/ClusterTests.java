@@ -377,10 +377,9 @@ class ClusterTests {
                 throw ex;
             }
             Traffic traffic = new Traffic(List.of(port));
-            Map<String, Long> removedAt = new LinkedHashMap<>();
+            Map<String, Long> removedAt;
             long faultAt;
             long doneAt;
-            long firstWriteAt = 0;
             String what;
             double receivedBefore;
             try {
@@ -398,12 +397,7 @@ class ClusterTests {
                             .until(() -> storeFollowsTheMasters(doomed));
                 }
                 receivedBefore = gateway.count(RECEIVED);
-                for (IssuedKey key : doomed) {
-                    removedAt.put(key.key(), Removal.remove(keys, key, "cluster/" + name));
-                    if (firstWriteAt == 0) {
-                        firstWriteAt = System.nanoTime();
-                    }
-                }
+                removedAt = Removal.removeAll(keys, doomed, "cluster/" + name);
                 // an observation window, not a wait for a state: traffic goes on past the bound,
                 // long enough to see whether the gateway recovers at all
                 LockSupport.parkNanos(MAX_STALENESS.plusSeconds(4).toNanos());
@@ -414,15 +408,7 @@ class ClusterTests {
             List<Traffic.Sample> samples = traffic.samples();
             List<String> validKeys = valid.stream().map(IssuedKey::key).toList();
             Duration maxAcceptance = Traffic.maxAcceptanceAfterRemoval(samples, removedAt);
-            long late =
-                    samples.stream()
-                            .filter(s -> s.status() == 200 && removedAt.containsKey(s.key()))
-                            .filter(
-                                    s ->
-                                            s.sentAt()
-                                                    > removedAt.get(s.key())
-                                                            + MAX_STALENESS.toNanos())
-                            .count();
+            long late = Traffic.acceptedLongAfterRemoval(samples, removedAt, MAX_STALENESS);
             Duration cached = Traffic.recovery(samples, faultAt, s -> validKeys.contains(s.key()));
             Duration uncached = Traffic.recovery(samples, faultAt, Traffic.Sample::fresh);
             System.out.printf(
@@ -431,7 +417,7 @@ class ClusterTests {
                     name,
                     what,
                     (doneAt - faultAt) / 1_000_000,
-                    (firstWriteAt - faultAt) / 1_000_000);
+                    (Removal.first(removedAt) - faultAt) / 1_000_000);
             System.out.printf(
                     "[fault/cluster/%s] recovery after the fault: cached key %s, uncached key %s"
                             + " (last refusals at +%d / +%d ms, traffic until +%d ms);"

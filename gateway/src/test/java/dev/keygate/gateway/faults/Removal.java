@@ -4,6 +4,9 @@ import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyChange;
 import dev.keygate.core.testing.TestKeys;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /** Removing a key the way an admin client does during a failover: retry until it works. */
@@ -51,5 +54,22 @@ final class Removal {
                 LockSupport.parkNanos(50_000_000);
             }
         }
+    }
+
+    /**
+     * Removes {@code doomed} one after the other ({@link #remove}); returns, for each key in that
+     * order, when its removal is known to have happened.
+     */
+    static Map<String, Long> removeAll(TestKeys keys, List<IssuedKey> doomed, String figure) {
+        Map<String, Long> removedAt = new LinkedHashMap<>();
+        for (IssuedKey key : doomed) {
+            removedAt.put(key.key(), remove(keys, key, figure));
+        }
+        return removedAt;
+    }
+
+    /** When the first removal of {@link #removeAll} returned. */
+    static long first(Map<String, Long> removedAt) {
+        return removedAt.values().iterator().next();
     }
 }

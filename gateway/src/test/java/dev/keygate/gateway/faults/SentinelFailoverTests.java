@@ -10,7 +10,6 @@ import dev.keygate.test.redis.RedisNodeProcess;
 import dev.keygate.test.redis.RedisSentinelSetup;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -93,10 +92,9 @@ class SentinelFailoverTests {
             }
         }
         Traffic traffic = new Traffic(gateways.stream().map(TestGateway::port).toList());
-        Map<String, Long> removedAt = new LinkedHashMap<>();
+        Map<String, Long> removedAt;
         long faultAt;
         long switchedAt;
-        long firstWriteAt;
         RedisNodeProcess old = redis.currentMaster();
         RedisNodeProcess promoted;
         try {
@@ -107,13 +105,7 @@ class SentinelFailoverTests {
             promoted = fault.get();
             switchedAt = System.nanoTime();
             // the admin side: removals after the failover, retried until the store follows
-            firstWriteAt = 0;
-            for (IssuedKey key : doomed) {
-                removedAt.put(key.key(), Removal.remove(keys, key, "sentinel/" + name));
-                if (firstWriteAt == 0) {
-                    firstWriteAt = System.nanoTime();
-                }
-            }
+            removedAt = Removal.removeAll(keys, doomed, "sentinel/" + name);
             // an observation window, not a wait for a state: keep the traffic going well past the
             // bound to catch any late acceptance
             LockSupport.parkNanos(MAX_STALENESS.plusSeconds(1).toNanos());
@@ -123,11 +115,7 @@ class SentinelFailoverTests {
         List<Traffic.Sample> samples = traffic.samples();
 
         Duration maxAcceptance = Traffic.maxAcceptanceAfterRemoval(samples, removedAt);
-        long late =
-                samples.stream()
-                        .filter(s -> s.status() == 200 && removedAt.containsKey(s.key()))
-                        .filter(s -> s.sentAt() > removedAt.get(s.key()) + MAX_STALENESS.toNanos())
-                        .count();
+        long late = Traffic.acceptedLongAfterRemoval(samples, removedAt, MAX_STALENESS);
         List<String> validKeys = valid.stream().map(IssuedKey::key).toList();
         System.out.printf(
                 "[fault/sentinel/%s] master %s -> %s in %d ms (Sentinels agree); store's first"
@@ -136,7 +124,7 @@ class SentinelFailoverTests {
                 old,
                 promoted,
                 (switchedAt - faultAt) / 1_000_000,
-                (firstWriteAt - faultAt) / 1_000_000);
+                (Removal.first(removedAt) - faultAt) / 1_000_000);
         for (TestGateway gateway : gateways) {
             int port = gateway.port();
             Duration cached =

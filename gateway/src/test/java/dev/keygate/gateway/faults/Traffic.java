@@ -135,6 +135,15 @@ final class Traffic implements AutoCloseable {
         return max == Long.MIN_VALUE ? Duration.ofNanos(-1) : Duration.ofNanos(max);
     }
 
+    /** How many requests with a removed key were accepted more than {@code bound} after removal. */
+    static long acceptedLongAfterRemoval(
+            List<Sample> samples, Map<String, Long> removedAt, Duration bound) {
+        return samples.stream()
+                .filter(s -> s.status() == 200 && removedAt.containsKey(s.key()))
+                .filter(s -> s.sentAt() > removedAt.get(s.key()) + bound.toNanos())
+                .count();
+    }
+
     /**
      * Recovery after a fault at {@code faultAt}, for the samples {@code which} selects: the time
      * from the fault to the first 200 sent after the last refusal (anything but 200); zero when

@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.NewKey;
+import dev.keygate.gateway.cache.InvalidationTracker;
 import dev.keygate.gateway.testing.GatewayFixture;
 import dev.keygate.gateway.testing.Routes;
 import dev.keygate.gateway.testing.TestGateway;
@@ -27,12 +28,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The door, attacked from outside: raw HTTP against the running gateway, a WireMock upstream that
@@ -53,10 +53,15 @@ class GatewayAttackTests {
                     "x-api-key-scopes",
                     "x-api-key-organizations");
 
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            GatewayFixture.builder()
+                    .sharedRedis()
+                    .upstream(GatewayAttackTests::stubPreflights)
+                    .routes(GatewayAttackTests::routes)
+                    .build();
+
     private final RedisServer redis;
-    private GatewayFixture fixture;
-    private WireMockServer upstream;
-    private TestGateway gateway;
     private IssuedKey key;
 
     GatewayAttackTests(RedisServer redis) {
@@ -64,15 +69,7 @@ class GatewayAttackTests {
     }
 
     @BeforeAll
-    void start() {
-        fixture =
-                GatewayFixture.builder()
-                        .redis(redis)
-                        .upstream(GatewayAttackTests::stubPreflights)
-                        .routes(GatewayAttackTests::routes)
-                        .start();
-        upstream = fixture.upstream();
-        gateway = fixture.gateway();
+    void mintTheAttackersKey() {
         key =
                 fixture.keys()
                         .mint(
@@ -127,16 +124,6 @@ class GatewayAttackTests {
         return properties;
     }
 
-    @AfterAll
-    void stop() {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.resetRequests();
-    }
-
     // --- H1, H2: identity headers ---
 
     @Test
@@ -152,7 +139,7 @@ class GatewayAttackTests {
                         "keep-alive, X-Api-Key- Id, X-Api-Key- Owner, X-Api-Key- Scopes,"
                                 + " X-Api-Key- Organizations",
                         "keep-alive, \"X-Api-\\Key-Id\", \"X-Api-\\Key-Owner\"")) {
-            upstream.resetRequests();
+            fixture.upstream().resetRequests();
             Response response =
                     send(
                             "GET /hello HTTP/1.1",
@@ -176,7 +163,7 @@ class GatewayAttackTests {
         }
         // what a caller names in Connection still does not go upstream (hop-by-hop), its own
         // headers only
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         send(
                 "GET /hello HTTP/1.1",
                 "Authorization: Bearer " + key.key(),
@@ -208,7 +195,7 @@ class GatewayAttackTests {
                         Map.entry("X-Api-Key-Scopes", "orders:read"),
                         Map.entry("X-Api-Key-Organizations", "acme"));
 
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         assertThat(
                         send(
                                         "GET /status HTTP/1.1",
@@ -250,7 +237,7 @@ class GatewayAttackTests {
         }
         // a raw backslash may already be refused by Netty's request-line parser; either way, 400
         assertThat(send("GET /public/..\\orders/1 HTTP/1.1").status()).isEqualTo(400);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
 
         // canonical paths still work
         assertThat(send("GET /public/readme.txt HTTP/1.1").status()).isEqualTo(200);
@@ -265,14 +252,14 @@ class GatewayAttackTests {
         try (TestGateway allowing = TestGateway.start(properties)) {
             assertThat(RawHttp.send(allowing.port(), "GET /public/a%2Fb HTTP/1.1").status())
                     .isEqualTo(200);
-            assertThat(upstream.getAllServeEvents().get(0).getRequest().getUrl())
+            assertThat(fixture.upstream().getAllServeEvents().get(0).getRequest().getUrl())
                     .isEqualTo("/public/a%2Fb");
             assertThat(RawHttp.send(allowing.port(), "GET /public/..%2forders/1 HTTP/1.1").status())
                     .isEqualTo(400);
             assertThat(RawHttp.send(allowing.port(), "GET /public/..;/orders/1 HTTP/1.1").status())
                     .isEqualTo(400);
         }
-        assertThat(upstream.getAllServeEvents()).hasSize(1);
+        assertThat(fixture.upstream().getAllServeEvents()).hasSize(1);
     }
 
     // --- L2: the credential never reaches the upstream ---
@@ -310,7 +297,7 @@ class GatewayAttackTests {
                 .isEqualTo(200);
 
         List<LoggedRequest> received =
-                upstream.getAllServeEvents().stream().map(e -> e.getRequest()).toList();
+                fixture.upstream().getAllServeEvents().stream().map(e -> e.getRequest()).toList();
         assertThat(received).hasSize(5);
         for (LoggedRequest request : received) {
             assertThat(request.getUrl()).doesNotContain(key.key());
@@ -350,7 +337,7 @@ class GatewayAttackTests {
 
         // a key-less preflight carries nothing a handler could act on, and only the CORS answer
         // comes back: no body, no other header, no status but 2xx or 403
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         Response leaky =
                 send(
                         "OPTIONS /orders/secret?confirm=yes HTTP/1.1",
@@ -371,7 +358,7 @@ class GatewayAttackTests {
         assertThat(preflight.containsHeader("X-HTTP-Method-Override")).isFalse();
         assertThat(preflight.getHeader("Access-Control-Request-Method")).isEqualTo("GET");
 
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         Response missing =
                 send(
                         "OPTIONS /orders/missing HTTP/1.1",
@@ -379,7 +366,7 @@ class GatewayAttackTests {
                         "Access-Control-Request-Method: GET");
         assertThat(missing.status()).isEqualTo(403);
         // a malformed "preflight" is no preflight: WebFlux answers it, nothing goes upstream
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         assertThat(
                         send(
                                         "OPTIONS /orders/1 HTTP/1.1",
@@ -390,7 +377,7 @@ class GatewayAttackTests {
                                         "hello")
                                 .status())
                 .isIn(200, 401);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     // --- L13: a replaced Redis is noticed even when its epoch looks the same ---
@@ -404,6 +391,12 @@ class GatewayAttackTests {
                                 send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status()
                                         == 200);
 
+        // the gateway knows this store's incarnation (written by its first change) once a poll
+        // has read an epoch at least the key's; only then can another store be told from it
+        InvalidationTracker tracker = fixture.gateway().bean(InvalidationTracker.class);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> tracker.confirmedEpoch() >= cached.epoch());
+
         // another store, same epoch: the key is not in it, nothing is announced (no message, no
         // gap)
         try (RespClient resp = RespClient.connect(redis.host(), redis.port())) {
@@ -416,7 +409,7 @@ class GatewayAttackTests {
                     "kg:incarnation:{kg:epoch}");
         }
 
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(10))
                 .until(
                         () ->
                                 send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status()
@@ -426,8 +419,8 @@ class GatewayAttackTests {
     // --- helpers ---
 
     private LoggedRequest onlyRequest() {
-        assertThat(upstream.getAllServeEvents()).hasSize(1);
-        return upstream.getAllServeEvents().get(0).getRequest();
+        assertThat(fixture.upstream().getAllServeEvents()).hasSize(1);
+        return fixture.upstream().getAllServeEvents().get(0).getRequest();
     }
 
     /** Headers whose name, with '_' read as '-' and case ignored, is an identity header. */
@@ -442,6 +435,6 @@ class GatewayAttackTests {
     }
 
     private Response send(String requestLine, String... headers) throws IOException {
-        return RawHttp.send(gateway.port(), requestLine, headers);
+        return RawHttp.send(fixture.gateway().port(), requestLine, headers);
     }
 }

@@ -5,30 +5,21 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
-import dev.keygate.core.testing.TestKeys;
 import dev.keygate.gateway.testing.GatewayFixture;
 import dev.keygate.gateway.testing.Routes;
-import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.http.RawHttp;
-import dev.keygate.test.redis.RedisExtension;
-import dev.keygate.test.redis.RedisServer;
 import dev.keygate.test.time.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.http.HttpMethod;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -36,8 +27,6 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * Every outcome of the request path, through the runnable gateway, real Redis, WireMock upstream.
  */
-@ExtendWith(RedisExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayAuthenticationTests {
 
     private static final Instant T0 = Instant.parse("2026-06-01T10:00:00Z");
@@ -45,65 +34,37 @@ class GatewayAuthenticationTests {
             "{\"type\":\"https://keygate.dev/problems/invalid-api-key\",\"title\":\"Invalid API key\","
                     + "\"status\":401,\"detail\":\"The API key is not valid.\"}";
 
-    private final RedisServer redis;
-    private final MutableClock clock = new MutableClock(T0);
-    private GatewayFixture fixture;
-    private WireMockServer upstream;
-    private TestGateway gateway;
-    private TestKeys keys;
-    private WebTestClient client;
+    /**
+     * The gateways' clock, and the key store's (static: the fixture starts before any instance).
+     */
+    private static final MutableClock CLOCK = new MutableClock(T0);
 
-    GatewayAuthenticationTests(RedisServer redis) {
-        this.redis = redis;
-    }
-
-    @BeforeAll
-    void start() {
-        redis.flushAll();
-        fixture =
-                GatewayFixture.builder()
-                        .redis(redis)
-                        .clock(clock)
-                        .upstreamAnswer(
-                                aResponse()
-                                        .withStatus(200)
-                                        .withHeader("Content-Type", "application/json")
-                                        .withBody("{\"ok\":true}"))
-                        .routes(
-                                uri ->
-                                        Routes.to(uri)
-                                                .route("public", "/public/**", "public", "true")
-                                                .route(
-                                                        "orders",
-                                                        "/orders/**",
-                                                        "scopes",
-                                                        "orders:read,orders:write")
-                                                .route(
-                                                        "acme",
-                                                        "/acme/**",
-                                                        "organizations[0]",
-                                                        "acme")
-                                                .route("everything", "/**")
-                                                .properties())
-                        .start();
-        upstream = fixture.upstream();
-        gateway = fixture.gateway();
-        keys = fixture.keys();
-        client = fixture.client();
-    }
-
-    @AfterAll
-    void stop() {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void resetUpstream() {
-        upstream.resetRequests();
-    }
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            GatewayFixture.builder()
+                    .sharedRedis()
+                    .clock(CLOCK)
+                    .upstreamAnswer(
+                            aResponse()
+                                    .withStatus(200)
+                                    .withHeader("Content-Type", "application/json")
+                                    .withBody("{\"ok\":true}"))
+                    .routes(
+                            uri ->
+                                    Routes.to(uri)
+                                            .route("public", "/public/**", "public", "true")
+                                            .route(
+                                                    "orders",
+                                                    "/orders/**",
+                                                    "scopes",
+                                                    "orders:read,orders:write")
+                                            .route("acme", "/acme/**", "organizations[0]", "acme")
+                                            .route("everything", "/**")
+                                            .properties())
+                    .build();
 
     private IssuedKey create(NewKey spec) {
-        return keys.mint(spec);
+        return fixture.keys().mint(spec);
     }
 
     private IssuedKey create() {
@@ -115,8 +76,10 @@ class GatewayAuthenticationTests {
 
     private LoggedRequest lastUpstreamRequest() {
         List<LoggedRequest> requests =
-                upstream.findAll(
-                        com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(anyUrl()));
+                fixture.upstream()
+                        .findAll(
+                                com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+                                        anyUrl()));
         assertThat(requests).isNotEmpty();
         return requests.get(requests.size() - 1);
     }
@@ -126,18 +89,21 @@ class GatewayAuthenticationTests {
         IssuedKey key = create();
         List<WebTestClient.RequestHeadersSpec<?>> requests =
                 List.of(
-                        client.get()
+                        fixture.client()
+                                .get()
                                 .uri("/things/1")
                                 .header("Authorization", "Bearer " + key.key()),
-                        client.get()
+                        fixture.client()
+                                .get()
                                 .uri("/things/1")
                                 .header("Authorization", "Apikey " + key.key()),
-                        client.get()
+                        fixture.client()
+                                .get()
                                 .uri("/things/1")
                                 .header("Authorization", "apikey " + key.key()),
-                        client.get().uri("/things/1").header("X-Api-Key", key.key()));
+                        fixture.client().get().uri("/things/1").header("X-Api-Key", key.key()));
         for (WebTestClient.RequestHeadersSpec<?> request : requests) {
-            upstream.resetRequests();
+            fixture.upstream().resetRequests();
             request.exchange().expectStatus().isOk().expectBody().json("{\"ok\":true}");
             LoggedRequest forwarded = lastUpstreamRequest();
             assertThat(forwarded.getHeader("X-Api-Key-Id")).isEqualTo(key.record().id());
@@ -154,7 +120,8 @@ class GatewayAuthenticationTests {
     @Test
     void otherAuthorizationSchemesAreLeftForTheUpstream() {
         IssuedKey key = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("Authorization", "Basic dXNlcjpwYXNz")
                 .header("X-Api-Key", key.key())
@@ -167,7 +134,8 @@ class GatewayAuthenticationTests {
 
     @Test
     void missingKeyIsRefusedWithAChallengeAndNothingGoesUpstream() {
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .exchange()
                 .expectStatus()
@@ -182,20 +150,23 @@ class GatewayAuthenticationTests {
                 .isEqualTo("https://keygate.dev/problems/missing-api-key")
                 .jsonPath("$.status")
                 .isEqualTo(401);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
     void everyKindOfBadKeyGetsTheSameAnswerWhileMetricsTellThemApart() {
         IssuedKey good = create();
         IssuedKey removed = create();
-        keys.store().remove(removed.record().id()).block();
+        fixture.keys().store().remove(removed.record().id()).block();
         IssuedKey disabled = create();
-        keys.store().update(disabled.record().id(), KeyUpdate.none().withEnabled(false)).block();
+        fixture.keys()
+                .store()
+                .update(disabled.record().id(), KeyUpdate.none().withEnabled(false))
+                .block();
         IssuedKey expiring =
                 create(NewKey.forOwner("acct-1").withExpiresAt(T0.plus(Duration.ofHours(1))));
         IssuedKey rotatedAway = create();
-        keys.store().rotate(rotatedAway.record().id(), Duration.ZERO).block();
+        fixture.keys().store().rotate(rotatedAway.record().id(), Duration.ZERO).block();
         String wrongSecret = reChecksum(good.key().substring(0, 15) + "A".repeat(30));
         String unknownId = reChecksum("kg_AAAAAAAAAAA_" + good.key().substring(15, 45));
         String malformed = good.key().substring(0, good.key().length() - 1) + "!";
@@ -212,11 +183,11 @@ class GatewayAuthenticationTests {
                         rotatedAway.key())) {
             bodies.add(refusedBody(presented));
         }
-        clock.advance(Duration.ofHours(2));
+        CLOCK.advance(Duration.ofHours(2));
         try {
             bodies.add(refusedBody(expiring.key()));
         } finally {
-            clock.advance(Duration.ofHours(-2));
+            CLOCK.advance(Duration.ofHours(-2));
         }
 
         assertThat(bodies).allMatch(INVALID_BODY::equals);
@@ -228,17 +199,17 @@ class GatewayAuthenticationTests {
         assertThat(after[3] - before[3]).isEqualTo(1);
         assertThat(after[4] - before[4]).isEqualTo(1);
         assertThat(after[5] - before[5]).isEqualTo(1);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     private double[] counts() {
         return new double[] {
-            gateway.authCount("malformed"),
-            gateway.authCount("unknown"),
-            gateway.authCount("bad_secret"),
-            gateway.authCount("disabled"),
-            gateway.authCount("revoked"),
-            gateway.authCount("expired")
+            fixture.gateway().authCount("malformed"),
+            fixture.gateway().authCount("unknown"),
+            fixture.gateway().authCount("bad_secret"),
+            fixture.gateway().authCount("disabled"),
+            fixture.gateway().authCount("revoked"),
+            fixture.gateway().authCount("expired")
         };
     }
 
@@ -247,7 +218,8 @@ class GatewayAuthenticationTests {
                 await().atMost(Duration.ofSeconds(3))
                         .until(
                                 () ->
-                                        client.get()
+                                        fixture.client()
+                                                .get()
                                                 .uri("/things")
                                                 .header("X-Api-Key", presented)
                                                 .exchange()
@@ -279,7 +251,8 @@ class GatewayAuthenticationTests {
     void twoDifferentKeysAreRefusedButTheSameKeyTwiceIsFine() {
         IssuedKey first = create();
         IssuedKey second = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("Authorization", "Bearer " + first.key())
                 .header("X-Api-Key", second.key())
@@ -289,7 +262,8 @@ class GatewayAuthenticationTests {
                 .expectBody()
                 .jsonPath("$.type")
                 .isEqualTo("https://keygate.dev/problems/ambiguous-api-key");
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("Authorization", "Bearer " + first.key())
                 .header("X-Api-Key", first.key())
@@ -301,7 +275,8 @@ class GatewayAuthenticationTests {
     @Test
     void identityHeadersSentByTheClientNeverReachTheUpstream() {
         IssuedKey key = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", key.key())
                 .header("X-Api-Key-Owner", "admin")
@@ -315,8 +290,9 @@ class GatewayAuthenticationTests {
         assertThat(forwarded.getHeaders().getHeader("X-Api-Key-Scopes").values())
                 .containsExactly("orders:read");
 
-        upstream.resetRequests();
-        client.get()
+        fixture.upstream().resetRequests();
+        fixture.client()
+                .get()
                 .uri("/public/info")
                 .header("X-Api-Key-Owner", "admin")
                 .header("X-Api-Key-Id", "spoofed")
@@ -330,7 +306,8 @@ class GatewayAuthenticationTests {
     @Test
     void queryStringKeysAreIgnoredByDefault() {
         IssuedKey key = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things?api_key=" + key.key())
                 .exchange()
                 .expectStatus()
@@ -342,14 +319,15 @@ class GatewayAuthenticationTests {
 
     @Test
     void routeMarkedPublicNeedsNoKey() {
-        client.get().uri("/public/info").exchange().expectStatus().isOk();
+        fixture.client().get().uri("/public/info").exchange().expectStatus().isOk();
         assertThat(lastUpstreamRequest().getUrl()).isEqualTo("/public/info");
     }
 
     @Test
     void routeRequiringScopesRefusesAKeyWithoutAllOfThemWith403() {
         IssuedKey readOnly = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/orders/1")
                 .header("X-Api-Key", readOnly.key())
                 .exchange()
@@ -365,7 +343,8 @@ class GatewayAuthenticationTests {
                 .isEqualTo("https://keygate.dev/problems/insufficient-scope");
         IssuedKey readWrite =
                 create(NewKey.forOwner("acct-1").withScopes(Set.of("orders:read", "orders:write")));
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/orders/1")
                 .header("X-Api-Key", readWrite.key())
                 .exchange()
@@ -377,13 +356,15 @@ class GatewayAuthenticationTests {
     void routeRequiringAnOrganizationAcceptsOnlyItsMembers() {
         IssuedKey member = create();
         IssuedKey outsider = create(NewKey.forOwner("acct-2").withOrganizations(Set.of("initech")));
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/acme/x")
                 .header("X-Api-Key", member.key())
                 .exchange()
                 .expectStatus()
                 .isOk();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/acme/x")
                 .header("X-Api-Key", outsider.key())
                 .exchange()
@@ -393,26 +374,36 @@ class GatewayAuthenticationTests {
 
     @Test
     void corsPreflightPassesWithoutAKeyButAPlainOptionsDoesNot() {
-        client.method(HttpMethod.OPTIONS)
+        fixture.client()
+                .method(HttpMethod.OPTIONS)
                 .uri("/things")
                 .header("Origin", "https://app.example")
                 .header("Access-Control-Request-Method", "POST")
                 .exchange()
                 .expectStatus()
                 .isOk();
-        client.method(HttpMethod.OPTIONS).uri("/things").exchange().expectStatus().isUnauthorized();
+        fixture.client()
+                .method(HttpMethod.OPTIONS)
+                .uri("/things")
+                .exchange()
+                .expectStatus()
+                .isUnauthorized();
     }
 
     @Test
     void previousSecretWorksDuringItsGraceWithDeprecationHeadersThenStops() {
         IssuedKey original = create();
         IssuedKey rotated =
-                keys.store().rotate(original.record().id(), Duration.ofMinutes(10)).block();
+                fixture.keys()
+                        .store()
+                        .rotate(original.record().id(), Duration.ofMinutes(10))
+                        .block();
 
         await().atMost(Duration.ofSeconds(3))
                 .untilAsserted(
                         () ->
-                                client.get()
+                                fixture.client()
+                                        .get()
                                         .uri("/things")
                                         .header("X-Api-Key", original.key())
                                         .exchange()
@@ -424,7 +415,8 @@ class GatewayAuthenticationTests {
                                                 "@" + rotated.record().rotatedAt().getEpochSecond())
                                         .expectHeader()
                                         .valueEquals("Sunset", "Mon, 1 Jun 2026 10:10:00 GMT"));
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", rotated.key())
                 .exchange()
@@ -433,22 +425,24 @@ class GatewayAuthenticationTests {
                 .expectHeader()
                 .doesNotExist("Deprecation");
 
-        clock.advance(Duration.ofMinutes(10));
+        CLOCK.advance(Duration.ofMinutes(10));
         try {
-            client.get()
+            fixture.client()
+                    .get()
                     .uri("/things")
                     .header("X-Api-Key", original.key())
                     .exchange()
                     .expectStatus()
                     .isUnauthorized();
-            client.get()
+            fixture.client()
+                    .get()
                     .uri("/things")
                     .header("X-Api-Key", rotated.key())
                     .exchange()
                     .expectStatus()
                     .isOk();
         } finally {
-            clock.advance(Duration.ofMinutes(-10));
+            CLOCK.advance(Duration.ofMinutes(-10));
         }
     }
 
@@ -457,7 +451,8 @@ class GatewayAuthenticationTests {
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(
                         () ->
-                                gateway.management()
+                                fixture.gateway()
+                                        .management()
                                         .get()
                                         .uri("/actuator/health/readiness")
                                         .exchange()
@@ -468,7 +463,8 @@ class GatewayAuthenticationTests {
                                         .isEqualTo("UP")
                                         .jsonPath("$.components.keygate.details.subscribed")
                                         .isEqualTo(true));
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator/prometheus")
                 .exchange()
@@ -480,12 +476,13 @@ class GatewayAuthenticationTests {
                                 assertThat(body)
                                         .contains("keygate_auth_total")
                                         .doesNotContain("kg_"));
-        client.get().uri("/actuator/health").exchange().expectStatus().isUnauthorized();
+        fixture.client().get().uri("/actuator/health").exchange().expectStatus().isUnauthorized();
     }
 
     @Test
     void keygateEndpointShowsTheNodeStateAndRefusesToFlushByDefault() {
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator/keygate")
                 .exchange()
@@ -500,16 +497,19 @@ class GatewayAuthenticationTests {
                 .isEqualTo(true)
                 .jsonPath("$.confirmedEpoch")
                 .isNumber();
-        double flushesBefore = gateway.bean(dev.keygate.gateway.cache.KeyCache.class).flushCount();
-        gateway.management()
+        double flushesBefore =
+                fixture.gateway().bean(dev.keygate.gateway.cache.KeyCache.class).flushCount();
+        fixture.gateway()
+                .management()
                 .post()
                 .uri("/actuator/keygate")
                 .exchange()
                 .expectStatus()
                 .value(status -> assertThat(status).isIn(404, 405));
-        assertThat(gateway.bean(dev.keygate.gateway.cache.KeyCache.class).flushCount())
+        assertThat(fixture.gateway().bean(dev.keygate.gateway.cache.KeyCache.class).flushCount())
                 .isEqualTo((long) flushesBefore);
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator/info")
                 .exchange()
@@ -518,7 +518,8 @@ class GatewayAuthenticationTests {
                 .expectBody()
                 .jsonPath("$.build.artifact")
                 .isEqualTo("keygate-gateway");
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator")
                 .exchange()
@@ -543,7 +544,13 @@ class GatewayAuthenticationTests {
                                             "prometheus",
                                             "keygate");
                         });
-        gateway.management().get().uri("/actuator/env").exchange().expectStatus().isNotFound();
+        fixture.gateway()
+                .management()
+                .get()
+                .uri("/actuator/env")
+                .exchange()
+                .expectStatus()
+                .isNotFound();
     }
 
     /**
@@ -557,7 +564,7 @@ class GatewayAuthenticationTests {
         for (int round = 0; round < 20; round++) {
             assertThat(
                             RawHttp.onOneConnection(
-                                    gateway.managementPort(),
+                                    fixture.gateway().managementPort(),
                                     List.of(
                                             "GET /actuator/keygate",
                                             "POST /actuator/keygate",

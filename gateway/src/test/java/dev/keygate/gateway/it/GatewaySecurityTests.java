@@ -8,17 +8,12 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.key.ParsedApiKey;
 import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.testing.TestKeys;
 import dev.keygate.gateway.testing.GatewayFixture;
 import dev.keygate.gateway.testing.Probe;
-import dev.keygate.gateway.testing.TestGateway;
-import dev.keygate.test.redis.RedisExtension;
-import dev.keygate.test.redis.RedisServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,57 +30,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** Bad input at the HTTP level, throttling, and secrets kept out of logs. */
-@ExtendWith(RedisExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewaySecurityTests {
 
-    private final RedisServer redis;
-    private GatewayFixture fixture;
-    private WireMockServer upstream;
-    private TestGateway gateway;
-    private TestKeys keys;
-    private WebTestClient client;
-
-    GatewaySecurityTests(RedisServer redis) {
-        this.redis = redis;
-    }
-
-    @BeforeAll
-    void start() {
-        fixture = GatewayFixture.builder().redis(redis).start();
-        upstream = fixture.upstream();
-        gateway = fixture.gateway();
-        keys = fixture.keys();
-        client = fixture.client();
-    }
-
-    @AfterAll
-    void stop() {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.resetRequests();
-    }
+    @RegisterExtension
+    static final GatewayFixture fixture = GatewayFixture.builder().sharedRedis().build();
 
     private IssuedKey createKey() {
-        return keys.mint("acct-sec");
+        return fixture.keys().mint("acct-sec");
     }
 
     /** Sends raw bytes and returns the status line (or "" when the server just closed). */
     private String raw(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+        try (Socket socket = new Socket("127.0.0.1", fixture.gateway().port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -103,27 +65,29 @@ class GatewaySecurityTests {
     @Test
     void oversizedHeadersAreRefusedWith431AndNothingGoesUpstream() {
         IssuedKey key = createKey();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", key.key())
                 .header("X-Padding", "a".repeat(20_000))
                 .exchange()
                 .expectStatus()
                 .value(status -> assertThat(status).isIn(413, 431));
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
     void manyHeadersAndRepeatedCredentialHeadersAreHandledPlainly() {
         IssuedKey key = createKey();
         WebTestClient.RequestHeadersSpec<?> many =
-                client.get().uri("/things").header("X-Api-Key", key.key());
+                fixture.client().get().uri("/things").header("X-Api-Key", key.key());
         for (int i = 0; i < 100; i++) {
             many = many.header("X-Extra-" + i, "v" + i);
         }
         many.exchange().expectStatus().isOk();
         IssuedKey other = createKey();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", key.key(), other.key())
                 .exchange()
@@ -173,14 +137,14 @@ class GatewaySecurityTests {
                             s -> assertThat(s).isEmpty(),
                             s -> assertThat(s).matches("HTTP/1\\.1 (400|401|431) .*"));
         }
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
     void http2ClientsAreServedWithTheSameRules() throws Exception {
         IssuedKey key = createKey();
         HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/things");
+        URI uri = URI.create("http://127.0.0.1:" + fixture.gateway().port() + "/things");
         HttpResponse<String> without =
                 http2.send(
                         HttpRequest.newBuilder(uri).GET().build(),
@@ -209,7 +173,8 @@ class GatewaySecurityTests {
                     header.equals("Authorization")
                             ? (i % 4 == 1 ? "Bearer " : "Apikey ") + value
                             : value.toString();
-            client.get()
+            fixture.client()
+                    .get()
                     .uri("/things")
                     // the HTTP client refuses leading and trailing whitespace itself
                     .header(header, presented.trim().isEmpty() ? "x" : presented.trim())
@@ -217,7 +182,7 @@ class GatewaySecurityTests {
                     .expectStatus()
                     .value(status -> assertThat(status).isIn(400, 401));
         }
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
@@ -240,28 +205,39 @@ class GatewaySecurityTests {
                 }
             }
             IssuedKey created = createKey();
-            client.get()
+            fixture.client()
+                    .get()
                     .uri("/things")
                     .header("Authorization", "Bearer " + created.key())
                     .exchange()
                     .expectStatus()
                     .isOk();
             IssuedKey rotated =
-                    keys.store().rotate(created.record().id(), Duration.ofMinutes(5)).block();
-            client.get()
+                    fixture.keys()
+                            .store()
+                            .rotate(created.record().id(), Duration.ofMinutes(5))
+                            .block();
+            fixture.client()
+                    .get()
                     .uri("/things")
                     .header("X-Api-Key", created.key())
                     .exchange()
                     .expectStatus()
                     .isOk();
-            client.get()
+            fixture.client()
+                    .get()
                     .uri("/things")
                     .header("X-Api-Key", rotated.key())
                     .exchange()
                     .expectStatus()
                     .isOk();
-            keys.store().remove(created.record().id()).block();
-            Probe.until(client, rotated.key(), 401, System.nanoTime(), Duration.ofSeconds(10));
+            fixture.keys().store().remove(created.record().id()).block();
+            Probe.until(
+                    fixture.client(),
+                    rotated.key(),
+                    401,
+                    System.nanoTime(),
+                    Duration.ofSeconds(10));
             ApiKeyParser parser = new ApiKeyParser(ApiKeyFormat.defaults());
             for (IssuedKey issued : List.of(created, rotated)) {
                 ParsedApiKey parsed = (ParsedApiKey) parser.parse(issued.key());

@@ -15,7 +15,6 @@ import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.core.store.ReplicaWaitingRecordWriter;
 import dev.keygate.core.testing.TestKeys;
 import dev.keygate.gateway.testing.GatewayFixture;
-import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.redis.RedisAclFile;
 import dev.keygate.test.redis.RedisProcess;
 import dev.keygate.test.redis.RespClient;
@@ -48,12 +47,13 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisAclTests {
 
+    /** The users, their passwords and Redis' ACL LOG. */
     private RedisAclFile acl;
+
     private RedisProcess redis;
+
+    /** The gateway as keygate-gateway; its key store (the admin side) as keygate-admin. */
     private GatewayFixture fixture;
-    private TestGateway gateway;
-    private TestKeys adminKeys;
-    private RedisKeyStore adminStore;
 
     @BeforeAll
     void start(@TempDir Path aclDirectory) {
@@ -80,9 +80,6 @@ class RedisAclTests {
                         .property("keygate.gateway.invalidation.poll-interval", "100ms")
                         .closing(redis)
                         .start();
-        gateway = fixture.gateway();
-        adminKeys = fixture.keys();
-        adminStore = adminKeys.store();
     }
 
     @AfterAll
@@ -101,14 +98,16 @@ class RedisAclTests {
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> status(key.key()) == 200);
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator/health/readiness")
                 .exchange()
                 .expectStatus()
                 .isOk();
         assertThat(
-                        gateway.client()
+                        fixture.gateway()
+                                .client()
                                 .get()
                                 .uri("/x")
                                 .exchange()
@@ -132,7 +131,7 @@ class RedisAclTests {
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> status(key.key()) == 200);
-        adminStore.remove(key.record().id()).block(Duration.ofSeconds(5));
+        fixture.keys().store().remove(key.record().id()).block(Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(5))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> status(key.key()) == 401);
@@ -144,10 +143,14 @@ class RedisAclTests {
         IssuedKey created = create("acct-acl-3");
         String id = created.record().id();
         IssuedKey rotated =
-                adminStore.rotate(id, Duration.ofMinutes(5)).block(Duration.ofSeconds(5));
+                fixture.keys()
+                        .store()
+                        .rotate(id, Duration.ofMinutes(5))
+                        .block(Duration.ofSeconds(5));
         assertThat(rotated.record().version()).isEqualTo(2L);
         KeyChange updated =
-                adminStore
+                fixture.keys()
+                        .store()
                         .update(
                                 id,
                                 KeyUpdate.none()
@@ -157,16 +160,22 @@ class RedisAclTests {
                         .block(Duration.ofSeconds(5));
         assertThat(updated.record().name()).isEqualTo("renamed");
         assertThat(
-                        adminStore
+                        fixture.keys()
+                                .store()
                                 .listByOwner("acct-acl-3", null, 10)
                                 .block(Duration.ofSeconds(5))
                                 .keys())
                 .hasSize(1);
-        long epoch = adminStore.currentEpoch().block(Duration.ofSeconds(5));
-        assertThat(adminStore.changesBetween(epoch - 2, epoch).block(Duration.ofSeconds(5)))
+        long epoch = fixture.keys().store().currentEpoch().block(Duration.ofSeconds(5));
+        assertThat(
+                        fixture.keys()
+                                .store()
+                                .changesBetween(epoch - 2, epoch)
+                                .block(Duration.ofSeconds(5)))
                 .hasSize(2);
-        assertThat(adminStore.remove(id).block(Duration.ofSeconds(5))).isNotNull();
-        assertThat(adminStore.findById(id).blockOptional(Duration.ofSeconds(5))).isEmpty();
+        assertThat(fixture.keys().store().remove(id).block(Duration.ofSeconds(5))).isNotNull();
+        assertThat(fixture.keys().store().findById(id).blockOptional(Duration.ofSeconds(5)))
+                .isEmpty();
 
         // With a replica acknowledgement configured, record scripts go through their own
         // connections and are followed by WAIT (no replica here: 0 acknowledged, not refused).
@@ -183,7 +192,7 @@ class RedisAclTests {
                 new ReplicaWaitingRecordWriter(client, 1, Duration.ofMillis(50), 1)) {
             RedisKeyStore waiting =
                     new RedisKeyStore(
-                            adminKeys.template(),
+                            fixture.keys().template(),
                             writer,
                             RedisKeyspace.defaults(),
                             new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
@@ -249,7 +258,12 @@ class RedisAclTests {
                         .hasMessageContaining("NOPERM");
             }
         }
-        assertThat(adminStore.findById(key.record().id()).block(Duration.ofSeconds(5)).owner())
+        assertThat(
+                        fixture.keys()
+                                .store()
+                                .findById(key.record().id())
+                                .block(Duration.ofSeconds(5))
+                                .owner())
                 .isEqualTo("acct-acl-4");
         // Redis logs every refusal (identical ones as one entry with a count), all as this user.
         List<Map<String, Object>> denials = acl.denials(redis);
@@ -285,13 +299,14 @@ class RedisAclTests {
     }
 
     private IssuedKey create(String owner) {
-        return adminStore
+        return fixture.keys()
+                .store()
                 .create(NewKey.forOwner(owner).withScopes(Set.of("orders:read")))
                 .block(Duration.ofSeconds(5));
     }
 
     private int status(String key) {
-        return gateway.client()
+        return fixture.client()
                 .get()
                 .uri("/orders")
                 .header("Authorization", "Bearer " + key)

@@ -7,7 +7,6 @@ import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.SecretHash;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyUpdate;
-import dev.keygate.core.testing.TestKeys;
 import dev.keygate.gateway.cache.KeyCache;
 import dev.keygate.gateway.testing.GatewayFixture;
 import dev.keygate.gateway.testing.Probe;
@@ -18,11 +17,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two gateways sharing one Redis: a change made in Redis stops the key on both, through pub/sub
@@ -43,38 +41,25 @@ class TwoGatewayInstancesTests {
     /** Generous: a loaded 2-core machine, not a latency bound. */
     private static final Duration BOUND = Duration.ofSeconds(10);
 
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            GatewayFixture.builder()
+                    .sharedRedis()
+                    .property("keygate.gateway.invalidation.poll-interval", "1s")
+                    .instances(2)
+                    .build();
+
     private final RedisServer redis;
-    private GatewayFixture fixture;
-    private List<TestGateway> gateways;
-    private TestKeys keys;
 
     TwoGatewayInstancesTests(RedisServer redis) {
         this.redis = redis;
-    }
-
-    @BeforeAll
-    void start() {
-        redis.flushAll();
-        fixture =
-                GatewayFixture.builder()
-                        .redis(redis)
-                        .property("keygate.gateway.invalidation.poll-interval", "1s")
-                        .instances(2)
-                        .start();
-        gateways = fixture.gateways();
-        keys = fixture.keys();
-    }
-
-    @AfterAll
-    void stop() {
-        fixture.close();
     }
 
     @Test
     void removedKeyIsRefusedOnBothGatewaysThroughTheirSubscription() {
         measure(
                 "remove",
-                issued -> keys.store().remove(issued.record().id()).block(),
+                issued -> fixture.keys().store().remove(issued.record().id()).block(),
                 issued -> issued.key());
     }
 
@@ -83,7 +68,8 @@ class TwoGatewayInstancesTests {
         measure(
                 "disable",
                 issued ->
-                        keys.store()
+                        fixture.keys()
+                                .store()
                                 .update(issued.record().id(), KeyUpdate.none().withEnabled(false))
                                 .block(),
                 issued -> issued.key());
@@ -93,7 +79,8 @@ class TwoGatewayInstancesTests {
     void rotatedSecretIsRefusedOnBothGatewaysThroughTheirSubscription() {
         measure(
                 "rotate",
-                issued -> keys.store().rotate(issued.record().id(), Duration.ZERO).block(),
+                issued ->
+                        fixture.keys().store().rotate(issued.record().id(), Duration.ZERO).block(),
                 issued -> issued.key());
     }
 
@@ -103,15 +90,15 @@ class TwoGatewayInstancesTests {
         List<Duration> fromStart = new ArrayList<>();
         double[] receivedBefore = received();
         for (int round = 0; round < ROUNDS; round++) {
-            IssuedKey issued = keys.mint("acct-1");
+            IssuedKey issued = fixture.keys().mint("acct-1");
             String key = presented.apply(issued);
-            for (TestGateway gateway : gateways) {
+            for (TestGateway gateway : fixture.gateways()) {
                 Probe.until(gateway.client(), key, 200, System.nanoTime(), BOUND);
             }
             long start = System.nanoTime();
             revoke.apply(issued);
             long returned = System.nanoTime();
-            for (TestGateway gateway : gateways) {
+            for (TestGateway gateway : fixture.gateways()) {
                 Duration sinceReturn = Probe.until(gateway.client(), key, 401, returned, BOUND);
                 fromReturn.add(sinceReturn);
                 fromStart.add(sinceReturn.plusNanos(returned - start));
@@ -120,10 +107,10 @@ class TwoGatewayInstancesTests {
         System.out.printf(
                 "[revocation/%s] two gateways, pub/sub path: from the change's return %s; from its start %s%n",
                 change, Probe.summary(fromReturn), Probe.summary(fromStart));
-        // every change was announced to both gateways: one message each per change (at least;
-        // the first creates are announced too)
+        // every change was announced to both gateways (creates too): at least one message each
+        // per revocation
         double[] receivedAfter = received();
-        for (int i = 0; i < gateways.size(); i++) {
+        for (int i = 0; i < fixture.gateways().size(); i++) {
             assertThat(receivedAfter[i] - receivedBefore[i])
                     .as("messages received by gateway %s", i)
                     .isGreaterThanOrEqualTo(ROUNDS);
@@ -131,7 +118,9 @@ class TwoGatewayInstancesTests {
     }
 
     private double[] received() {
-        return gateways.stream().mapToDouble(gateway -> gateway.count(RECEIVED)).toArray();
+        return fixture.gateways().stream()
+                .mapToDouble(gateway -> gateway.count(RECEIVED))
+                .toArray();
     }
 
     @Test
@@ -181,8 +170,8 @@ class TwoGatewayInstancesTests {
 
     /** A new key, once both gateways accept it. */
     private IssuedKey acceptedByBoth() {
-        IssuedKey issued = keys.mint("acct-1");
-        for (TestGateway gateway : gateways) {
+        IssuedKey issued = fixture.keys().mint("acct-1");
+        for (TestGateway gateway : fixture.gateways()) {
             Probe.until(gateway.client(), issued.key(), 200, System.nanoTime(), BOUND);
         }
         return issued;
@@ -191,14 +180,14 @@ class TwoGatewayInstancesTests {
     /** How long after {@code start} each gateway first refused the key. */
     private List<Duration> refusedByBoth(IssuedKey issued, long start) {
         List<Duration> refused = new ArrayList<>();
-        for (TestGateway gateway : gateways) {
+        for (TestGateway gateway : fixture.gateways()) {
             refused.add(Probe.until(gateway.client(), issued.key(), 401, start, BOUND));
         }
         return refused;
     }
 
     private double flushes() {
-        return gateways.stream()
+        return fixture.gateways().stream()
                 .mapToDouble(gateway -> gateway.bean(KeyCache.class).flushCount())
                 .sum();
     }
@@ -210,12 +199,12 @@ class TwoGatewayInstancesTests {
             IssuedKey issued = acceptedByBoth();
             long start = System.nanoTime();
             redis.command("CLIENT", "KILL", "TYPE", "pubsub");
-            keys.store().remove(issued.record().id()).block();
+            fixture.keys().store().remove(issued.record().id()).block();
             samples.addAll(refusedByBoth(issued, start));
         }
         System.out.printf("[revocation/pubsub-killed] %s%n", Probe.summary(samples));
         // and the subscription came back on both
-        for (TestGateway gateway : gateways) {
+        for (TestGateway gateway : fixture.gateways()) {
             await().atMost(BOUND).until(gateway::isSubscribed);
         }
     }
@@ -228,8 +217,8 @@ class TwoGatewayInstancesTests {
         id = (id + "000000000").substring(0, 11);
         String secret = "S".repeat(30);
         String key = format.format(id, secret);
-        IssuedKey warmUp = keys.mint("acct-1");
-        for (TestGateway gateway : gateways) {
+        IssuedKey warmUp = fixture.keys().mint("acct-1");
+        for (TestGateway gateway : fixture.gateways()) {
             // warm the whole proxy path first, so the figure is about the purge, not a cold JVM
             Probe.until(gateway.client(), warmUp.key(), 200, System.nanoTime(), BOUND);
             assertThat(Probe.status(gateway.client(), key)).isEqualTo(401);
@@ -264,7 +253,7 @@ class TwoGatewayInstancesTests {
         List<Duration> samples = new ArrayList<>();
         // accepted before the negative entry's 10 s TTL ran out: the message (or the poll that
         // sees the epoch move) purged it; the bound leaves the margin a loaded machine needs
-        for (TestGateway gateway : gateways) {
+        for (TestGateway gateway : fixture.gateways()) {
             samples.add(Probe.until(gateway.client(), key, 200, start, NEGATIVE_TTL_BOUND));
         }
         System.out.printf(

@@ -9,6 +9,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.keygate.core.testing.TestKeys;
 import dev.keygate.gateway.app.KeygateGatewayApplication;
+import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -18,6 +19,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.boot.SpringApplication;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -30,18 +35,82 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * fails to close; a start that fails half-way closes what it had started.
  *
  * <pre>{@code
+ * @RegisterExtension
+ * static final GatewayFixture fixture =
+ *         GatewayFixture.builder().sharedRedis().property("keygate.gateway.x", "y").build();
+ * // or, in a test that starts its own Redis:
  * fixture = GatewayFixture.builder().redis(redis).property("keygate.gateway.x", "y").start();
  * }</pre>
  */
-public final class GatewayFixture implements AutoCloseable {
+public final class GatewayFixture
+        implements AutoCloseable, BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
 
-    private final WireMockServer upstream;
+    private final Builder builder;
     private final List<TestGateway> gateways = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private WireMockServer upstream;
     private TestKeys keys;
 
-    private GatewayFixture(WireMockServer upstream) {
-        this.upstream = upstream;
+    private GatewayFixture(Builder builder) {
+        this.builder = builder;
+    }
+
+    /** As an extension: starts on the JVM's shared Redis when the builder said so. */
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (builder.sharedRedis) {
+            RedisServer redis = RedisExtension.sharedServer(context);
+            redis.flushAll();
+            builder.redis(redis);
+        }
+        started();
+    }
+
+    /** As an extension: each test sees only its own upstream requests. */
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (builder.journal) {
+            upstream.resetRequests();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    private GatewayFixture started() {
+        WireMockConfiguration options = WireMockConfiguration.options().dynamicPort();
+        if (!builder.journal) {
+            options = options.disableRequestJournal().containerThreads(16);
+        }
+        upstream = new WireMockServer(options);
+        closeables.addAll(builder.closeables);
+        try {
+            upstream.start();
+            upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+            builder.stubs.forEach(stubbing -> stubbing.accept(upstream));
+            Map<String, String> all = new LinkedHashMap<>();
+            if (builder.routeToUpstream) {
+                all.put("keygate.gateway.upstream-uri", uri(upstream));
+            }
+            all.putAll(builder.properties);
+            builder.routes.forEach(routes -> all.putAll(routes.apply(uri(upstream))));
+            for (int i = 0; i < builder.instances; i++) {
+                gateways.add(TestGateway.start(builder.application, all, builder.clock));
+            }
+            if (builder.keys != null) {
+                keys = builder.keys.get();
+            }
+            return this;
+        } catch (RuntimeException ex) {
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                ex.addSuppressed(suppressed);
+            }
+            throw ex;
+        }
     }
 
     public static Builder builder() {
@@ -90,7 +159,7 @@ public final class GatewayFixture implements AutoCloseable {
     public void close() {
         List<AutoCloseable> all = new ArrayList<>(gateways);
         all.add(keys);
-        all.add(upstream::stop);
+        all.add(upstream == null ? null : upstream::stop);
         all.addAll(closeables);
         RuntimeException failure = null;
         for (AutoCloseable closeable : all) {
@@ -116,8 +185,7 @@ public final class GatewayFixture implements AutoCloseable {
     public static final class Builder {
 
         private final Map<String, String> properties = new LinkedHashMap<>();
-        private final List<Function<String, Map<String, String>>> upstreamProperties =
-                new ArrayList<>();
+        private final List<Function<String, Map<String, String>>> routes = new ArrayList<>();
         private final List<Consumer<WireMockServer>> stubs = new ArrayList<>();
         private final List<AutoCloseable> closeables = new ArrayList<>();
         private Supplier<TestKeys> keys;
@@ -126,6 +194,7 @@ public final class GatewayFixture implements AutoCloseable {
         private Clock clock;
         private int instances = 1;
         private boolean journal = true;
+        private boolean sharedRedis;
 
         private Builder() {}
 
@@ -136,6 +205,15 @@ public final class GatewayFixture implements AutoCloseable {
         public Builder redis(RedisServer redis) {
             properties.put("spring.data.redis.url", redis.uri());
             keys = () -> TestKeys.connectedTo(redis, clock == null ? Clock.systemUTC() : clock);
+            return this;
+        }
+
+        /**
+         * The gateways use the JVM's shared Redis ({@link RedisExtension}), emptied before they
+         * start: for the fixture as an extension ({@link #build()}).
+         */
+        public Builder sharedRedis() {
+            sharedRedis = true;
             return this;
         }
 
@@ -170,7 +248,7 @@ public final class GatewayFixture implements AutoCloseable {
          * every path): {@code routes} gets the upstream's base URI and returns the properties.
          */
         public Builder routes(Function<String, Map<String, String>> routes) {
-            upstreamProperties.add(routes);
+            this.routes.add(routes);
             routeToUpstream = false;
             return this;
         }
@@ -218,40 +296,18 @@ public final class GatewayFixture implements AutoCloseable {
             return this;
         }
 
+        /** Starts the fixture now; the caller closes it. */
         public GatewayFixture start() {
-            WireMockConfiguration options = WireMockConfiguration.options().dynamicPort();
-            if (!journal) {
-                options = options.disableRequestJournal().containerThreads(16);
-            }
-            GatewayFixture fixture = new GatewayFixture(new WireMockServer(options));
-            fixture.closeables.addAll(closeables);
-            try {
-                WireMockServer upstream = fixture.upstream;
-                upstream.start();
-                upstream.stubFor(
-                        any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-                stubs.forEach(stubbing -> stubbing.accept(upstream));
-                Map<String, String> all = new LinkedHashMap<>();
-                if (routeToUpstream) {
-                    all.put("keygate.gateway.upstream-uri", uri(upstream));
-                }
-                all.putAll(properties);
-                upstreamProperties.forEach(routes -> all.putAll(routes.apply(uri(upstream))));
-                for (int i = 0; i < instances; i++) {
-                    fixture.gateways.add(TestGateway.start(application, all, clock));
-                }
-                if (keys != null) {
-                    fixture.keys = keys.get();
-                }
-                return fixture;
-            } catch (RuntimeException ex) {
-                try {
-                    fixture.close();
-                } catch (RuntimeException suppressed) {
-                    ex.addSuppressed(suppressed);
-                }
-                throw ex;
-            }
+            return new GatewayFixture(this).started();
+        }
+
+        /**
+         * The fixture as a JUnit extension ({@code @RegisterExtension static}): started before all
+         * tests of the class, closed after them, the upstream's requests forgotten before each
+         * test.
+         */
+        public GatewayFixture build() {
+            return new GatewayFixture(this);
         }
     }
 }

@@ -36,6 +36,7 @@ public final class TestGateway implements AutoCloseable {
     public static final Duration SHORT_MAX_STALENESS = Duration.ofSeconds(2);
 
     private final ConfigurableApplicationContext context;
+    private volatile WebTestClient client;
 
     private TestGateway(ConfigurableApplicationContext context) {
         this.context = context;
@@ -95,9 +96,14 @@ public final class TestGateway implements AutoCloseable {
         return context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
     }
 
-    /** A client of the proxy port. */
+    /** A client of the proxy port (one for the gateway's lifetime). */
     public WebTestClient client() {
-        return client(port());
+        WebTestClient proxy = client;
+        if (proxy == null) {
+            proxy = client(port());
+            client = proxy;
+        }
+        return proxy;
     }
 
     /** A client of the management port. */

@@ -95,34 +95,21 @@ public final class RedisClusterSetup extends RedisTopology {
     }
 
     private RedisNodeProcess node(String server, String name) {
-        Path log = dir.resolve(name + ".log");
-        return RedisNodeProcess.launchOnFreePort(
+        return launchDataNode(
+                server,
                 name,
-                log,
-                port -> {
-                    List<String> command = RedisNodeProcess.dataNodeCommand(server, port, log);
-                    command.addAll(
-                            List.of(
-                                    "--cluster-enabled",
-                                    "yes",
-                                    "--cluster-port",
-                                    Integer.toString(RedisNodeProcess.freePort(65535)),
-                                    "--cluster-config-file",
-                                    dir.resolve(name + "-nodes.conf").toString(),
-                                    "--cluster-node-timeout",
-                                    "1000",
-                                    "--cluster-replica-validity-factor",
-                                    "0",
-                                    "--dir",
-                                    dir.toString(),
-                                    "--dbfilename",
-                                    name + ".rdb",
-                                    "--repl-diskless-sync",
-                                    "yes",
-                                    "--repl-diskless-sync-delay",
-                                    "0"));
-                    return command;
-                });
+                () ->
+                        List.of(
+                                "--cluster-enabled",
+                                "yes",
+                                "--cluster-port",
+                                Integer.toString(RedisNodeProcess.freePort(65535)),
+                                "--cluster-config-file",
+                                directory().resolve(name + "-nodes.conf").toString(),
+                                "--cluster-node-timeout",
+                                "1000",
+                                "--cluster-replica-validity-factor",
+                                "0"));
     }
 
     /** Runs a command line to completion within {@code bound}; returns its output. */

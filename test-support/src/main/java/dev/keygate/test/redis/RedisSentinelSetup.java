@@ -82,31 +82,16 @@ public final class RedisSentinelSetup extends RedisTopology {
     }
 
     private RedisNodeProcess dataNode(String server, String name, RedisNodeProcess master) {
-        Path log = dir.resolve(name + ".log");
-        return RedisNodeProcess.launchOnFreePort(
+        return launchDataNode(
+                server,
                 name,
-                log,
-                port -> {
-                    List<String> command = RedisNodeProcess.dataNodeCommand(server, port, log);
-                    command.addAll(
-                            List.of(
-                                    "--dir",
-                                    dir.toString(),
-                                    "--dbfilename",
-                                    "dump-" + name + ".rdb",
-                                    "--repl-diskless-sync",
-                                    "yes",
-                                    "--repl-diskless-sync-delay",
-                                    "0"));
-                    if (master != null) {
-                        command.addAll(
-                                List.of(
+                () ->
+                        master == null
+                                ? List.of()
+                                : List.of(
                                         "--replicaof",
                                         RedisNodeProcess.HOST,
                                         Integer.toString(master.port())));
-                    }
-                    return command;
-                });
     }
 
     private RedisNodeProcess sentinel(

@@ -3,6 +3,7 @@ package dev.keygate.test.redis;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What a set-up of several Redis processes shares ({@link RedisClusterSetup}, {@link
@@ -27,6 +28,33 @@ public abstract class RedisTopology implements AutoCloseable {
             topology.close();
             throw ex;
         }
+    }
+
+    /**
+     * Launches a data node ({@code server}, a {@code redis-server}) on a free port, its log and
+     * files in {@link #directory()}, replication diskless, with the arguments {@code extraArgs}
+     * gives (asked again for each port tried).
+     */
+    RedisNodeProcess launchDataNode(String server, String name, Supplier<List<String>> extraArgs) {
+        Path log = dir.resolve(name + ".log");
+        return RedisNodeProcess.launchOnFreePort(
+                name,
+                log,
+                port -> {
+                    List<String> command = RedisNodeProcess.dataNodeCommand(server, port, log);
+                    command.addAll(
+                            List.of(
+                                    "--dir",
+                                    dir.toString(),
+                                    "--dbfilename",
+                                    name + ".rdb",
+                                    "--repl-diskless-sync",
+                                    "yes",
+                                    "--repl-diskless-sync-delay",
+                                    "0"));
+                    command.addAll(extraArgs.get());
+                    return command;
+                });
     }
 
     /** Every process launched so far, in the order {@link #close()} stops them. */
