@@ -11,13 +11,14 @@
 #   bench/soak.sh PT60S 12345     # another fault sequence
 #
 # The figures are in gateway/target/surefire-reports/dev.keygate.gateway.faults.SoakTests-output.txt
-# (and printed at the end).
+# (and printed at the end). SOAK_MAVEN_ARGS adds Maven arguments (e.g. -o).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DURATION=${1:-PT60S}
 SEED=${2:-}
-ARGS=(-B -Psoak -pl core,test-support,gateway -am verify -Dsurefire.failIfNoSpecifiedTests=false
+# shellcheck disable=SC2206 # word splitting wanted: several arguments
+ARGS=(${SOAK_MAVEN_ARGS:-} -B -Psoak -pl core,test-support,gateway -am verify -Dsurefire.failIfNoSpecifiedTests=false
   -Dtest=SoakTests "-Dkeygate.soak.duration=$DURATION")
 if [[ -n $SEED ]]; then
   ARGS+=("-Dkeygate.soak.seed=$SEED")
