@@ -23,14 +23,13 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A gateway on a 3-master Redis Cluster with one replica each ({@code
@@ -52,40 +51,45 @@ class ClusterTests {
     private static final Duration MAX_STALENESS = Faults.MAX_STALENESS;
     private static final String RECEIVED = "keygate.invalidations.received";
 
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            Faults.fixture(
+                            ClusterTests::startCluster,
+                            cluster ->
+                                    Map.of(
+                                            "spring.data.redis.cluster.nodes",
+                                            cluster.clusterNodes(),
+                                            "spring.data.redis.lettuce.cluster.refresh.adaptive",
+                                            "true",
+                                            "spring.data.redis.lettuce.cluster.refresh.period",
+                                            "1s"),
+                            cluster -> TestKeys.cluster(cluster.clusterNodes()))
+                    .build();
+
     private RedisClusterSetup redis;
-    private GatewayFixture fixture;
     private TestGateway gateway;
     private TestKeys keys;
 
-    @BeforeAll
-    void start() {
+    /** Three masters with a replica each, or the class is skipped where no Cluster can be made. */
+    private static RedisClusterSetup startCluster() {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 RedisClusterSetup.isAvailable(),
                 "no redis-cli here (apt-get install redis-server, or brew install redis): Cluster"
                         + " tests skipped; CI installs it and runs them");
         long started = System.nanoTime();
-        redis = RedisClusterSetup.start(1);
+        RedisClusterSetup cluster = RedisClusterSetup.start(1);
         System.out.printf(
                 "[fault/cluster/setup] 3 masters + 3 replicas ready in %d ms%n",
                 (System.nanoTime() - started) / 1_000_000);
-        String nodes = redis.clusterNodes();
-        Map<String, String> cluster =
-                Map.of(
-                        "spring.data.redis.cluster.nodes", nodes,
-                        "spring.data.redis.lettuce.cluster.refresh.adaptive", "true",
-                        "spring.data.redis.lettuce.cluster.refresh.period", "1s");
-        fixture = Faults.fixture(cluster, () -> TestKeys.cluster(nodes), redis).start();
+        return cluster;
+    }
+
+    @BeforeAll
+    void awaitTheSubscription() {
+        redis = fixture.redis();
         gateway = fixture.gateway();
         keys = fixture.keys();
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(gateway::isSubscribed);
-    }
-
-    @AfterAll
-    void stop() {
-        // a fixture that failed to start has closed the cluster already
-        if (fixture != null) {
-            fixture.close();
-        }
     }
 
     @Test
@@ -275,7 +279,7 @@ class ClusterTests {
                         System.nanoTime(),
                         Duration.ofSeconds(10));
                 defaults = candidate;
-            } catch (AssertionError | ConditionTimeoutException ex) {
+            } catch (AssertionError ex) {
                 Diagnostics.printStuckThreads(
                         "gateway start " + attempt + " serves nothing: deadlocked?");
                 candidate.close();
@@ -372,7 +376,7 @@ class ClusterTests {
                 for (IssuedKey key : all) {
                     Http.until(port, key.key(), 200, System.nanoTime(), Duration.ofSeconds(10));
                 }
-            } catch (AssertionError | ConditionTimeoutException ex) {
+            } catch (AssertionError ex) {
                 Diagnostics.printStuckThreads(name + ": valid keys not served before the fault");
                 throw ex;
             }

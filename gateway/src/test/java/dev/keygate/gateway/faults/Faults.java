@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 
@@ -37,16 +38,17 @@ final class Faults {
 
     /**
      * Gateways with {@link #GATEWAY_PROPERTIES} and an upstream without a request journal (traffic
-     * runs for minutes), on the Redis {@code redisProperties} name, keys minted with {@code keys};
-     * {@code redis} is closed with the fixture (also when its start fails).
+     * runs for minutes), on the Redis {@code start} starts ({@link GatewayFixture.Builder#redis(
+     * Supplier, Function, Function)}).
      */
-    static GatewayFixture.Builder fixture(
-            Map<String, String> redisProperties, Supplier<TestKeys> keys, AutoCloseable redis) {
+    static <R extends AutoCloseable> GatewayFixture.Builder fixture(
+            Supplier<R> start,
+            Function<R, Map<String, String>> properties,
+            Function<R, TestKeys> keys) {
         return GatewayFixture.builder()
                 .withoutRequestJournal()
                 .properties(GATEWAY_PROPERTIES)
-                .redis(redisProperties, keys)
-                .closing(redis);
+                .redis(start, properties, keys);
     }
 
     /**

@@ -15,13 +15,13 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two gateways on Redis Sentinel ({@code spring.data.redis.sentinel.*}: one master, two replicas,
@@ -38,34 +38,31 @@ class SentinelFailoverTests {
 
     private static final Duration MAX_STALENESS = Faults.MAX_STALENESS;
 
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            Faults.fixture(
+                            () -> RedisSentinelSetup.start(2),
+                            sentinel ->
+                                    Map.of(
+                                            "spring.data.redis.sentinel.master",
+                                            sentinel.masterName(),
+                                            "spring.data.redis.sentinel.nodes",
+                                            sentinel.sentinelNodes()),
+                            sentinel ->
+                                    TestKeys.sentinel(
+                                            sentinel.masterName(), sentinel.sentinelNodes()))
+                    .instances(2)
+                    .build();
+
     private RedisSentinelSetup redis;
-    private GatewayFixture fixture;
     private List<TestGateway> gateways;
     private TestKeys keys;
 
     @BeforeAll
     void start() {
-        redis = RedisSentinelSetup.start(2);
-        String master = redis.masterName();
-        String nodes = redis.sentinelNodes();
-        // a fixture that fails to start closes what it was given to close: the Sentinel set-up
-        Map<String, String> sentinel =
-                Map.of(
-                        "spring.data.redis.sentinel.master", master,
-                        "spring.data.redis.sentinel.nodes", nodes);
-        fixture =
-                Faults.fixture(sentinel, () -> TestKeys.sentinel(master, nodes), redis)
-                        .instances(2)
-                        .start();
+        redis = fixture.redis();
         gateways = fixture.gateways();
         keys = fixture.keys();
-    }
-
-    @AfterAll
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
     }
 
     @Test

@@ -116,18 +116,23 @@ class SoakTests {
         long seed = Long.getLong("keygate.soak.seed", DEFAULT_SEED);
         Random random = new Random(seed);
         Path dir = Files.createTempDirectory("keygate-soak");
-        RedisProcess redis =
-                RedisProcess.launch(
-                        "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString());
         GatewayFixture fixture = null;
         List<Thread> threads = new ArrayList<>();
         try {
             fixture =
                     Faults.fixture(
-                                    Map.of("spring.data.redis.url", redis.uri()),
-                                    () -> TestKeys.standalone(redis.host(), redis.port()),
-                                    redis)
+                                    () ->
+                                            RedisProcess.launch(
+                                                    "--appendonly",
+                                                    "yes",
+                                                    "--appendfsync",
+                                                    "always",
+                                                    "--dir",
+                                                    dir.toString()),
+                                    redis -> Map.of("spring.data.redis.url", redis.uri()),
+                                    redis -> TestKeys.standalone(redis.host(), redis.port()))
                             .start();
+            RedisProcess redis = fixture.redis();
             TestKeys keys = fixture.keys();
             List<Slot> slots = new ArrayList<>();
             for (int i = 0; i < KEYS; i++) {

@@ -10,6 +10,7 @@ import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Probe;
 import dev.keygate.gateway.testing.Routes;
 import dev.keygate.test.http.RawHttp;
 import dev.keygate.test.time.MutableClock;
@@ -427,20 +428,8 @@ class GatewayAuthenticationTests {
 
         CLOCK.advance(Duration.ofMinutes(10));
         try {
-            fixture.client()
-                    .get()
-                    .uri("/things")
-                    .header("X-Api-Key", original.key())
-                    .exchange()
-                    .expectStatus()
-                    .isUnauthorized();
-            fixture.client()
-                    .get()
-                    .uri("/things")
-                    .header("X-Api-Key", rotated.key())
-                    .exchange()
-                    .expectStatus()
-                    .isOk();
+            assertThat(Probe.status(fixture.client(), original.key())).isEqualTo(401);
+            assertThat(Probe.status(fixture.client(), rotated.key())).isEqualTo(200);
         } finally {
             CLOCK.advance(Duration.ofMinutes(-10));
         }
@@ -452,10 +441,7 @@ class GatewayAuthenticationTests {
                 .untilAsserted(
                         () ->
                                 fixture.gateway()
-                                        .management()
-                                        .get()
-                                        .uri("/actuator/health/readiness")
-                                        .exchange()
+                                        .readiness()
                                         .expectStatus()
                                         .isOk()
                                         .expectBody()

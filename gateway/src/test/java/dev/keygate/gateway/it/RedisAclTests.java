@@ -98,13 +98,7 @@ class RedisAclTests {
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> status(key.key()) == 200);
-        fixture.gateway()
-                .management()
-                .get()
-                .uri("/actuator/health/readiness")
-                .exchange()
-                .expectStatus()
-                .isOk();
+        fixture.gateway().readiness().expectStatus().isOk();
         assertThat(
                         fixture.gateway()
                                 .client()

@@ -50,6 +50,7 @@ public final class GatewayFixture
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private WireMockServer upstream;
     private TestKeys keys;
+    private AutoCloseable redis;
 
     private GatewayFixture(Builder builder) {
         this.builder = builder;
@@ -87,6 +88,10 @@ public final class GatewayFixture
         upstream = new WireMockServer(options);
         closeables.addAll(builder.closeables);
         try {
+            if (builder.redisStarter != null) {
+                redis = builder.redisStarter.get();
+                closeables.add(redis);
+            }
             upstream.start();
             upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
             builder.stubs.forEach(stubbing -> stubbing.accept(upstream));
@@ -115,6 +120,15 @@ public final class GatewayFixture
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The Redis the fixture started ({@link Builder#redis(Supplier, Function, Function)}). */
+    @SuppressWarnings("unchecked")
+    public <R extends AutoCloseable> R redis() {
+        if (redis == null) {
+            throw new IllegalStateException("this fixture started no Redis of its own");
+        }
+        return (R) redis;
     }
 
     /** The upstream every route of the gateways leads to. */
@@ -195,6 +209,7 @@ public final class GatewayFixture
         private int instances = 1;
         private boolean journal = true;
         private boolean sharedRedis;
+        private Supplier<AutoCloseable> redisStarter;
 
         private Builder() {}
 
@@ -224,6 +239,26 @@ public final class GatewayFixture
         public Builder redis(Map<String, String> redisProperties, Supplier<TestKeys> keys) {
             properties.putAll(redisProperties);
             this.keys = keys;
+            return this;
+        }
+
+        /**
+         * A Redis the fixture starts itself before the gateways (a Cluster, a Sentinel set-up, a
+         * process to stop and freeze) and closes last: {@code properties} say where it is
+         * (spring.data.redis.*), {@code keys} mints keys on it. {@link GatewayFixture#redis()}
+         * returns it.
+         */
+        public <R extends AutoCloseable> Builder redis(
+                Supplier<R> start,
+                Function<R, Map<String, String>> properties,
+                Function<R, TestKeys> keys) {
+            redisStarter =
+                    () -> {
+                        R started = start.get();
+                        this.properties.putAll(properties.apply(started));
+                        this.keys = () -> keys.apply(started);
+                        return started;
+                    };
             return this;
         }
 

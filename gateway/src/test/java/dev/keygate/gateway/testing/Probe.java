@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.IntSupplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -50,16 +51,21 @@ public final class Probe {
     public static Duration until(
             IntSupplier status, int expected, long sinceNanos, Duration bound) {
         int[] last = {0};
-        await("status " + expected)
-                .atMost(bound)
-                .pollDelay(Duration.ZERO)
-                .pollInterval(POLL_INTERVAL)
-                .pollInSameThread()
-                .until(
-                        () -> {
-                            last[0] = status.getAsInt();
-                            return last[0] == expected;
-                        });
+        try {
+            await("status " + expected)
+                    .atMost(bound)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(POLL_INTERVAL)
+                    .pollInSameThread()
+                    .until(
+                            () -> {
+                                last[0] = status.getAsInt();
+                                return last[0] == expected;
+                            });
+        } catch (ConditionTimeoutException ex) {
+            throw new AssertionError(
+                    "no " + expected + " within " + bound + " (last " + last[0] + ")", ex);
+        }
         return Duration.ofNanos(System.nanoTime() - sinceNanos);
     }
 

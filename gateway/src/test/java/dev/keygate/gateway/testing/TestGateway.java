@@ -118,6 +118,11 @@ public final class TestGateway implements AutoCloseable {
                 .build();
     }
 
+    /** {@code GET /actuator/health/readiness} on the management port, sent. */
+    public WebTestClient.ResponseSpec readiness() {
+        return management().get().uri("/actuator/health/readiness").exchange();
+    }
+
     /** Whether the invalidation subscriber is subscribed (and the cache trusted on messages). */
     public boolean isSubscribed() {
         return bean(InvalidationTracker.class).isSubscribed();
