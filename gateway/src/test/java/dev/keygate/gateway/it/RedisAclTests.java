@@ -20,7 +20,9 @@ import dev.keygate.test.redis.RedisProcess;
 import dev.keygate.test.redis.RespClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import java.nio.file.Path;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,12 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 
 /**
@@ -47,49 +47,66 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisAclTests {
 
-    /** The users, their passwords and Redis' ACL LOG. */
-    private RedisAclFile acl;
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            GatewayFixture.builder()
+                    .redis(AclRedis::launch, AclRedis::gatewayProperties, AclRedis::adminKeys)
+                    .property("keygate.gateway.invalidation.poll-interval", "100ms")
+                    .build();
 
-    private RedisProcess redis;
+    /**
+     * A redis-server with the users Keygate ships: the rendered file (passwords, the ACL LOG) and
+     * the process. The gateway connects as keygate-gateway with the deployments' properties, the
+     * key store (the admin side) as keygate-admin.
+     */
+    private record AclRedis(RedisAclFile acl, RedisProcess process) implements AutoCloseable {
 
-    /** The gateway as keygate-gateway; its key store (the admin side) as keygate-admin. */
-    private GatewayFixture fixture;
+        static AclRedis launch() {
+            try {
+                RedisAclFile acl = RedisAclFile.render(Files.createTempDirectory("keygate-acl"));
+                return new AclRedis(acl, RedisProcess.launch(acl.serverArgs()));
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
 
-    @BeforeAll
-    void start(@TempDir Path aclDirectory) {
-        acl = RedisAclFile.render(aclDirectory);
-        redis = RedisProcess.launch(acl.serverArgs());
-        // the gateway with the deployments' properties, the key store as the admin API's user
-        RedisStandaloneConfiguration admin =
-                new RedisStandaloneConfiguration(redis.host(), redis.port());
-        admin.setUsername(RedisAclFile.ADMIN_USER);
-        admin.setPassword(acl.password(RedisAclFile.ADMIN_USER));
-        fixture =
-                GatewayFixture.builder()
-                        .redis(
-                                Map.of(
-                                        "spring.data.redis.host",
-                                        redis.host(),
-                                        "spring.data.redis.port",
-                                        Integer.toString(redis.port()),
-                                        "spring.data.redis.username",
-                                        RedisAclFile.GATEWAY_USER,
-                                        "spring.data.redis.password",
-                                        acl.password(RedisAclFile.GATEWAY_USER)),
-                                () -> TestKeys.on(admin))
-                        .property("keygate.gateway.invalidation.poll-interval", "100ms")
-                        .closing(redis)
-                        .start();
+        Map<String, String> gatewayProperties() {
+            return Map.of(
+                    "spring.data.redis.host",
+                    process.host(),
+                    "spring.data.redis.port",
+                    Integer.toString(process.port()),
+                    "spring.data.redis.username",
+                    RedisAclFile.GATEWAY_USER,
+                    "spring.data.redis.password",
+                    acl.password(RedisAclFile.GATEWAY_USER));
+        }
+
+        TestKeys adminKeys() {
+            RedisStandaloneConfiguration admin =
+                    new RedisStandaloneConfiguration(process.host(), process.port());
+            admin.setUsername(RedisAclFile.ADMIN_USER);
+            admin.setPassword(acl.password(RedisAclFile.ADMIN_USER));
+            return TestKeys.on(admin);
+        }
+
+        @Override
+        public void close() {
+            process.close();
+        }
     }
 
-    @AfterAll
-    void stop() {
-        fixture.close();
+    private static RedisAclFile acl() {
+        return fixture.<AclRedis>redis().acl();
+    }
+
+    private static RedisProcess redis() {
+        return fixture.<AclRedis>redis().process();
     }
 
     @BeforeEach
     void forgetEarlierDenials() {
-        acl.resetDenials(redis);
+        acl().resetDenials(redis());
     }
 
     @Test
@@ -111,8 +128,8 @@ class RedisAclTests {
                 .isEqualTo(401);
         // Several epoch polls (every 100 ms), the subscription, the health check: none refused.
         await().pollDelay(Duration.ofMillis(500)).until(() -> true);
-        assertThat(acl.denials(redis)).isEmpty();
-        try (RespClient operator = acl.connect(redis, RedisAclFile.OPERATOR_USER)) {
+        assertThat(acl().denials(redis())).isEmpty();
+        try (RespClient operator = acl().connect(redis(), RedisAclFile.OPERATOR_USER)) {
             String clients = String.valueOf(operator.command("CLIENT", "LIST"));
             assertThat(clients).contains("user=" + RedisAclFile.GATEWAY_USER);
             assertThat(clients).contains("cmd=subscribe");
@@ -129,7 +146,7 @@ class RedisAclTests {
         await().atMost(Duration.ofSeconds(5))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> status(key.key()) == 401);
-        assertThat(acl.denials(redis)).isEmpty();
+        assertThat(acl().denials(redis())).isEmpty();
     }
 
     @Test
@@ -176,11 +193,11 @@ class RedisAclTests {
         RedisClient client =
                 RedisClient.create(
                         RedisURI.builder()
-                                .withHost(redis.host())
-                                .withPort(redis.port())
+                                .withHost(redis().host())
+                                .withPort(redis().port())
                                 .withAuthentication(
                                         RedisAclFile.ADMIN_USER,
-                                        acl.password(RedisAclFile.ADMIN_USER))
+                                        acl().password(RedisAclFile.ADMIN_USER))
                                 .build());
         try (ReplicaWaitingRecordWriter writer =
                 new ReplicaWaitingRecordWriter(client, 1, Duration.ofMillis(50), 1)) {
@@ -198,12 +215,12 @@ class RedisAclTests {
         } finally {
             client.shutdown();
         }
-        assertThat(acl.denials(redis)).isEmpty();
+        assertThat(acl().denials(redis())).isEmpty();
     }
 
     @Test
     void gatewayUserMayReadWhatTheInvalidationProtocolReads() {
-        try (RespClient gatewayUser = acl.connect(redis, RedisAclFile.GATEWAY_USER)) {
+        try (RespClient gatewayUser = acl().connect(redis(), RedisAclFile.GATEWAY_USER)) {
             gatewayUser.command("HGETALL", "kg:key:{nosuchid}");
             gatewayUser.command("GET", "kg:epoch");
             gatewayUser.command("MGET", "kg:epoch", "kg:incarnation:{kg:epoch}");
@@ -212,7 +229,7 @@ class RedisAclTests {
             gatewayUser.command("INFO", "server");
             assertThat(gatewayUser.command("PING")).isEqualTo("PONG");
         }
-        assertThat(acl.denials(redis)).isEmpty();
+        assertThat(acl().denials(redis())).isEmpty();
     }
 
     @Test
@@ -244,7 +261,7 @@ class RedisAclTests {
                         new String[] {"HGETALL", "session:{1}"},
                         new String[] {"SHUTDOWN", "NOSAVE"},
                         new String[] {"SUBSCRIBE", "other-channel"});
-        try (RespClient gatewayUser = acl.connect(redis, RedisAclFile.GATEWAY_USER)) {
+        try (RespClient gatewayUser = acl().connect(redis(), RedisAclFile.GATEWAY_USER)) {
             for (String[] command : refused) {
                 assertThatThrownBy(() -> gatewayUser.command(command))
                         .as(String.join(" ", command))
@@ -260,7 +277,7 @@ class RedisAclTests {
                                 .owner())
                 .isEqualTo("acct-acl-4");
         // Redis logs every refusal (identical ones as one entry with a count), all as this user.
-        List<Map<String, Object>> denials = acl.denials(redis);
+        List<Map<String, Object>> denials = acl().denials(redis());
         assertThat(denials.stream().mapToLong(d -> ((Number) d.get("count")).longValue()).sum())
                 .isEqualTo(refused.size());
         assertThat(denials)
@@ -272,7 +289,7 @@ class RedisAclTests {
 
     @Test
     void withoutAPasswordOnlyPingIsAllowed() {
-        try (RespClient anonymous = RespClient.connect(redis.host(), redis.port())) {
+        try (RespClient anonymous = RespClient.connect(redis().host(), redis().port())) {
             assertThat(anonymous.command("PING")).isEqualTo("PONG");
             for (String[] command :
                     List.of(
