@@ -3,6 +3,7 @@
 #
 #   bench/run.sh           # default run (under 10 minutes once built)
 #   bench/run.sh --quick   # smoke run (under 3 minutes once built)
+#   bench/soak.sh          # the fault soak (Maven profile -Psoak; 60 s by default), separately
 #
 # Starts, each on its own port, a dedicated redis-server, nginx as the backend stub (S0) and as a
 # keepalive reverse proxy (S1), the runnable gateway with Keygate disabled (S2), Keygate with a
@@ -144,7 +145,7 @@ stale() {
   local jar
   for jar in "$GATEWAY_JAR" "$ADMIN_JAR" "$BENCH/target/classpath.txt"; do
     [[ -f $jar ]] || return 0
-    [[ -n $(find "$ROOT/core/src" "$ROOT/gateway/src" "$ROOT/admin-api/src" "$ROOT/bench/src" \
+    [[ -n $(find "$ROOT/core/src" "$ROOT/test-support/src" "$ROOT/gateway/src" "$ROOT/admin-api/src" "$ROOT/bench/src" \
       "$ROOT"/pom.xml "$ROOT"/*/pom.xml -newer "$jar" -type f -print -quit) ]] && return 0
   done
   return 1

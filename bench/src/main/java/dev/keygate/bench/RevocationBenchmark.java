@@ -6,6 +6,7 @@ import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.test.http.RawHttp;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -167,7 +168,9 @@ public final class RevocationBenchmark {
         int failures = 0;
         URI adminUri = admin == null ? null : URI.create(admin);
         try (RawHttp adminHttp =
-                adminUri == null ? null : new RawHttp(adminUri.getHost(), adminUri.getPort())) {
+                adminUri == null
+                        ? null
+                        : RawHttp.reconnecting(adminUri.getHost(), adminUri.getPort())) {
             // An admin API in service has been running for a while; this one has just started and
             // runs its first removals interpreted (~15 ms each here, most of it before the change
             // is even announced), competing for the same 2 CPUs as the gateways under test. Warm
@@ -359,7 +362,7 @@ public final class RevocationBenchmark {
     }
 
     private static void probe(int index, String host, int port) {
-        try (RawHttp http = new RawHttp(host, port)) {
+        try (RawHttp http = RawHttp.reconnecting(host, port)) {
             while (!stop) {
                 Trial trial = current;
                 if (trial == null) {

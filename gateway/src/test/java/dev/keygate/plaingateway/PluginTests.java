@@ -1,34 +1,20 @@
 package dev.keygate.plaingateway;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.keygate.core.key.ApiKeyFormat;
-import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.NewKey;
-import dev.keygate.core.store.RedisKeyStore;
-import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.gateway.testing.GatewayFixture;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
-import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** A plain Spring Cloud Gateway application is protected by the dependency alone. */
@@ -36,67 +22,35 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class PluginTests {
 
     private final RedisServer redis;
-    private WireMockServer backend;
-    private ConfigurableApplicationContext app;
 
     PluginTests(RedisServer redis) {
         this.redis = redis;
     }
 
-    @BeforeEach
-    void startBackend() {
-        backend = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        backend.start();
-        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("backend")));
-    }
-
-    @AfterEach
-    void stop() {
-        if (app != null) {
-            app.close();
+    private GatewayFixture start(String... properties) {
+        GatewayFixture.Builder builder =
+                GatewayFixture.builder()
+                        .redis(redis)
+                        .application(PlainGatewayApplication.class)
+                        .upstreamAnswer(aResponse().withStatus(200).withBody("backend"))
+                        .routes(uri -> Map.of("backend.uri", uri));
+        for (int i = 0; i < properties.length; i += 2) {
+            builder.property(properties[i], properties[i + 1]);
         }
-        backend.stop();
-    }
-
-    private WebTestClient start(String... extra) {
-        String[] args =
-                java.util.stream.Stream.concat(
-                                java.util.stream.Stream.of(
-                                        "--server.port=0",
-                                        "--spring.data.redis.url=" + redis.uri(),
-                                        "--backend.uri=http://127.0.0.1:" + backend.port(),
-                                        "--logging.level.root=WARN"),
-                                java.util.stream.Stream.of(extra))
-                        .toArray(String[]::new);
-        app = new SpringApplicationBuilder(PlainGatewayApplication.class).run(args);
-        int port = app.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
-        return WebTestClient.bindToServer()
-                .baseUrl("http://127.0.0.1:" + port)
-                .responseTimeout(Duration.ofSeconds(10))
-                .build();
-    }
-
-    private IssuedKey issueKey() {
-        LettuceConnectionFactory factory = new LettuceConnectionFactory(redis.host(), redis.port());
-        factory.afterPropertiesSet();
-        factory.start();
-        try {
-            return new RedisKeyStore(
-                            new ReactiveStringRedisTemplate(factory),
-                            RedisKeyspace.defaults(),
-                            new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
-                            Clock.systemUTC())
-                    .create(NewKey.forOwner("plugin-user"))
-                    .block(Duration.ofSeconds(5));
-        } finally {
-            factory.destroy();
-        }
+        return builder.start();
     }
 
     @Test
     void everyRouteOfAPlainGatewayIsProtectedByTheDependencyAlone() {
-        WebTestClient client = start();
-        IssuedKey key = issueKey();
+        try (GatewayFixture fixture = start()) {
+            assertEveryRouteIsProtected(fixture);
+        }
+    }
+
+    private static void assertEveryRouteIsProtected(GatewayFixture fixture) {
+        WebTestClient client = fixture.client();
+        WireMockServer backend = fixture.upstream();
+        IssuedKey key = fixture.keys().mint("plugin-user");
 
         client.get().uri("/api/orders").exchange().expectStatus().isUnauthorized();
         assertThat(backend.getAllServeEvents()).isEmpty();
@@ -119,7 +73,8 @@ class PluginTests {
 
     @Test
     void turningKeygateOffIsExplicit() {
-        WebTestClient client = start("--keygate.gateway.enabled=false");
-        client.get().uri("/api/orders").exchange().expectStatus().isOk();
+        try (GatewayFixture fixture = start("keygate.gateway.enabled", "false")) {
+            fixture.client().get().uri("/api/orders").exchange().expectStatus().isOk();
+        }
     }
 }

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
@@ -98,15 +100,21 @@ class RunScriptTests {
         env.put("KEYGATE_STOP_TIMEOUT", "20");
         script = builder.start();
 
-        long deadline = System.nanoTime() + START_LIMIT.plusSeconds(30).toNanos();
-        while (!output().contains("Keygate is ready")) {
-            assertThat(script.isAlive())
-                    .as("run.sh exited (%s) before it was ready:%n%s", exitValue(), output())
-                    .isTrue();
-            assertThat(System.nanoTime())
-                    .as("run.sh not ready in time:%n%s", output())
-                    .isLessThan(deadline);
-            script.waitFor(250, TimeUnit.MILLISECONDS);
+        // generous: run.sh's own start timeout, plus a margin for a loaded machine
+        try {
+            await("run.sh ready")
+                    .atMost(START_LIMIT.plusSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .failFast("run.sh exited before it was ready", () -> !script.isAlive())
+                    .until(() -> output().contains("Keygate is ready"));
+        } catch (ConditionTimeoutException | TerminalFailureException ex) {
+            throw new AssertionError(
+                    "run.sh not ready (exit "
+                            + exitValue()
+                            + "):"
+                            + System.lineSeparator()
+                            + output(),
+                    ex);
         }
         try (Stream<Path> files = Files.list(runDir.resolve("pids"))) {
             for (Path file : files.toList()) {

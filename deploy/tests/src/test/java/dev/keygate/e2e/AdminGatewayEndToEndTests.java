@@ -39,8 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The admin API and a gateway as real processes (their {@code exec} jars) on one real Redis, with a
  * WireMock upstream: every key operation through the admin API, every effect seen through the
- * gateway. The gateway's epoch poll is set to 30 s here, so a revocation seen within a second can
- * only have come through pub/sub.
+ * gateway. The gateway's epoch poll is set to an hour here (max-staleness two hours, cached entries
+ * kept an hour), so within the test a cached key can only be refused because the change came
+ * through pub/sub. How long that took is printed, not asserted.
  */
 @ExtendWith(RedisExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -49,7 +50,15 @@ class AdminGatewayEndToEndTests {
 
     private static final String TOKEN = "e2e-admin-token-0123456789abcdef";
     private static final ObjectMapper JSON = JsonMapper.builder().build();
-    private static final Duration PUBSUB_BOUND = Duration.ofSeconds(1);
+
+    /** Generous, for a loaded 2-core machine: not a latency bound. */
+    private static final Duration BOUND = Duration.ofSeconds(10);
+
+    /**
+     * A grace period no stall of a loaded machine outlasts between the rotation and the requests
+     * right after it, short enough to wait for its end.
+     */
+    private static final Duration GRACE = Duration.ofSeconds(15);
 
     private final RedisServer redis;
     private final HttpClient http =
@@ -95,9 +104,11 @@ class AdminGatewayEndToEndTests {
                                 "KEYGATE_GATEWAY_UPSTREAM_URI",
                                 "http://127.0.0.1:" + upstream.port(),
                                 "KEYGATE_GATEWAY_INVALIDATION_POLL_INTERVAL",
-                                "30s",
+                                "1h",
                                 "KEYGATE_GATEWAY_INVALIDATION_MAX_STALENESS",
-                                "60s")));
+                                "2h",
+                                "KEYGATE_GATEWAY_CACHE_MAX_AGE",
+                                "1h")));
         for (int port : List.of(adminManagement, gatewayManagement)) {
             await().atMost(Duration.ofMinutes(3))
                     .pollInterval(Duration.ofMillis(200))
@@ -163,19 +174,23 @@ class AdminGatewayEndToEndTests {
         assertThat(last.getHeader("X-Api-Key-Organizations")).isEqualTo("acme");
         assertThat(last.containsHeader("Authorization")).isFalse();
 
-        // rotate: the old key is refused at once, the new one works
+        // rotate: the old key is refused (the cached record replaced through pub/sub), the new one
+        // works
         String second =
                 admin("POST", "/v1/keys/" + id + "/rotate", null, 200).get("key").asString();
         Duration oldRefused = until(first, 401);
         System.out.printf(
                 "[e2e/rotate] old key refused %d ms after the admin call returned%n",
                 oldRefused.toMillis());
-        assertThat(oldRefused).isLessThan(PUBSUB_BOUND);
         assertThat(call(second).statusCode()).isEqualTo(200);
 
-        // rotate with grace: both work until the instant, then only the new one
+        // rotate with grace: both work until the instant, then only the new one, for good
         String third =
-                admin("POST", "/v1/keys/" + id + "/rotate", "{\"gracePeriod\":\"PT3S\"}", 200)
+                admin(
+                                "POST",
+                                "/v1/keys/" + id + "/rotate",
+                                "{\"gracePeriod\":\"" + GRACE + "\"}",
+                                200)
                         .get("key")
                         .asString();
         HttpResponse<String> deprecated = call(second);
@@ -183,16 +198,20 @@ class AdminGatewayEndToEndTests {
         assertThat(deprecated.headers().firstValue("Deprecation")).isPresent();
         assertThat(deprecated.headers().firstValue("Sunset")).isPresent();
         assertThat(call(third).statusCode()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> call(second).statusCode() == 401);
+        await().atMost(GRACE.plus(BOUND))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> call(second).statusCode() == 401);
+        for (int i = 0; i < 5; i++) {
+            assertThat(call(second).statusCode()).as("after the grace period").isEqualTo(401);
+        }
         assertThat(call(third).statusCode()).isEqualTo(200);
 
-        // remove: refused at once; removing again is 404
+        // remove: refused (through pub/sub); removing again is 404
         admin("DELETE", "/v1/keys/" + id, null, 204);
         Duration removedRefused = until(third, 401);
         System.out.printf(
                 "[e2e/remove] removed key refused %d ms after the admin call returned%n",
                 removedRefused.toMillis());
-        assertThat(removedRefused).isLessThan(PUBSUB_BOUND);
         admin("DELETE", "/v1/keys/" + id, null, 404);
 
         // re-create for the same owner: a new id, accepted at once
@@ -208,20 +227,24 @@ class AdminGatewayEndToEndTests {
         String key = created.get("key").asString();
         assertThat(call(key).statusCode()).isEqualTo(200);
         admin("PATCH", "/v1/keys/" + id, "{\"enabled\":false}", 200);
-        assertThat(until(key, 401)).isLessThan(PUBSUB_BOUND);
+        System.out.printf("[e2e/disable] refused after %d ms%n", until(key, 401).toMillis());
         admin("PATCH", "/v1/keys/" + id, "{\"enabled\":true}", 200);
-        assertThat(until(key, 200)).isLessThan(PUBSUB_BOUND);
+        System.out.printf("[e2e/enable] accepted after %d ms%n", until(key, 200).toMillis());
     }
 
-    private Duration until(String key, int status) throws Exception {
+    /**
+     * Calls the gateway with {@code key} every 10 ms until it answers {@code status} (at most
+     * {@link #BOUND}); returns how long that took, for printing.
+     */
+    private Duration until(String key, int status) {
         long start = System.nanoTime();
-        long deadline = start + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (call(key).statusCode() == status) {
-                return Duration.ofNanos(System.nanoTime() - start);
-            }
-        }
-        throw new AssertionError("gateway never answered " + status);
+        await("gateway answers " + status)
+                .atMost(BOUND)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(10))
+                .pollInSameThread()
+                .until(() -> call(key).statusCode() == status);
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     private HttpResponse<String> call(String key) throws IOException, InterruptedException {

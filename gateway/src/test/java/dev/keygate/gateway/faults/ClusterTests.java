@@ -2,12 +2,17 @@ package dev.keygate.gateway.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyPage;
-import dev.keygate.core.store.NewKey;
+import dev.keygate.core.testing.TestKeys;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Probe;
+import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.redis.RedisClusterSetup;
 import dev.keygate.test.redis.RedisNodeProcess;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,14 +23,13 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import reactor.core.publisher.Flux;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A gateway on a 3-master Redis Cluster with one replica each ({@code
@@ -44,50 +48,48 @@ import reactor.core.publisher.Flux;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTests {
 
-    private static final Duration MAX_STALENESS = Duration.ofSeconds(2);
+    private static final Duration MAX_STALENESS = Faults.MAX_STALENESS;
     private static final String RECEIVED = "keygate.invalidations.received";
 
-    private RedisClusterSetup redis;
-    private WireMockServer upstream;
-    private FaultGateway gateway;
-    private FaultKeys keys;
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            Faults.fixture(
+                            ClusterTests::startCluster,
+                            cluster ->
+                                    Map.of(
+                                            "spring.data.redis.cluster.nodes",
+                                            cluster.clusterNodes(),
+                                            "spring.data.redis.lettuce.cluster.refresh.adaptive",
+                                            "true",
+                                            "spring.data.redis.lettuce.cluster.refresh.period",
+                                            "1s"),
+                            cluster -> TestKeys.cluster(cluster.clusterNodes()))
+                    .build();
 
-    @BeforeAll
-    void start() {
+    private RedisClusterSetup redis;
+    private TestGateway gateway;
+    private TestKeys keys;
+
+    /** Three masters with a replica each, or the class is skipped where no Cluster can be made. */
+    private static RedisClusterSetup startCluster() {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 RedisClusterSetup.isAvailable(),
                 "no redis-cli here (apt-get install redis-server, or brew install redis): Cluster"
                         + " tests skipped; CI installs it and runs them");
         long started = System.nanoTime();
-        redis = RedisClusterSetup.start(1);
+        RedisClusterSetup cluster = RedisClusterSetup.start(1);
         System.out.printf(
                 "[fault/cluster/setup] 3 masters + 3 replicas ready in %d ms%n",
                 (System.nanoTime() - started) / 1_000_000);
-        upstream = FaultGateway.upstream();
-        Map<String, String> properties =
-                Map.of(
-                        "spring.data.redis.cluster.nodes", redis.clusterNodes(),
-                        "spring.data.redis.lettuce.cluster.refresh.adaptive", "true",
-                        "spring.data.redis.lettuce.cluster.refresh.period", "1s");
-        gateway = FaultGateway.start(upstream, properties);
-        keys = FaultKeys.cluster(redis.clusterNodes());
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(gateway::isSubscribed);
+        return cluster;
     }
 
-    @AfterAll
-    void stop() {
-        for (AutoCloseable closeable : new AutoCloseable[] {gateway, keys, redis}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
-        if (upstream != null) {
-            upstream.stop();
-        }
+    @BeforeAll
+    void awaitTheSubscription() {
+        redis = fixture.redis();
+        gateway = fixture.gateway();
+        keys = fixture.keys();
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(gateway::isSubscribed);
     }
 
     @Test
@@ -127,16 +129,16 @@ class ClusterTests {
         double before = gateway.count(RECEIVED);
         List<Duration> refused = new ArrayList<>();
         for (IssuedKey key : mine.subList(0, 10)) {
-            keys.store.remove(key.record().id()).block(Duration.ofSeconds(5));
+            keys.store().remove(key.record().id()).block(Duration.ofSeconds(5));
             long returned = System.nanoTime();
             refused.add(
-                    Http.until(gateway.port(), key.key(), 401, returned, Duration.ofSeconds(5)));
+                    Http.until(gateway.port(), key.key(), 401, returned, Duration.ofSeconds(10)));
         }
         double delivered = gateway.count(RECEIVED) - before;
         System.out.printf(
                 "[fault/cluster/revocation] removal refused after %s; pub/sub messages received"
                         + " %.0f of 10%n",
-                summary(refused), delivered);
+                Probe.summary(refused), delivered);
         assertThat(delivered).isGreaterThanOrEqualTo(10);
         assertThat(listIds("acct-c1", 7)).hasSize(20);
     }
@@ -209,18 +211,18 @@ class ClusterTests {
     @Test
     @Order(4)
     void killingTheMasterHoldingTheSubscriptionKeepsTheGuaranteesForRemovalsRightAfterIt() {
-        killSubscriptionMaster("master-killed", Duration.ZERO);
+        killSubscriptionMaster("master-killed", false);
     }
 
     @Test
     @Order(5)
     void killingTheMasterHoldingTheSubscriptionKeepsTheGuaranteesOnceTheStoreHasTheNewTopology() {
-        // removals 3 s after the failover: the store's 1 s periodic refresh has seen the new
-        // master, so no removal fails half-way (see the test above for what happens otherwise)
-        killSubscriptionMaster("master-killed-settled", Duration.ofSeconds(3));
+        // removals once the store's topology (refreshed every second) names the new master, so no
+        // removal fails half-way (see the test above for what happens otherwise)
+        killSubscriptionMaster("master-killed-settled", true);
     }
 
-    private void killSubscriptionMaster(String name, Duration settle) {
+    private void killSubscriptionMaster(String name, boolean awaitStoreTopology) {
         restoreAll();
         List<IssuedKey> valid = create("acct-c5", 3);
         List<IssuedKey> doomed = create("acct-c5", 4);
@@ -239,7 +241,7 @@ class ClusterTests {
                                         + subscriberNode
                                         + " (held the subscription), promoted "
                                         + redis.killMaster(subscriberNode))
-                .settleBeforeRemovals(settle)
+                .awaitStoreTopologyBeforeRemovals(awaitStoreTopology)
                 .run();
         System.out.printf("[fault/cluster/%s] subscription now on %s%n", name, subscriberNode());
     }
@@ -262,12 +264,12 @@ class ClusterTests {
         // only the nodes: whatever else the runnable gateway's defaults say (topology refresh).
         // Regression: the first start used to deadlock on Cluster (subscriber callback on the
         // I/O thread vs. the lazily opened shared connection), so one start must serve at once.
-        FaultGateway defaults = null;
+        Map<String, String> onDefaults = new LinkedHashMap<>(Faults.GATEWAY_PROPERTIES);
+        onDefaults.put("keygate.gateway.upstream-uri", fixture.upstreamUri());
+        onDefaults.put("spring.data.redis.cluster.nodes", redis.clusterNodes());
+        TestGateway defaults = null;
         for (int attempt = 1; defaults == null; attempt++) {
-            FaultGateway candidate =
-                    FaultGateway.start(
-                            upstream,
-                            Map.of("spring.data.redis.cluster.nodes", redis.clusterNodes()));
+            TestGateway candidate = TestGateway.start(onDefaults);
             IssuedKey probe = create("acct-c7", 1).get(0);
             try {
                 Http.until(
@@ -286,7 +288,7 @@ class ClusterTests {
                 }
             }
         }
-        try (FaultGateway gatewayOnDefaults = defaults) {
+        try (TestGateway gatewayOnDefaults = defaults) {
             Awaitility.await()
                     .atMost(Duration.ofSeconds(20))
                     .until(gatewayOnDefaults::isSubscribed);
@@ -304,7 +306,7 @@ class ClusterTests {
                                             + victim
                                             + " (holds a valid key), promoted "
                                             + redis.killMaster(victim))
-                    .settleBeforeRemovals(Duration.ofSeconds(3))
+                    .awaitStoreTopologyBeforeRemovals(true)
                     .run();
         }
     }
@@ -337,15 +339,15 @@ class ClusterTests {
      */
     private final class Scenario {
         private final String name;
-        private final FaultGateway gateway;
+        private final TestGateway gateway;
         private final List<IssuedKey> valid;
         private final List<IssuedKey> doomed;
         private final Supplier<String> fault;
-        private Duration settle = Duration.ZERO;
+        private boolean awaitStoreTopology;
 
         Scenario(
                 String name,
-                FaultGateway gateway,
+                TestGateway gateway,
                 List<IssuedKey> valid,
                 List<IssuedKey> doomed,
                 Supplier<String> fault) {
@@ -356,9 +358,12 @@ class ClusterTests {
             this.fault = fault;
         }
 
-        /** Waits this long after the fault before the removals (default: none). */
-        Scenario settleBeforeRemovals(Duration settle) {
-            this.settle = settle;
+        /**
+         * Whether the removals wait until the store's topology names the masters the cluster agrees
+         * on (default: no, they start right after the fault).
+         */
+        Scenario awaitStoreTopologyBeforeRemovals(boolean await) {
+            this.awaitStoreTopology = await;
             return this;
         }
 
@@ -376,29 +381,29 @@ class ClusterTests {
                 throw ex;
             }
             Traffic traffic = new Traffic(List.of(port));
-            Map<String, Long> removedAt = new LinkedHashMap<>();
+            Map<String, Long> removedAt;
             long faultAt;
             long doneAt;
-            long firstWriteAt = 0;
             String what;
             double receivedBefore;
             try {
                 all.forEach(key -> traffic.keys.add(key.key()));
-                LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+                traffic.awaitEveryKeySent();
                 fresh.forEach(key -> traffic.freshKeys.add(key.key()));
                 faultAt = System.nanoTime();
                 what = fault.get();
                 doneAt = System.nanoTime();
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(gateway::isSubscribed);
-                LockSupport.parkNanos(settle.toNanos());
-                receivedBefore = gateway.count(RECEIVED);
-                for (IssuedKey key : doomed) {
-                    removedAt.put(key.key(), Removal.remove(keys, key, "cluster/" + name));
-                    if (firstWriteAt == 0) {
-                        firstWriteAt = System.nanoTime();
-                    }
+                if (awaitStoreTopology) {
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(30))
+                            .pollInterval(Duration.ofMillis(100))
+                            .until(() -> storeFollowsTheMasters(doomed));
                 }
-                // past the bound, and long enough to see whether the gateway recovers at all
+                receivedBefore = gateway.count(RECEIVED);
+                removedAt = Removal.removeAll(keys, doomed, "cluster/" + name);
+                // an observation window, not a wait for a state: traffic goes on past the bound,
+                // long enough to see whether the gateway recovers at all
                 LockSupport.parkNanos(MAX_STALENESS.plusSeconds(4).toNanos());
             } finally {
                 traffic.close();
@@ -407,15 +412,7 @@ class ClusterTests {
             List<Traffic.Sample> samples = traffic.samples();
             List<String> validKeys = valid.stream().map(IssuedKey::key).toList();
             Duration maxAcceptance = Traffic.maxAcceptanceAfterRemoval(samples, removedAt);
-            long late =
-                    samples.stream()
-                            .filter(s -> s.status() == 200 && removedAt.containsKey(s.key()))
-                            .filter(
-                                    s ->
-                                            s.sentAt()
-                                                    > removedAt.get(s.key())
-                                                            + MAX_STALENESS.toNanos())
-                            .count();
+            long late = Traffic.acceptedLongAfterRemoval(samples, removedAt, MAX_STALENESS);
             Duration cached = Traffic.recovery(samples, faultAt, s -> validKeys.contains(s.key()));
             Duration uncached = Traffic.recovery(samples, faultAt, Traffic.Sample::fresh);
             System.out.printf(
@@ -424,7 +421,7 @@ class ClusterTests {
                     name,
                     what,
                     (doneAt - faultAt) / 1_000_000,
-                    (firstWriteAt - faultAt) / 1_000_000);
+                    (Removal.first(removedAt) - faultAt) / 1_000_000);
             System.out.printf(
                     "[fault/cluster/%s] recovery after the fault: cached key %s, uncached key %s"
                             + " (last refusals at +%d / +%d ms, traffic until +%d ms);"
@@ -473,7 +470,7 @@ class ClusterTests {
         String cursor = null;
         for (int page = 0; page < 100; page++) {
             KeyPage result =
-                    keys.store.listByOwner(owner, cursor, pageSize).block(Duration.ofSeconds(5));
+                    keys.store().listByOwner(owner, cursor, pageSize).block(Duration.ofSeconds(5));
             result.keys().forEach(record -> ids.add(record.id()));
             cursor = result.nextCursor();
             if (cursor == null) {
@@ -484,28 +481,25 @@ class ClusterTests {
     }
 
     private List<IssuedKey> create(String owner, int count) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                return Flux.range(0, count)
-                        .flatMap(i -> keys.store.create(NewKey.forOwner(owner)), 8)
-                        .collectList()
-                        .block(Duration.ofSeconds(20));
-            } catch (RuntimeException ex) {
-                if (System.nanoTime() > deadline) {
-                    throw ex;
-                }
-                LockSupport.parkNanos(100_000_000);
-            }
-        }
+        return Faults.create(keys, owner, count);
     }
 
-    private static String summary(List<Duration> samples) {
-        List<Long> micros = samples.stream().map(d -> d.toNanos() / 1_000).sorted().toList();
-        return String.format(
-                "n=%d p50=%.1fms max=%.1fms",
-                micros.size(),
-                micros.get((micros.size() - 1) / 2) / 1000.0,
-                micros.get(micros.size() - 1) / 1000.0);
+    /**
+     * Whether the store's client (Lettuce's cached partitions) names, for the slots of {@code
+     * doomed} and of the epoch, the master the running nodes agree on.
+     */
+    private boolean storeFollowsTheMasters(List<IssuedKey> doomed) {
+        Partitions partitions =
+                ((RedisClusterClient) keys.connectionFactory().getNativeClient()).getPartitions();
+        List<String> redisKeys = new ArrayList<>(List.of("kg:epoch"));
+        doomed.forEach(key -> redisKeys.add("kg:key:{" + key.record().id() + "}"));
+        for (String redisKey : redisKeys) {
+            int slot = redis.slot(redisKey);
+            RedisClusterNode known = partitions.getMasterBySlot(slot);
+            if (known == null || known.getUri().getPort() != redis.masterOf(slot).port()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

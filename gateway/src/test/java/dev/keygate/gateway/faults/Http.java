@@ -1,5 +1,6 @@
 package dev.keygate.gateway.faults;
 
+import dev.keygate.gateway.testing.Probe;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,19 +54,10 @@ final class Http {
     }
 
     /**
-     * Probes until {@code expected}, for at most {@code bound}; returns the time from {@code
-     * sinceNanos} to the first such answer, or throws.
+     * Probes until {@code expected}, every {@link Probe#POLL_INTERVAL} for at most {@code bound};
+     * returns the time from {@code sinceNanos} to the first such answer, or throws.
      */
     static Duration until(int port, String key, int expected, long sinceNanos, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        int last = 0;
-        while (System.nanoTime() < deadline) {
-            last = status(port, key);
-            if (last == expected) {
-                return Duration.ofNanos(System.nanoTime() - sinceNanos);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
-        }
-        throw new AssertionError("no " + expected + " within " + bound + " (last " + last + ")");
+        return Probe.until(() -> status(port, key), expected, sinceNanos, bound);
     }
 }

@@ -2,7 +2,11 @@ package dev.keygate.gateway.faults;
 
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyChange;
+import dev.keygate.core.testing.TestKeys;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /** Removing a key the way an admin client does during a failover: retry until it works. */
@@ -19,13 +23,13 @@ final class Removal {
      * retry then finds nothing and returns empty, and {@code RedisKeyStore.remove} announces
      * nothing: that is printed, as it means no gateway was told.
      */
-    static long remove(FaultKeys keys, IssuedKey key, String figure) {
+    static long remove(TestKeys keys, IssuedKey key, String figure) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         RuntimeException firstFailure = null;
         while (true) {
             try {
                 KeyChange change =
-                        keys.store.remove(key.record().id()).block(Duration.ofSeconds(3));
+                        keys.store().remove(key.record().id()).block(Duration.ofSeconds(3));
                 long returned = System.nanoTime();
                 if (change == null) {
                     System.out.printf(
@@ -46,8 +50,26 @@ final class Removal {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("the store never recovered", ex);
                 }
+                // pacing between attempts, not a wait for a state: the next attempt is the check
                 LockSupport.parkNanos(50_000_000);
             }
         }
+    }
+
+    /**
+     * Removes {@code doomed} one after the other ({@link #remove}); returns, for each key in that
+     * order, when its removal is known to have happened.
+     */
+    static Map<String, Long> removeAll(TestKeys keys, List<IssuedKey> doomed, String figure) {
+        Map<String, Long> removedAt = new LinkedHashMap<>();
+        for (IssuedKey key : doomed) {
+            removedAt.put(key.key(), remove(keys, key, figure));
+        }
+        return removedAt;
+    }
+
+    /** When the first removal of {@link #removeAll} returned. */
+    static long first(Map<String, Long> removedAt) {
+        return removedAt.values().iterator().next();
     }
 }

@@ -2,27 +2,26 @@ package dev.keygate.gateway.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.NewKey;
+import dev.keygate.core.testing.TestKeys;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.redis.RedisNodeProcess;
 import dev.keygate.test.redis.RedisSentinelSetup;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import reactor.core.publisher.Flux;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two gateways on Redis Sentinel ({@code spring.data.redis.sentinel.*}: one master, two replicas,
@@ -37,43 +36,33 @@ import reactor.core.publisher.Flux;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SentinelFailoverTests {
 
-    private static final Duration MAX_STALENESS = Duration.ofSeconds(2);
+    private static final Duration MAX_STALENESS = Faults.MAX_STALENESS;
+
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            Faults.fixture(
+                            () -> RedisSentinelSetup.start(2),
+                            sentinel ->
+                                    Map.of(
+                                            "spring.data.redis.sentinel.master",
+                                            sentinel.masterName(),
+                                            "spring.data.redis.sentinel.nodes",
+                                            sentinel.sentinelNodes()),
+                            sentinel ->
+                                    TestKeys.sentinel(
+                                            sentinel.masterName(), sentinel.sentinelNodes()))
+                    .instances(2)
+                    .build();
 
     private RedisSentinelSetup redis;
-    private WireMockServer upstream;
-    private final List<FaultGateway> gateways = new ArrayList<>();
-    private FaultKeys keys;
+    private List<TestGateway> gateways;
+    private TestKeys keys;
 
     @BeforeAll
     void start() {
-        redis = RedisSentinelSetup.start(2);
-        upstream = FaultGateway.upstream();
-        Map<String, String> properties =
-                Map.of(
-                        "spring.data.redis.sentinel.master", redis.masterName(),
-                        "spring.data.redis.sentinel.nodes", redis.sentinelNodes());
-        gateways.add(FaultGateway.start(upstream, properties));
-        gateways.add(FaultGateway.start(upstream, properties));
-        keys = FaultKeys.sentinel(redis.masterName(), redis.sentinelNodes());
-    }
-
-    @AfterAll
-    void stop() {
-        List<AutoCloseable> closeables = new ArrayList<>(gateways);
-        closeables.add(keys);
-        closeables.add(redis);
-        for (AutoCloseable closeable : closeables) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception ignored) {
-                // keep closing the rest
-            }
-        }
-        if (upstream != null) {
-            upstream.stop();
-        }
+        redis = fixture.redis();
+        gateways = fixture.gateways();
+        keys = fixture.keys();
     }
 
     @Test
@@ -92,36 +81,30 @@ class SentinelFailoverTests {
         List<IssuedKey> valid = create(4);
         List<IssuedKey> doomed = create(6);
         List<IssuedKey> fresh = create(150);
-        for (FaultGateway gateway : gateways) {
+        for (TestGateway gateway : gateways) {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(gateway::isSubscribed);
             for (IssuedKey key : concat(valid, doomed)) {
                 Http.until(
                         gateway.port(), key.key(), 200, System.nanoTime(), Duration.ofSeconds(10));
             }
         }
-        Traffic traffic = new Traffic(gateways.stream().map(FaultGateway::port).toList());
-        Map<String, Long> removedAt = new LinkedHashMap<>();
+        Traffic traffic = new Traffic(gateways.stream().map(TestGateway::port).toList());
+        Map<String, Long> removedAt;
         long faultAt;
         long switchedAt;
-        long firstWriteAt;
         RedisNodeProcess old = redis.currentMaster();
         RedisNodeProcess promoted;
         try {
             concat(valid, doomed).forEach(key -> traffic.keys.add(key.key()));
-            LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+            traffic.awaitEveryKeySent();
             fresh.forEach(key -> traffic.freshKeys.add(key.key()));
             faultAt = System.nanoTime();
             promoted = fault.get();
             switchedAt = System.nanoTime();
             // the admin side: removals after the failover, retried until the store follows
-            firstWriteAt = 0;
-            for (IssuedKey key : doomed) {
-                removedAt.put(key.key(), Removal.remove(keys, key, "sentinel/" + name));
-                if (firstWriteAt == 0) {
-                    firstWriteAt = System.nanoTime();
-                }
-            }
-            // keep the traffic going well past the bound to catch any late acceptance
+            removedAt = Removal.removeAll(keys, doomed, "sentinel/" + name);
+            // an observation window, not a wait for a state: keep the traffic going well past the
+            // bound to catch any late acceptance
             LockSupport.parkNanos(MAX_STALENESS.plusSeconds(1).toNanos());
         } finally {
             traffic.close();
@@ -129,11 +112,7 @@ class SentinelFailoverTests {
         List<Traffic.Sample> samples = traffic.samples();
 
         Duration maxAcceptance = Traffic.maxAcceptanceAfterRemoval(samples, removedAt);
-        long late =
-                samples.stream()
-                        .filter(s -> s.status() == 200 && removedAt.containsKey(s.key()))
-                        .filter(s -> s.sentAt() > removedAt.get(s.key()) + MAX_STALENESS.toNanos())
-                        .count();
+        long late = Traffic.acceptedLongAfterRemoval(samples, removedAt, MAX_STALENESS);
         List<String> validKeys = valid.stream().map(IssuedKey::key).toList();
         System.out.printf(
                 "[fault/sentinel/%s] master %s -> %s in %d ms (Sentinels agree); store's first"
@@ -142,8 +121,8 @@ class SentinelFailoverTests {
                 old,
                 promoted,
                 (switchedAt - faultAt) / 1_000_000,
-                (firstWriteAt - faultAt) / 1_000_000);
-        for (FaultGateway gateway : gateways) {
+                (Removal.first(removedAt) - faultAt) / 1_000_000);
+        for (TestGateway gateway : gateways) {
             int port = gateway.port();
             Duration cached =
                     Traffic.recovery(
@@ -181,7 +160,7 @@ class SentinelFailoverTests {
         assertThat(late).as("requests accepted beyond max-staleness after removal").isZero();
         // a key created on the new master is accepted: both gateways read from it
         IssuedKey created = create(1).get(0);
-        for (FaultGateway gateway : gateways) {
+        for (TestGateway gateway : gateways) {
             Http.until(
                     gateway.port(), created.key(), 200, System.nanoTime(), Duration.ofSeconds(10));
             for (IssuedKey key : doomed) {
@@ -189,7 +168,7 @@ class SentinelFailoverTests {
             }
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(gateway::isSubscribed);
         }
-        for (FaultGateway gateway : gateways) {
+        for (TestGateway gateway : gateways) {
             int port = gateway.port();
             assertThat(
                             Traffic.recovery(samples, faultAt, s -> s.port() == port && s.fresh())
@@ -200,20 +179,7 @@ class SentinelFailoverTests {
     }
 
     private List<IssuedKey> create(int count) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                return Flux.range(0, count)
-                        .flatMap(i -> keys.store.create(NewKey.forOwner("acct-s")), 8)
-                        .collectList()
-                        .block(Duration.ofSeconds(20));
-            } catch (RuntimeException ex) {
-                if (System.nanoTime() > deadline) {
-                    throw ex;
-                }
-                LockSupport.parkNanos(100_000_000);
-            }
-        }
+        return Faults.create(keys, "acct-s", count);
     }
 
     private static List<IssuedKey> concat(List<IssuedKey> a, List<IssuedKey> b) {

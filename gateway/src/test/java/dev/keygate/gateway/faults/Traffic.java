@@ -1,11 +1,15 @@
 package dev.keygate.gateway.faults;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,9 +32,11 @@ final class Traffic implements AutoCloseable {
     final Queue<String> freshKeys = new ConcurrentLinkedQueue<>();
     private final Queue<Sample> samples = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<Integer> ports;
     private volatile boolean running = true;
 
     Traffic(List<Integer> ports) {
+        this.ports = List.copyOf(ports);
         for (int port : ports) {
             threads.add(started("traffic-" + port, () -> cycle(port)));
             threads.add(started("fresh-" + port, () -> fresh(port)));
@@ -47,6 +53,7 @@ final class Traffic implements AutoCloseable {
     private void cycle(int port) {
         while (running) {
             if (keys.isEmpty()) {
+                // pacing while there is nothing to send yet
                 LockSupport.parkNanos(10_000_000);
             }
             for (String key : keys) {
@@ -66,8 +73,30 @@ final class Traffic implements AutoCloseable {
                 long sentAt = System.nanoTime();
                 samples.add(new Sample(key, port, sentAt, Http.status(port, key), true));
             }
+            // pacing: one fresh key every 100 ms, so they last the whole scenario
             LockSupport.parkNanos(100_000_000);
         }
+    }
+
+    /** Waits until every key in {@link #keys} has been sent to every gateway at least once. */
+    void awaitEveryKeySent() {
+        await("traffic on every key")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(10))
+                .until(
+                        () -> {
+                            Set<String> sent = new HashSet<>();
+                            samples.forEach(sample -> sent.add(sample.port() + " " + sample.key()));
+                            return ports.stream()
+                                    .allMatch(
+                                            port ->
+                                                    keys.stream()
+                                                            .allMatch(
+                                                                    key ->
+                                                                            sent.contains(
+                                                                                    port + " "
+                                                                                            + key)));
+                        });
     }
 
     /** The samples so far, in send order. */
@@ -104,6 +133,15 @@ final class Traffic implements AutoCloseable {
             }
         }
         return max == Long.MIN_VALUE ? Duration.ofNanos(-1) : Duration.ofNanos(max);
+    }
+
+    /** How many requests with a removed key were accepted more than {@code bound} after removal. */
+    static long acceptedLongAfterRemoval(
+            List<Sample> samples, Map<String, Long> removedAt, Duration bound) {
+        return samples.stream()
+                .filter(s -> s.status() == 200 && removedAt.containsKey(s.key()))
+                .filter(s -> s.sentAt() > removedAt.get(s.key()) + bound.toNanos())
+                .count();
     }
 
     /**

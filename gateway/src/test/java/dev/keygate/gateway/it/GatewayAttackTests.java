@@ -1,40 +1,38 @@
 package dev.keygate.gateway.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.options;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.NewKey;
+import dev.keygate.gateway.cache.InvalidationTracker;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Routes;
+import dev.keygate.gateway.testing.TestGateway;
+import dev.keygate.test.http.RawHttp;
+import dev.keygate.test.http.RawHttp.Response;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import dev.keygate.test.redis.RespClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The door, attacked from outside: raw HTTP against the running gateway, a WireMock upstream that
@@ -55,10 +53,15 @@ class GatewayAttackTests {
                     "x-api-key-scopes",
                     "x-api-key-organizations");
 
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            GatewayFixture.builder()
+                    .sharedRedis()
+                    .upstream(GatewayAttackTests::stubPreflights)
+                    .routes(GatewayAttackTests::routes)
+                    .build();
+
     private final RedisServer redis;
-    private WireMockServer upstream;
-    private GatewayInstance gateway;
-    private TestKeys keys;
     private IssuedKey key;
 
     GatewayAttackTests(RedisServer redis) {
@@ -66,10 +69,20 @@ class GatewayAttackTests {
     }
 
     @BeforeAll
-    void start() {
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
+    void mintTheAttackersKey() {
+        key =
+                fixture.keys()
+                        .mint(
+                                new NewKey(
+                                        "acct-attacker",
+                                        "attacker",
+                                        Set.of("orders:read"),
+                                        Set.of("acme"),
+                                        null,
+                                        Map.of()));
+    }
+
+    private static void stubPreflights(WireMockServer upstream) {
         upstream.stubFor(
                 options(anyUrl())
                         .atPriority(1)
@@ -83,9 +96,7 @@ class GatewayAttackTests {
                                         .withHeader("Access-Control-Max-Age", "600")));
         // an upstream that answers OPTIONS like GET, data included
         upstream.stubFor(
-                options(
-                                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(
-                                        "/orders/secret"))
+                options(urlEqualTo("/orders/secret"))
                         .atPriority(0)
                         .willReturn(
                                 aResponse()
@@ -95,59 +106,22 @@ class GatewayAttackTests {
                                         .withHeader("Set-Cookie", "tracking=1")
                                         .withBody("secret-order-data")));
         upstream.stubFor(
-                options(
-                                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(
-                                        "/orders/missing"))
+                options(urlEqualTo("/orders/missing"))
                         .atPriority(0)
                         .willReturn(aResponse().withStatus(404).withBody("no such order")));
-        gateway = GatewayInstance.start(redis.uri(), routes(upstream.port()), null);
-        keys = new TestKeys(redis, Clock.systemUTC());
-        key =
-                keys.store
-                        .create(
-                                new NewKey(
-                                        "acct-attacker",
-                                        "attacker",
-                                        Set.of("orders:read"),
-                                        Set.of("acme"),
-                                        null,
-                                        Map.of()))
-                        .block(Duration.ofSeconds(5));
     }
 
-    static Map<String, String> routes(int upstreamPort) {
-        String uri = "http://127.0.0.1:" + upstreamPort;
-        String prefix = "spring.cloud.gateway.server.webflux.routes";
-        Map<String, String> properties = new LinkedHashMap<>();
-        String[][] routes = {
-            {"public", "/public/**", "public", "true"},
-            {"status", "/status", "public", "true"},
-            {"orders", "/orders/**", "scopes", "orders:read"},
-            {"rest", "/**", null, null}
-        };
-        for (int i = 0; i < routes.length; i++) {
-            String route = prefix + "[" + i + "]";
-            properties.put(route + ".id", routes[i][0]);
-            properties.put(route + ".uri", uri);
-            properties.put(route + ".predicates[0]", "Path=" + routes[i][1]);
-            if (routes[i][2] != null) {
-                properties.put(route + ".metadata.keygate." + routes[i][2], routes[i][3]);
-            }
-        }
+    /** The routes, for an upstream at {@code uri}, and query-parameter keys on. */
+    static Map<String, String> routes(String uri) {
+        Map<String, String> properties =
+                Routes.to(uri)
+                        .route("public", "/public/**", "public", "true")
+                        .route("status", "/status", "public", "true")
+                        .route("orders", "/orders/**", "scopes", "orders:read")
+                        .route("rest", "/**")
+                        .properties();
         properties.put("keygate.gateway.credentials.query-parameters", "api_key");
         return properties;
-    }
-
-    @AfterAll
-    void stop() {
-        gateway.close();
-        keys.close();
-        upstream.stop();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.resetRequests();
     }
 
     // --- H1, H2: identity headers ---
@@ -165,14 +139,14 @@ class GatewayAttackTests {
                         "keep-alive, X-Api-Key- Id, X-Api-Key- Owner, X-Api-Key- Scopes,"
                                 + " X-Api-Key- Organizations",
                         "keep-alive, \"X-Api-\\Key-Id\", \"X-Api-\\Key-Owner\"")) {
-            upstream.resetRequests();
+            fixture.upstream().resetRequests();
             Response response =
                     send(
                             "GET /hello HTTP/1.1",
                             "Authorization: Bearer " + key.key(),
                             "Connection: " + connection);
 
-            assertThat(response.status).as(connection).isEqualTo(200);
+            assertThat(response.status()).as(connection).isEqualTo(200);
             LoggedRequest received = onlyRequest();
             assertThat(received.getHeader("X-Api-Key-Id"))
                     .as(connection)
@@ -189,7 +163,7 @@ class GatewayAttackTests {
         }
         // what a caller names in Connection still does not go upstream (hop-by-hop), its own
         // headers only
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         send(
                 "GET /hello HTTP/1.1",
                 "Authorization: Bearer " + key.key(),
@@ -221,14 +195,14 @@ class GatewayAttackTests {
                         Map.entry("X-Api-Key-Scopes", "orders:read"),
                         Map.entry("X-Api-Key-Organizations", "acme"));
 
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         assertThat(
                         send(
                                         "GET /status HTTP/1.1",
                                         "X_Api_Key_Owner: acct-victim",
                                         "X-API-KEY-ID: 3fKq9ZbT0aW",
                                         "X_API_KEY_ORGANIZATIONS: globex")
-                                .status)
+                                .status())
                 .isEqualTo(200);
         assertThat(identityLikeHeaders(onlyRequest())).isEmpty();
     }
@@ -255,43 +229,44 @@ class GatewayAttackTests {
                         "/public/x%00/../../orders/1",
                         "//orders/1")) {
             Response response = send("GET " + path + " HTTP/1.1");
-            assertThat(response.status).as(path).isEqualTo(400);
+            assertThat(response.status()).as(path).isEqualTo(400);
             assertThat(response.header("content-type"))
                     .as(path)
                     .isEqualTo("application/problem+json");
-            assertThat(response.body).as(path).contains("rejected-request");
+            assertThat(response.body()).as(path).contains("rejected-request");
         }
         // a raw backslash may already be refused by Netty's request-line parser; either way, 400
-        assertThat(send("GET /public/..\\orders/1 HTTP/1.1").status).isEqualTo(400);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(send("GET /public/..\\orders/1 HTTP/1.1").status()).isEqualTo(400);
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
 
         // canonical paths still work
-        assertThat(send("GET /public/readme.txt HTTP/1.1").status).isEqualTo(200);
-        assertThat(send("GET /orders/1 HTTP/1.1").status).isEqualTo(401);
+        assertThat(send("GET /public/readme.txt HTTP/1.1").status()).isEqualTo(200);
+        assertThat(send("GET /orders/1 HTTP/1.1").status()).isEqualTo(401);
     }
 
     @Test
     void encodedSlashesCanBeAllowedButDotSegmentsStayRefused() throws IOException {
-        Map<String, String> properties = new LinkedHashMap<>(routes(upstream.port()));
+        Map<String, String> properties = new LinkedHashMap<>(routes(fixture.upstreamUri()));
+        properties.put("spring.data.redis.url", redis.uri());
         properties.put("keygate.gateway.firewall.allow-url-encoded-slash", "true");
-        try (GatewayInstance allowing = GatewayInstance.start(redis.uri(), properties, null)) {
-            assertThat(Response.send(allowing.port(), "GET /public/a%2Fb HTTP/1.1").status)
+        try (TestGateway allowing = TestGateway.start(properties)) {
+            assertThat(RawHttp.send(allowing.port(), "GET /public/a%2Fb HTTP/1.1").status())
                     .isEqualTo(200);
-            assertThat(upstream.getAllServeEvents().get(0).getRequest().getUrl())
+            assertThat(fixture.upstream().getAllServeEvents().get(0).getRequest().getUrl())
                     .isEqualTo("/public/a%2Fb");
-            assertThat(Response.send(allowing.port(), "GET /public/..%2forders/1 HTTP/1.1").status)
+            assertThat(RawHttp.send(allowing.port(), "GET /public/..%2forders/1 HTTP/1.1").status())
                     .isEqualTo(400);
-            assertThat(Response.send(allowing.port(), "GET /public/..;/orders/1 HTTP/1.1").status)
+            assertThat(RawHttp.send(allowing.port(), "GET /public/..;/orders/1 HTTP/1.1").status())
                     .isEqualTo(400);
         }
-        assertThat(upstream.getAllServeEvents()).hasSize(1);
+        assertThat(fixture.upstream().getAllServeEvents()).hasSize(1);
     }
 
     // --- L2: the credential never reaches the upstream ---
 
     @Test
     void encodedQueryParameterNamesTabsAndPublicRoutesDoNotLeakTheKey() throws IOException {
-        assertThat(send("GET /hello?api%5Fkey=" + key.key() + "&page=2 HTTP/1.1").status)
+        assertThat(send("GET /hello?api%5Fkey=" + key.key() + "&page=2 HTTP/1.1").status())
                 .isEqualTo(200);
         // names as Spring reads them: a leading '=' is skipped
         assertThat(
@@ -300,7 +275,7 @@ class GatewayAttackTests {
                                         + "&x=1&&=api_key="
                                         + key.key()
                                         + " HTTP/1.1")
-                                .status)
+                                .status())
                 .isEqualTo(200);
         assertThat(
                         send("GET /hello?api_key="
@@ -308,9 +283,9 @@ class GatewayAttackTests {
                                         + "&api%5fkey="
                                         + key.key()
                                         + " HTTP/1.1")
-                                .status)
+                                .status())
                 .isEqualTo(200);
-        assertThat(send("GET /hello HTTP/1.1", "Authorization: Bearer\t" + key.key()).status)
+        assertThat(send("GET /hello HTTP/1.1", "Authorization: Bearer\t" + key.key()).status())
                 .isEqualTo(200);
         assertThat(
                         send(
@@ -318,11 +293,11 @@ class GatewayAttackTests {
                                         "Authorization: Bearer " + key.key(),
                                         "X-Api-Key: " + key.key(),
                                         "X_Api_Key: " + key.key())
-                                .status)
+                                .status())
                 .isEqualTo(200);
 
         List<LoggedRequest> received =
-                upstream.getAllServeEvents().stream().map(e -> e.getRequest()).toList();
+                fixture.upstream().getAllServeEvents().stream().map(e -> e.getRequest()).toList();
         assertThat(received).hasSize(5);
         for (LoggedRequest request : received) {
             assertThat(request.getUrl()).doesNotContain(key.key());
@@ -348,7 +323,7 @@ class GatewayAttackTests {
                         "Access-Control-Request-Method: POST",
                         "X-Api-Key: " + key.key());
 
-        assertThat(response.status).isEqualTo(204);
+        assertThat(response.status()).isEqualTo(204);
         assertThat(response.header("access-control-allow-origin")).isEqualTo("https://app.example");
         assertThat(response.header("access-control-allow-methods")).isEqualTo("POST");
         LoggedRequest received = onlyRequest();
@@ -358,11 +333,11 @@ class GatewayAttackTests {
         assertThat(received.containsHeader("X-Api-Key")).isFalse();
 
         // a plain OPTIONS is no preflight: it needs a key
-        assertThat(send("OPTIONS /orders/1 HTTP/1.1").status).isEqualTo(401);
+        assertThat(send("OPTIONS /orders/1 HTTP/1.1").status()).isEqualTo(401);
 
         // a key-less preflight carries nothing a handler could act on, and only the CORS answer
         // comes back: no body, no other header, no status but 2xx or 403
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         Response leaky =
                 send(
                         "OPTIONS /orders/secret?confirm=yes HTTP/1.1",
@@ -371,11 +346,11 @@ class GatewayAttackTests {
                         "Cookie: session=victim",
                         "Authorization: Basic dXNlcjpwYXNz",
                         "X-HTTP-Method-Override: DELETE");
-        assertThat(leaky.status).isEqualTo(200);
+        assertThat(leaky.status()).isEqualTo(200);
         assertThat(leaky.header("access-control-allow-origin")).isEqualTo("*");
         assertThat(leaky.header("x-total-count")).isNull();
         assertThat(leaky.header("set-cookie")).isNull();
-        assertThat(leaky.body).isEmpty();
+        assertThat(leaky.body()).isEmpty();
         LoggedRequest preflight = onlyRequest();
         assertThat(preflight.getUrl()).isEqualTo("/orders/secret");
         assertThat(preflight.containsHeader("Cookie")).isFalse();
@@ -383,15 +358,15 @@ class GatewayAttackTests {
         assertThat(preflight.containsHeader("X-HTTP-Method-Override")).isFalse();
         assertThat(preflight.getHeader("Access-Control-Request-Method")).isEqualTo("GET");
 
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         Response missing =
                 send(
                         "OPTIONS /orders/missing HTTP/1.1",
                         "Origin: https://evil.example",
                         "Access-Control-Request-Method: GET");
-        assertThat(missing.status).isEqualTo(403);
+        assertThat(missing.status()).isEqualTo(403);
         // a malformed "preflight" is no preflight: WebFlux answers it, nothing goes upstream
-        upstream.resetRequests();
+        fixture.upstream().resetRequests();
         assertThat(
                         send(
                                         "OPTIONS /orders/1 HTTP/1.1",
@@ -400,22 +375,27 @@ class GatewayAttackTests {
                                         "Content-Length: 5",
                                         "",
                                         "hello")
-                                .status)
+                                .status())
                 .isIn(200, 401);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     // --- L13: a replaced Redis is noticed even when its epoch looks the same ---
 
     @Test
     void aReplacedRedisWithTheSameEpochIsNoticedAndItsCacheFlushed() throws IOException {
-        IssuedKey cached =
-                keys.store.create(NewKey.forOwner("acct-replaced")).block(Duration.ofSeconds(5));
+        IssuedKey cached = fixture.keys().mint("acct-replaced");
         await().atMost(Duration.ofSeconds(5))
                 .until(
                         () ->
-                                send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status
+                                send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status()
                                         == 200);
+
+        // the gateway knows this store's incarnation (written by its first change) once a poll
+        // has read an epoch at least the key's; only then can another store be told from it
+        InvalidationTracker tracker = fixture.gateway().bean(InvalidationTracker.class);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> tracker.confirmedEpoch() >= cached.epoch());
 
         // another store, same epoch: the key is not in it, nothing is announced (no message, no
         // gap)
@@ -429,18 +409,18 @@ class GatewayAttackTests {
                     "kg:incarnation:{kg:epoch}");
         }
 
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(10))
                 .until(
                         () ->
-                                send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status
+                                send("GET /hello HTTP/1.1", "X-Api-Key: " + cached.key()).status()
                                         == 401);
     }
 
     // --- helpers ---
 
     private LoggedRequest onlyRequest() {
-        assertThat(upstream.getAllServeEvents()).hasSize(1);
-        return upstream.getAllServeEvents().get(0).getRequest();
+        assertThat(fixture.upstream().getAllServeEvents()).hasSize(1);
+        return fixture.upstream().getAllServeEvents().get(0).getRequest();
     }
 
     /** Headers whose name, with '_' read as '-' and case ignored, is an identity header. */
@@ -455,59 +435,6 @@ class GatewayAttackTests {
     }
 
     private Response send(String requestLine, String... headers) throws IOException {
-        return Response.send(gateway.port(), requestLine, headers);
-    }
-
-    /** One response read off a raw socket; the request is sent as written, nothing normalised. */
-    record Response(int status, Map<String, String> headers, String body) {
-
-        String header(String name) {
-            return headers.get(name);
-        }
-
-        static Response send(int port, String requestLine, String... headers) throws IOException {
-            StringBuilder request = new StringBuilder(requestLine).append("\r\n");
-            request.append("Host: 127.0.0.1\r\n");
-            for (String header : headers) {
-                request.append(header).append("\r\n");
-            }
-            request.append("\r\n");
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                socket.setSoTimeout(10_000);
-                OutputStream out = socket.getOutputStream();
-                out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-                InputStream in = socket.getInputStream();
-                String statusLine = RawHttp.readLine(in);
-                int status = Integer.parseInt(statusLine.split(" ")[1]);
-                Map<String, String> responseHeaders = new LinkedHashMap<>();
-                for (String header = RawHttp.readLine(in);
-                        !header.isEmpty();
-                        header = RawHttp.readLine(in)) {
-                    int colon = header.indexOf(':');
-                    responseHeaders.put(
-                            header.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                            header.substring(colon + 1).trim());
-                }
-                String length = responseHeaders.get("content-length");
-                byte[] body;
-                if (length != null) {
-                    body = in.readNBytes(Integer.parseInt(length));
-                } else if ("chunked".equalsIgnoreCase(responseHeaders.get("transfer-encoding"))) {
-                    ByteArrayOutputStream chunks = new ByteArrayOutputStream();
-                    for (int size = Integer.parseInt(RawHttp.readLine(in).trim(), 16);
-                            size > 0;
-                            size = Integer.parseInt(RawHttp.readLine(in).trim(), 16)) {
-                        chunks.write(in.readNBytes(size));
-                        RawHttp.readLine(in);
-                    }
-                    body = chunks.toByteArray();
-                } else {
-                    body = new byte[0];
-                }
-                return new Response(
-                        status, responseHeaders, new String(body, StandardCharsets.UTF_8));
-            }
-        }
+        return RawHttp.send(fixture.gateway().port(), requestLine, headers);
     }
 }

@@ -1,32 +1,26 @@
 package dev.keygate.gateway.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
-import dev.keygate.test.redis.RedisExtension;
-import dev.keygate.test.redis.RedisServer;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Probe;
+import dev.keygate.gateway.testing.Routes;
+import dev.keygate.test.http.RawHttp;
 import dev.keygate.test.time.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.http.HttpMethod;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -34,8 +28,6 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * Every outcome of the request path, through the runnable gateway, real Redis, WireMock upstream.
  */
-@ExtendWith(RedisExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayAuthenticationTests {
 
     private static final Instant T0 = Instant.parse("2026-06-01T10:00:00Z");
@@ -43,77 +35,37 @@ class GatewayAuthenticationTests {
             "{\"type\":\"https://keygate.dev/problems/invalid-api-key\",\"title\":\"Invalid API key\","
                     + "\"status\":401,\"detail\":\"The API key is not valid.\"}";
 
-    private final RedisServer redis;
-    private final MutableClock clock = new MutableClock(T0);
-    private WireMockServer upstream;
-    private GatewayInstance gateway;
-    private TestKeys keys;
-    private WebTestClient client;
+    /**
+     * The gateways' clock, and the key store's (static: the fixture starts before any instance).
+     */
+    private static final MutableClock CLOCK = new MutableClock(T0);
 
-    GatewayAuthenticationTests(RedisServer redis) {
-        this.redis = redis;
-    }
-
-    @BeforeAll
-    void start() {
-        redis.flushAll();
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(
-                any(anyUrl())
-                        .willReturn(
-                                aResponse()
-                                        .withStatus(200)
-                                        .withHeader("Content-Type", "application/json")
-                                        .withBody("{\"ok\":true}")));
-        String uri = "http://127.0.0.1:" + upstream.port();
-        String routes = "spring.cloud.gateway.server.webflux.routes";
-        gateway =
-                GatewayInstance.start(
-                        redis.uri(),
-                        Map.ofEntries(
-                                Map.entry(routes + "[0].id", "public"),
-                                Map.entry(routes + "[0].uri", uri),
-                                Map.entry(routes + "[0].predicates[0]", "Path=/public/**"),
-                                Map.entry(routes + "[0].metadata.keygate.public", "true"),
-                                Map.entry(routes + "[1].id", "orders"),
-                                Map.entry(routes + "[1].uri", uri),
-                                Map.entry(routes + "[1].predicates[0]", "Path=/orders/**"),
-                                Map.entry(
-                                        routes + "[1].metadata.keygate.scopes",
-                                        "orders:read,orders:write"),
-                                Map.entry(routes + "[2].id", "acme"),
-                                Map.entry(routes + "[2].uri", uri),
-                                Map.entry(routes + "[2].predicates[0]", "Path=/acme/**"),
-                                Map.entry(routes + "[2].metadata.keygate.organizations[0]", "acme"),
-                                Map.entry(routes + "[3].id", "everything"),
-                                Map.entry(routes + "[3].uri", uri),
-                                Map.entry(routes + "[3].predicates[0]", "Path=/**")),
-                        clock);
-        keys = new TestKeys(redis, clock);
-        client = gateway.client();
-    }
-
-    @AfterAll
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (keys != null) {
-            keys.close();
-        }
-        if (upstream != null) {
-            upstream.stop();
-        }
-    }
-
-    @BeforeEach
-    void resetUpstream() {
-        upstream.resetRequests();
-    }
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            GatewayFixture.builder()
+                    .sharedRedis()
+                    .clock(CLOCK)
+                    .upstreamAnswer(
+                            aResponse()
+                                    .withStatus(200)
+                                    .withHeader("Content-Type", "application/json")
+                                    .withBody("{\"ok\":true}"))
+                    .routes(
+                            uri ->
+                                    Routes.to(uri)
+                                            .route("public", "/public/**", "public", "true")
+                                            .route(
+                                                    "orders",
+                                                    "/orders/**",
+                                                    "scopes",
+                                                    "orders:read,orders:write")
+                                            .route("acme", "/acme/**", "organizations[0]", "acme")
+                                            .route("everything", "/**")
+                                            .properties())
+                    .build();
 
     private IssuedKey create(NewKey spec) {
-        return keys.store.create(spec).block(Duration.ofSeconds(5));
+        return fixture.keys().mint(spec);
     }
 
     private IssuedKey create() {
@@ -125,8 +77,10 @@ class GatewayAuthenticationTests {
 
     private LoggedRequest lastUpstreamRequest() {
         List<LoggedRequest> requests =
-                upstream.findAll(
-                        com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(anyUrl()));
+                fixture.upstream()
+                        .findAll(
+                                com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+                                        anyUrl()));
         assertThat(requests).isNotEmpty();
         return requests.get(requests.size() - 1);
     }
@@ -136,18 +90,21 @@ class GatewayAuthenticationTests {
         IssuedKey key = create();
         List<WebTestClient.RequestHeadersSpec<?>> requests =
                 List.of(
-                        client.get()
+                        fixture.client()
+                                .get()
                                 .uri("/things/1")
                                 .header("Authorization", "Bearer " + key.key()),
-                        client.get()
+                        fixture.client()
+                                .get()
                                 .uri("/things/1")
                                 .header("Authorization", "Apikey " + key.key()),
-                        client.get()
+                        fixture.client()
+                                .get()
                                 .uri("/things/1")
                                 .header("Authorization", "apikey " + key.key()),
-                        client.get().uri("/things/1").header("X-Api-Key", key.key()));
+                        fixture.client().get().uri("/things/1").header("X-Api-Key", key.key()));
         for (WebTestClient.RequestHeadersSpec<?> request : requests) {
-            upstream.resetRequests();
+            fixture.upstream().resetRequests();
             request.exchange().expectStatus().isOk().expectBody().json("{\"ok\":true}");
             LoggedRequest forwarded = lastUpstreamRequest();
             assertThat(forwarded.getHeader("X-Api-Key-Id")).isEqualTo(key.record().id());
@@ -164,7 +121,8 @@ class GatewayAuthenticationTests {
     @Test
     void otherAuthorizationSchemesAreLeftForTheUpstream() {
         IssuedKey key = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("Authorization", "Basic dXNlcjpwYXNz")
                 .header("X-Api-Key", key.key())
@@ -177,7 +135,8 @@ class GatewayAuthenticationTests {
 
     @Test
     void missingKeyIsRefusedWithAChallengeAndNothingGoesUpstream() {
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .exchange()
                 .expectStatus()
@@ -192,20 +151,23 @@ class GatewayAuthenticationTests {
                 .isEqualTo("https://keygate.dev/problems/missing-api-key")
                 .jsonPath("$.status")
                 .isEqualTo(401);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
     void everyKindOfBadKeyGetsTheSameAnswerWhileMetricsTellThemApart() {
         IssuedKey good = create();
         IssuedKey removed = create();
-        keys.store.remove(removed.record().id()).block();
+        fixture.keys().store().remove(removed.record().id()).block();
         IssuedKey disabled = create();
-        keys.store.update(disabled.record().id(), KeyUpdate.none().withEnabled(false)).block();
+        fixture.keys()
+                .store()
+                .update(disabled.record().id(), KeyUpdate.none().withEnabled(false))
+                .block();
         IssuedKey expiring =
                 create(NewKey.forOwner("acct-1").withExpiresAt(T0.plus(Duration.ofHours(1))));
         IssuedKey rotatedAway = create();
-        keys.store.rotate(rotatedAway.record().id(), Duration.ZERO).block();
+        fixture.keys().store().rotate(rotatedAway.record().id(), Duration.ZERO).block();
         String wrongSecret = reChecksum(good.key().substring(0, 15) + "A".repeat(30));
         String unknownId = reChecksum("kg_AAAAAAAAAAA_" + good.key().substring(15, 45));
         String malformed = good.key().substring(0, good.key().length() - 1) + "!";
@@ -222,11 +184,11 @@ class GatewayAuthenticationTests {
                         rotatedAway.key())) {
             bodies.add(refusedBody(presented));
         }
-        clock.advance(Duration.ofHours(2));
+        CLOCK.advance(Duration.ofHours(2));
         try {
             bodies.add(refusedBody(expiring.key()));
         } finally {
-            clock.advance(Duration.ofHours(-2));
+            CLOCK.advance(Duration.ofHours(-2));
         }
 
         assertThat(bodies).allMatch(INVALID_BODY::equals);
@@ -238,17 +200,17 @@ class GatewayAuthenticationTests {
         assertThat(after[3] - before[3]).isEqualTo(1);
         assertThat(after[4] - before[4]).isEqualTo(1);
         assertThat(after[5] - before[5]).isEqualTo(1);
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     private double[] counts() {
         return new double[] {
-            gateway.authCount("malformed"),
-            gateway.authCount("unknown"),
-            gateway.authCount("bad_secret"),
-            gateway.authCount("disabled"),
-            gateway.authCount("revoked"),
-            gateway.authCount("expired")
+            fixture.gateway().authCount("malformed"),
+            fixture.gateway().authCount("unknown"),
+            fixture.gateway().authCount("bad_secret"),
+            fixture.gateway().authCount("disabled"),
+            fixture.gateway().authCount("revoked"),
+            fixture.gateway().authCount("expired")
         };
     }
 
@@ -257,7 +219,8 @@ class GatewayAuthenticationTests {
                 await().atMost(Duration.ofSeconds(3))
                         .until(
                                 () ->
-                                        client.get()
+                                        fixture.client()
+                                                .get()
                                                 .uri("/things")
                                                 .header("X-Api-Key", presented)
                                                 .exchange()
@@ -289,7 +252,8 @@ class GatewayAuthenticationTests {
     void twoDifferentKeysAreRefusedButTheSameKeyTwiceIsFine() {
         IssuedKey first = create();
         IssuedKey second = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("Authorization", "Bearer " + first.key())
                 .header("X-Api-Key", second.key())
@@ -299,7 +263,8 @@ class GatewayAuthenticationTests {
                 .expectBody()
                 .jsonPath("$.type")
                 .isEqualTo("https://keygate.dev/problems/ambiguous-api-key");
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("Authorization", "Bearer " + first.key())
                 .header("X-Api-Key", first.key())
@@ -311,7 +276,8 @@ class GatewayAuthenticationTests {
     @Test
     void identityHeadersSentByTheClientNeverReachTheUpstream() {
         IssuedKey key = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", key.key())
                 .header("X-Api-Key-Owner", "admin")
@@ -325,8 +291,9 @@ class GatewayAuthenticationTests {
         assertThat(forwarded.getHeaders().getHeader("X-Api-Key-Scopes").values())
                 .containsExactly("orders:read");
 
-        upstream.resetRequests();
-        client.get()
+        fixture.upstream().resetRequests();
+        fixture.client()
+                .get()
                 .uri("/public/info")
                 .header("X-Api-Key-Owner", "admin")
                 .header("X-Api-Key-Id", "spoofed")
@@ -340,7 +307,8 @@ class GatewayAuthenticationTests {
     @Test
     void queryStringKeysAreIgnoredByDefault() {
         IssuedKey key = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things?api_key=" + key.key())
                 .exchange()
                 .expectStatus()
@@ -352,14 +320,15 @@ class GatewayAuthenticationTests {
 
     @Test
     void routeMarkedPublicNeedsNoKey() {
-        client.get().uri("/public/info").exchange().expectStatus().isOk();
+        fixture.client().get().uri("/public/info").exchange().expectStatus().isOk();
         assertThat(lastUpstreamRequest().getUrl()).isEqualTo("/public/info");
     }
 
     @Test
     void routeRequiringScopesRefusesAKeyWithoutAllOfThemWith403() {
         IssuedKey readOnly = create();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/orders/1")
                 .header("X-Api-Key", readOnly.key())
                 .exchange()
@@ -375,7 +344,8 @@ class GatewayAuthenticationTests {
                 .isEqualTo("https://keygate.dev/problems/insufficient-scope");
         IssuedKey readWrite =
                 create(NewKey.forOwner("acct-1").withScopes(Set.of("orders:read", "orders:write")));
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/orders/1")
                 .header("X-Api-Key", readWrite.key())
                 .exchange()
@@ -387,13 +357,15 @@ class GatewayAuthenticationTests {
     void routeRequiringAnOrganizationAcceptsOnlyItsMembers() {
         IssuedKey member = create();
         IssuedKey outsider = create(NewKey.forOwner("acct-2").withOrganizations(Set.of("initech")));
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/acme/x")
                 .header("X-Api-Key", member.key())
                 .exchange()
                 .expectStatus()
                 .isOk();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/acme/x")
                 .header("X-Api-Key", outsider.key())
                 .exchange()
@@ -403,26 +375,36 @@ class GatewayAuthenticationTests {
 
     @Test
     void corsPreflightPassesWithoutAKeyButAPlainOptionsDoesNot() {
-        client.method(HttpMethod.OPTIONS)
+        fixture.client()
+                .method(HttpMethod.OPTIONS)
                 .uri("/things")
                 .header("Origin", "https://app.example")
                 .header("Access-Control-Request-Method", "POST")
                 .exchange()
                 .expectStatus()
                 .isOk();
-        client.method(HttpMethod.OPTIONS).uri("/things").exchange().expectStatus().isUnauthorized();
+        fixture.client()
+                .method(HttpMethod.OPTIONS)
+                .uri("/things")
+                .exchange()
+                .expectStatus()
+                .isUnauthorized();
     }
 
     @Test
     void previousSecretWorksDuringItsGraceWithDeprecationHeadersThenStops() {
         IssuedKey original = create();
         IssuedKey rotated =
-                keys.store.rotate(original.record().id(), Duration.ofMinutes(10)).block();
+                fixture.keys()
+                        .store()
+                        .rotate(original.record().id(), Duration.ofMinutes(10))
+                        .block();
 
         await().atMost(Duration.ofSeconds(3))
                 .untilAsserted(
                         () ->
-                                client.get()
+                                fixture.client()
+                                        .get()
                                         .uri("/things")
                                         .header("X-Api-Key", original.key())
                                         .exchange()
@@ -434,7 +416,8 @@ class GatewayAuthenticationTests {
                                                 "@" + rotated.record().rotatedAt().getEpochSecond())
                                         .expectHeader()
                                         .valueEquals("Sunset", "Mon, 1 Jun 2026 10:10:00 GMT"));
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", rotated.key())
                 .exchange()
@@ -443,22 +426,12 @@ class GatewayAuthenticationTests {
                 .expectHeader()
                 .doesNotExist("Deprecation");
 
-        clock.advance(Duration.ofMinutes(10));
+        CLOCK.advance(Duration.ofMinutes(10));
         try {
-            client.get()
-                    .uri("/things")
-                    .header("X-Api-Key", original.key())
-                    .exchange()
-                    .expectStatus()
-                    .isUnauthorized();
-            client.get()
-                    .uri("/things")
-                    .header("X-Api-Key", rotated.key())
-                    .exchange()
-                    .expectStatus()
-                    .isOk();
+            assertThat(Probe.status(fixture.client(), original.key())).isEqualTo(401);
+            assertThat(Probe.status(fixture.client(), rotated.key())).isEqualTo(200);
         } finally {
-            clock.advance(Duration.ofMinutes(-10));
+            CLOCK.advance(Duration.ofMinutes(-10));
         }
     }
 
@@ -467,10 +440,8 @@ class GatewayAuthenticationTests {
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(
                         () ->
-                                gateway.management()
-                                        .get()
-                                        .uri("/actuator/health/readiness")
-                                        .exchange()
+                                fixture.gateway()
+                                        .readiness()
                                         .expectStatus()
                                         .isOk()
                                         .expectBody()
@@ -478,7 +449,8 @@ class GatewayAuthenticationTests {
                                         .isEqualTo("UP")
                                         .jsonPath("$.components.keygate.details.subscribed")
                                         .isEqualTo(true));
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator/prometheus")
                 .exchange()
@@ -490,12 +462,13 @@ class GatewayAuthenticationTests {
                                 assertThat(body)
                                         .contains("keygate_auth_total")
                                         .doesNotContain("kg_"));
-        client.get().uri("/actuator/health").exchange().expectStatus().isUnauthorized();
+        fixture.client().get().uri("/actuator/health").exchange().expectStatus().isUnauthorized();
     }
 
     @Test
     void keygateEndpointShowsTheNodeStateAndRefusesToFlushByDefault() {
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator/keygate")
                 .exchange()
@@ -510,16 +483,19 @@ class GatewayAuthenticationTests {
                 .isEqualTo(true)
                 .jsonPath("$.confirmedEpoch")
                 .isNumber();
-        double flushesBefore = gateway.bean(dev.keygate.gateway.cache.KeyCache.class).flushCount();
-        gateway.management()
+        double flushesBefore =
+                fixture.gateway().bean(dev.keygate.gateway.cache.KeyCache.class).flushCount();
+        fixture.gateway()
+                .management()
                 .post()
                 .uri("/actuator/keygate")
                 .exchange()
                 .expectStatus()
                 .value(status -> assertThat(status).isIn(404, 405));
-        assertThat(gateway.bean(dev.keygate.gateway.cache.KeyCache.class).flushCount())
+        assertThat(fixture.gateway().bean(dev.keygate.gateway.cache.KeyCache.class).flushCount())
                 .isEqualTo((long) flushesBefore);
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator/info")
                 .exchange()
@@ -528,7 +504,8 @@ class GatewayAuthenticationTests {
                 .expectBody()
                 .jsonPath("$.build.artifact")
                 .isEqualTo("keygate-gateway");
-        gateway.management()
+        fixture.gateway()
+                .management()
                 .get()
                 .uri("/actuator")
                 .exchange()
@@ -553,7 +530,13 @@ class GatewayAuthenticationTests {
                                             "prometheus",
                                             "keygate");
                         });
-        gateway.management().get().uri("/actuator/env").exchange().expectStatus().isNotFound();
+        fixture.gateway()
+                .management()
+                .get()
+                .uri("/actuator/env")
+                .exchange()
+                .expectStatus()
+                .isNotFound();
     }
 
     /**
@@ -567,7 +550,7 @@ class GatewayAuthenticationTests {
         for (int round = 0; round < 20; round++) {
             assertThat(
                             RawHttp.onOneConnection(
-                                    gateway.managementPort(),
+                                    fixture.gateway().managementPort(),
                                     List.of(
                                             "GET /actuator/keygate",
                                             "POST /actuator/keygate",

@@ -1,8 +1,5 @@
 package dev.keygate.gateway.it;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -11,15 +8,12 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.key.ParsedApiKey;
 import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.NewKey;
-import dev.keygate.test.redis.RedisExtension;
-import dev.keygate.test.redis.RedisServer;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Probe;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,71 +24,30 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** Bad input at the HTTP level, throttling, and secrets kept out of logs. */
-@ExtendWith(RedisExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewaySecurityTests {
 
-    private final RedisServer redis;
-    private WireMockServer upstream;
-    private GatewayInstance gateway;
-    private TestKeys keys;
-    private WebTestClient client;
-
-    GatewaySecurityTests(RedisServer redis) {
-        this.redis = redis;
-    }
-
-    @BeforeAll
-    void start() {
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-        gateway =
-                GatewayInstance.start(
-                        redis.uri(),
-                        Map.of(
-                                "keygate.gateway.upstream-uri",
-                                "http://127.0.0.1:" + upstream.port()),
-                        null);
-        keys = new TestKeys(redis, Clock.systemUTC());
-        client = gateway.client();
-    }
-
-    @AfterAll
-    void stop() {
-        gateway.close();
-        keys.close();
-        upstream.stop();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.resetRequests();
-    }
+    @RegisterExtension
+    static final GatewayFixture fixture = GatewayFixture.builder().sharedRedis().build();
 
     private IssuedKey createKey() {
-        return keys.store.create(NewKey.forOwner("acct-sec")).block(Duration.ofSeconds(5));
+        return fixture.keys().mint("acct-sec");
     }
 
     /** Sends raw bytes and returns the status line (or "" when the server just closed). */
     private String raw(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+        try (Socket socket = new Socket("127.0.0.1", fixture.gateway().port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -112,27 +65,29 @@ class GatewaySecurityTests {
     @Test
     void oversizedHeadersAreRefusedWith431AndNothingGoesUpstream() {
         IssuedKey key = createKey();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", key.key())
                 .header("X-Padding", "a".repeat(20_000))
                 .exchange()
                 .expectStatus()
                 .value(status -> assertThat(status).isIn(413, 431));
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
     void manyHeadersAndRepeatedCredentialHeadersAreHandledPlainly() {
         IssuedKey key = createKey();
         WebTestClient.RequestHeadersSpec<?> many =
-                client.get().uri("/things").header("X-Api-Key", key.key());
+                fixture.client().get().uri("/things").header("X-Api-Key", key.key());
         for (int i = 0; i < 100; i++) {
             many = many.header("X-Extra-" + i, "v" + i);
         }
         many.exchange().expectStatus().isOk();
         IssuedKey other = createKey();
-        client.get()
+        fixture.client()
+                .get()
                 .uri("/things")
                 .header("X-Api-Key", key.key(), other.key())
                 .exchange()
@@ -182,14 +137,14 @@ class GatewaySecurityTests {
                             s -> assertThat(s).isEmpty(),
                             s -> assertThat(s).matches("HTTP/1\\.1 (400|401|431) .*"));
         }
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
     void http2ClientsAreServedWithTheSameRules() throws Exception {
         IssuedKey key = createKey();
         HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/things");
+        URI uri = URI.create("http://127.0.0.1:" + fixture.gateway().port() + "/things");
         HttpResponse<String> without =
                 http2.send(
                         HttpRequest.newBuilder(uri).GET().build(),
@@ -218,7 +173,8 @@ class GatewaySecurityTests {
                     header.equals("Authorization")
                             ? (i % 4 == 1 ? "Bearer " : "Apikey ") + value
                             : value.toString();
-            client.get()
+            fixture.client()
+                    .get()
                     .uri("/things")
                     // the HTTP client refuses leading and trailing whitespace itself
                     .header(header, presented.trim().isEmpty() ? "x" : presented.trim())
@@ -226,51 +182,50 @@ class GatewaySecurityTests {
                     .expectStatus()
                     .value(status -> assertThat(status).isIn(400, 401));
         }
-        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(fixture.upstream().getAllServeEvents()).isEmpty();
     }
 
     @Test
     void noSecretOrHashAppearsInAnyLogDuringAFullKeyLifecycleAtDebug() {
         LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = logging.getLogger(Logger.ROOT_LOGGER_NAME);
-        Level previous = root.getLevel();
         ListAppender<ILoggingEvent> captured = new ListAppender<>();
         captured.setContext(logging);
         captured.start();
         root.addAppender(captured);
         List<String> secrets = new ArrayList<>();
+        // the root logger and every logger with a level of its own go to DEBUG; each gets its
+        // own level back afterwards, so no DEBUG leaks into the later tests of this JVM
+        Map<Logger, Level> previous = new LinkedHashMap<>();
         try {
-            root.setLevel(Level.DEBUG);
-            logging.getLoggerList()
-                    .forEach(
-                            logger -> {
-                                if (logger != root && logger.getLevel() != null) {
-                                    logger.setLevel(Level.DEBUG);
-                                }
-                            });
+            for (Logger logger : logging.getLoggerList()) {
+                if (logger == root || logger.getLevel() != null) {
+                    previous.put(logger, logger.getLevel());
+                    logger.setLevel(Level.DEBUG);
+                }
+            }
             IssuedKey created = createKey();
-            client.get()
+            fixture.client()
+                    .get()
                     .uri("/things")
                     .header("Authorization", "Bearer " + created.key())
                     .exchange()
                     .expectStatus()
                     .isOk();
             IssuedKey rotated =
-                    keys.store.rotate(created.record().id(), Duration.ofMinutes(5)).block();
-            client.get()
-                    .uri("/things")
-                    .header("X-Api-Key", created.key())
-                    .exchange()
-                    .expectStatus()
-                    .isOk();
-            client.get()
-                    .uri("/things")
-                    .header("X-Api-Key", rotated.key())
-                    .exchange()
-                    .expectStatus()
-                    .isOk();
-            keys.store.remove(created.record().id()).block();
-            Probe.until(client, rotated.key(), 401, System.nanoTime(), Duration.ofSeconds(5));
+                    fixture.keys()
+                            .store()
+                            .rotate(created.record().id(), Duration.ofMinutes(5))
+                            .block();
+            assertThat(Probe.status(fixture.client(), created.key())).isEqualTo(200);
+            assertThat(Probe.status(fixture.client(), rotated.key())).isEqualTo(200);
+            fixture.keys().store().remove(created.record().id()).block();
+            Probe.until(
+                    fixture.client(),
+                    rotated.key(),
+                    401,
+                    System.nanoTime(),
+                    Duration.ofSeconds(10));
             ApiKeyParser parser = new ApiKeyParser(ApiKeyFormat.defaults());
             for (IssuedKey issued : List.of(created, rotated)) {
                 ParsedApiKey parsed = (ParsedApiKey) parser.parse(issued.key());
@@ -279,7 +234,7 @@ class GatewaySecurityTests {
                 secrets.add(parsed.secretHash().encoded());
             }
         } finally {
-            root.setLevel(previous);
+            previous.forEach(Logger::setLevel);
             root.detachAppender(captured);
         }
         List<String> lines = new ArrayList<>();

@@ -1,27 +1,19 @@
 package dev.keygate.gateway.it;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.NewKey;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import dev.keygate.test.redis.RespClient;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,22 +31,16 @@ class GatewayThrottlingTests {
 
     private final RedisServer redis;
 
-    private WireMockServer upstream;
-
     GatewayThrottlingTests(RedisServer redis) {
         this.redis = redis;
     }
 
-    @BeforeAll
-    void startUpstream() {
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-    }
-
-    @AfterAll
-    void stopUpstream() {
-        upstream.stop();
+    private GatewayFixture start(String... properties) {
+        GatewayFixture.Builder builder = GatewayFixture.builder().redis(redis);
+        for (int i = 0; i < properties.length; i += 2) {
+            builder.property(properties[i], properties[i + 1]);
+        }
+        return builder.start();
     }
 
     private static int status(WebTestClient client, String key, String forwardedFor) {
@@ -68,24 +54,14 @@ class GatewayThrottlingTests {
 
     @Test
     void aFloodOfBadKeysFromOneAddressDoesNotLockOutValidKeys() {
-        try (GatewayInstance gateway =
-                        GatewayInstance.start(
-                                redis.uri(),
-                                Map.of(
-                                        "keygate.gateway.upstream-uri",
-                                        "http://127.0.0.1:" + upstream.port(),
-                                        "keygate.gateway.throttle.max-failures-per-minute",
-                                        "5",
-                                        "keygate.gateway.throttle.lookups-per-second",
-                                        "2"),
-                                null);
-                TestKeys keys = new TestKeys(redis, Clock.systemUTC());
+        try (GatewayFixture fixture =
+                        start(
+                                "keygate.gateway.throttle.max-failures-per-minute", "5",
+                                "keygate.gateway.throttle.lookups-per-second", "2");
                 RespClient resp = RespClient.connect(redis.host(), redis.port())) {
-            WebTestClient client = gateway.client();
-            IssuedKey cached =
-                    keys.store.create(NewKey.forOwner("acct-t")).block(Duration.ofSeconds(5));
-            IssuedKey notYetCached =
-                    keys.store.create(NewKey.forOwner("acct-t")).block(Duration.ofSeconds(5));
+            WebTestClient client = fixture.client();
+            IssuedKey cached = fixture.keys().mint("acct-t");
+            IssuedKey notYetCached = fixture.keys().mint("acct-t");
             assertThat(status(client, cached.key(), null)).isEqualTo(200);
             // one broken client behind the same address (a NAT, an ingress) keeps failing
             for (int i = 0; i < 5; i++) {
@@ -137,23 +113,14 @@ class GatewayThrottlingTests {
      */
     @Test
     void aFloodOfMadeUpIdsDoesNotCrowdOutAKeyWhoseCacheEntryExpired() {
-        try (GatewayInstance gateway =
-                        GatewayInstance.start(
-                                redis.uri(),
-                                Map.of(
-                                        "keygate.gateway.upstream-uri",
-                                        "http://127.0.0.1:" + upstream.port(),
-                                        "keygate.gateway.throttle.max-failures-per-minute",
-                                        "3",
-                                        "keygate.gateway.throttle.lookups-per-second",
-                                        "1",
-                                        "keygate.gateway.cache.max-age",
-                                        "500ms"),
-                                null);
-                TestKeys keys = new TestKeys(redis, Clock.systemUTC())) {
+        try (GatewayFixture fixture =
+                start(
+                        "keygate.gateway.throttle.max-failures-per-minute", "3",
+                        "keygate.gateway.throttle.lookups-per-second", "1",
+                        "keygate.gateway.cache.max-age", "500ms")) {
+            TestGateway gateway = fixture.gateway();
             WebTestClient client = gateway.client();
-            IssuedKey valid =
-                    keys.store.create(NewKey.forOwner("acct-t")).block(Duration.ofSeconds(5));
+            IssuedKey valid = fixture.keys().mint("acct-t");
             assertThat(status(client, valid.key(), null)).isEqualTo(200);
             for (int i = 0; i < 3; i++) {
                 status(client, BAD_KEY, null);
@@ -178,7 +145,7 @@ class GatewayThrottlingTests {
     }
 
     /** Store reads that found a record: only real keys' (made-up ids find nothing). */
-    private static double storeLoads(GatewayInstance gateway) {
+    private static double storeLoads(TestGateway gateway) {
         return gateway
                 .bean(io.micrometer.core.instrument.MeterRegistry.class)
                 .find("keygate.store.load")
@@ -198,15 +165,11 @@ class GatewayThrottlingTests {
 
     @Test
     void behindATrustedProxyEachForwardedClientHasItsOwnBudget() {
-        try (GatewayInstance gateway =
-                GatewayInstance.start(
-                        redis.uri(),
-                        Map.of(
-                                "keygate.gateway.upstream-uri", "http://127.0.0.1:9",
-                                "keygate.gateway.throttle.max-failures-per-minute", "3",
-                                "keygate.gateway.throttle.trusted-proxies[0]", "127.0.0.1"),
-                        null)) {
-            WebTestClient client = gateway.client();
+        try (GatewayFixture fixture =
+                start(
+                        "keygate.gateway.throttle.max-failures-per-minute", "3",
+                        "keygate.gateway.throttle.trusted-proxies[0]", "127.0.0.1")) {
+            WebTestClient client = fixture.client();
             for (int i = 0; i < 3; i++) {
                 assertThat(status(client, BAD_KEY, "203.0.113.7")).isEqualTo(401);
             }

@@ -1,14 +1,9 @@
 package dev.keygate.gateway.it;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.store.IssuedKey;
@@ -18,12 +13,16 @@ import dev.keygate.core.store.NewKey;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.core.store.ReplicaWaitingRecordWriter;
+import dev.keygate.core.testing.TestKeys;
+import dev.keygate.gateway.testing.GatewayFixture;
 import dev.keygate.test.redis.RedisAclFile;
 import dev.keygate.test.redis.RedisProcess;
 import dev.keygate.test.redis.RespClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import java.nio.file.Path;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,15 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
  * The Redis users Keygate ships ({@code deploy/redis/users.acl}, rendered by {@code
@@ -52,71 +47,66 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisAclTests {
 
-    private RedisAclFile acl;
-    private RedisProcess redis;
-    private WireMockServer upstream;
-    private GatewayInstance gateway;
-    private LettuceConnectionFactory adminConnections;
-    private RedisKeyStore adminStore;
+    @RegisterExtension
+    static final GatewayFixture fixture =
+            GatewayFixture.builder()
+                    .redis(AclRedis::launch, AclRedis::gatewayProperties, AclRedis::adminKeys)
+                    .property("keygate.gateway.invalidation.poll-interval", "100ms")
+                    .build();
 
-    @BeforeAll
-    void start(@TempDir Path aclDirectory) {
-        acl = RedisAclFile.render(aclDirectory);
-        redis = RedisProcess.launch(acl.serverArgs());
-        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-        gateway =
-                GatewayInstance.start(
-                        null,
-                        Map.of(
-                                "spring.data.redis.host",
-                                redis.host(),
-                                "spring.data.redis.port",
-                                Integer.toString(redis.port()),
-                                "spring.data.redis.username",
-                                RedisAclFile.GATEWAY_USER,
-                                "spring.data.redis.password",
-                                acl.password(RedisAclFile.GATEWAY_USER),
-                                "keygate.gateway.upstream-uri",
-                                "http://127.0.0.1:" + upstream.port(),
-                                "keygate.gateway.invalidation.poll-interval",
-                                "100ms"),
-                        null);
-        RedisStandaloneConfiguration admin =
-                new RedisStandaloneConfiguration(redis.host(), redis.port());
-        admin.setUsername(RedisAclFile.ADMIN_USER);
-        admin.setPassword(acl.password(RedisAclFile.ADMIN_USER));
-        adminConnections = new LettuceConnectionFactory(admin);
-        adminConnections.afterPropertiesSet();
-        adminConnections.start();
-        adminStore =
-                new RedisKeyStore(
-                        new ReactiveStringRedisTemplate(adminConnections),
-                        RedisKeyspace.defaults(),
-                        new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
-                        Clock.systemUTC());
+    /**
+     * A redis-server with the users Keygate ships: the rendered file (passwords, the ACL LOG) and
+     * the process. The gateway connects as keygate-gateway with the deployments' properties, the
+     * key store (the admin side) as keygate-admin.
+     */
+    private record AclRedis(RedisAclFile acl, RedisProcess process) implements AutoCloseable {
+
+        static AclRedis launch() {
+            try {
+                RedisAclFile acl = RedisAclFile.render(Files.createTempDirectory("keygate-acl"));
+                return new AclRedis(acl, RedisProcess.launch(acl.serverArgs()));
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+
+        Map<String, String> gatewayProperties() {
+            return Map.of(
+                    "spring.data.redis.host",
+                    process.host(),
+                    "spring.data.redis.port",
+                    Integer.toString(process.port()),
+                    "spring.data.redis.username",
+                    RedisAclFile.GATEWAY_USER,
+                    "spring.data.redis.password",
+                    acl.password(RedisAclFile.GATEWAY_USER));
+        }
+
+        TestKeys adminKeys() {
+            RedisStandaloneConfiguration admin =
+                    new RedisStandaloneConfiguration(process.host(), process.port());
+            admin.setUsername(RedisAclFile.ADMIN_USER);
+            admin.setPassword(acl.password(RedisAclFile.ADMIN_USER));
+            return TestKeys.on(admin);
+        }
+
+        @Override
+        public void close() {
+            process.close();
+        }
     }
 
-    @AfterAll
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (adminConnections != null) {
-            adminConnections.destroy();
-        }
-        if (upstream != null) {
-            upstream.stop();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+    private static RedisAclFile acl() {
+        return fixture.<AclRedis>redis().acl();
+    }
+
+    private static RedisProcess redis() {
+        return fixture.<AclRedis>redis().process();
     }
 
     @BeforeEach
     void forgetEarlierDenials() {
-        acl.resetDenials(redis);
+        acl().resetDenials(redis());
     }
 
     @Test
@@ -125,14 +115,10 @@ class RedisAclTests {
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> status(key.key()) == 200);
-        gateway.management()
-                .get()
-                .uri("/actuator/health/readiness")
-                .exchange()
-                .expectStatus()
-                .isOk();
+        fixture.gateway().readiness().expectStatus().isOk();
         assertThat(
-                        gateway.client()
+                        fixture.gateway()
+                                .client()
                                 .get()
                                 .uri("/x")
                                 .exchange()
@@ -142,8 +128,8 @@ class RedisAclTests {
                 .isEqualTo(401);
         // Several epoch polls (every 100 ms), the subscription, the health check: none refused.
         await().pollDelay(Duration.ofMillis(500)).until(() -> true);
-        assertThat(acl.denials(redis)).isEmpty();
-        try (RespClient operator = acl.connect(redis, RedisAclFile.OPERATOR_USER)) {
+        assertThat(acl().denials(redis())).isEmpty();
+        try (RespClient operator = acl().connect(redis(), RedisAclFile.OPERATOR_USER)) {
             String clients = String.valueOf(operator.command("CLIENT", "LIST"));
             assertThat(clients).contains("user=" + RedisAclFile.GATEWAY_USER);
             assertThat(clients).contains("cmd=subscribe");
@@ -156,11 +142,11 @@ class RedisAclTests {
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> status(key.key()) == 200);
-        adminStore.remove(key.record().id()).block(Duration.ofSeconds(5));
+        fixture.keys().store().remove(key.record().id()).block(Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(5))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> status(key.key()) == 401);
-        assertThat(acl.denials(redis)).isEmpty();
+        assertThat(acl().denials(redis())).isEmpty();
     }
 
     @Test
@@ -168,10 +154,14 @@ class RedisAclTests {
         IssuedKey created = create("acct-acl-3");
         String id = created.record().id();
         IssuedKey rotated =
-                adminStore.rotate(id, Duration.ofMinutes(5)).block(Duration.ofSeconds(5));
+                fixture.keys()
+                        .store()
+                        .rotate(id, Duration.ofMinutes(5))
+                        .block(Duration.ofSeconds(5));
         assertThat(rotated.record().version()).isEqualTo(2L);
         KeyChange updated =
-                adminStore
+                fixture.keys()
+                        .store()
                         .update(
                                 id,
                                 KeyUpdate.none()
@@ -181,33 +171,39 @@ class RedisAclTests {
                         .block(Duration.ofSeconds(5));
         assertThat(updated.record().name()).isEqualTo("renamed");
         assertThat(
-                        adminStore
+                        fixture.keys()
+                                .store()
                                 .listByOwner("acct-acl-3", null, 10)
                                 .block(Duration.ofSeconds(5))
                                 .keys())
                 .hasSize(1);
-        long epoch = adminStore.currentEpoch().block(Duration.ofSeconds(5));
-        assertThat(adminStore.changesBetween(epoch - 2, epoch).block(Duration.ofSeconds(5)))
+        long epoch = fixture.keys().store().currentEpoch().block(Duration.ofSeconds(5));
+        assertThat(
+                        fixture.keys()
+                                .store()
+                                .changesBetween(epoch - 2, epoch)
+                                .block(Duration.ofSeconds(5)))
                 .hasSize(2);
-        assertThat(adminStore.remove(id).block(Duration.ofSeconds(5))).isNotNull();
-        assertThat(adminStore.findById(id).blockOptional(Duration.ofSeconds(5))).isEmpty();
+        assertThat(fixture.keys().store().remove(id).block(Duration.ofSeconds(5))).isNotNull();
+        assertThat(fixture.keys().store().findById(id).blockOptional(Duration.ofSeconds(5)))
+                .isEmpty();
 
         // With a replica acknowledgement configured, record scripts go through their own
         // connections and are followed by WAIT (no replica here: 0 acknowledged, not refused).
         RedisClient client =
                 RedisClient.create(
                         RedisURI.builder()
-                                .withHost(redis.host())
-                                .withPort(redis.port())
+                                .withHost(redis().host())
+                                .withPort(redis().port())
                                 .withAuthentication(
                                         RedisAclFile.ADMIN_USER,
-                                        acl.password(RedisAclFile.ADMIN_USER))
+                                        acl().password(RedisAclFile.ADMIN_USER))
                                 .build());
         try (ReplicaWaitingRecordWriter writer =
                 new ReplicaWaitingRecordWriter(client, 1, Duration.ofMillis(50), 1)) {
             RedisKeyStore waiting =
                     new RedisKeyStore(
-                            new ReactiveStringRedisTemplate(adminConnections),
+                            fixture.keys().template(),
                             writer,
                             RedisKeyspace.defaults(),
                             new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom()),
@@ -219,12 +215,12 @@ class RedisAclTests {
         } finally {
             client.shutdown();
         }
-        assertThat(acl.denials(redis)).isEmpty();
+        assertThat(acl().denials(redis())).isEmpty();
     }
 
     @Test
     void gatewayUserMayReadWhatTheInvalidationProtocolReads() {
-        try (RespClient gatewayUser = acl.connect(redis, RedisAclFile.GATEWAY_USER)) {
+        try (RespClient gatewayUser = acl().connect(redis(), RedisAclFile.GATEWAY_USER)) {
             gatewayUser.command("HGETALL", "kg:key:{nosuchid}");
             gatewayUser.command("GET", "kg:epoch");
             gatewayUser.command("MGET", "kg:epoch", "kg:incarnation:{kg:epoch}");
@@ -233,7 +229,7 @@ class RedisAclTests {
             gatewayUser.command("INFO", "server");
             assertThat(gatewayUser.command("PING")).isEqualTo("PONG");
         }
-        assertThat(acl.denials(redis)).isEmpty();
+        assertThat(acl().denials(redis())).isEmpty();
     }
 
     @Test
@@ -265,7 +261,7 @@ class RedisAclTests {
                         new String[] {"HGETALL", "session:{1}"},
                         new String[] {"SHUTDOWN", "NOSAVE"},
                         new String[] {"SUBSCRIBE", "other-channel"});
-        try (RespClient gatewayUser = acl.connect(redis, RedisAclFile.GATEWAY_USER)) {
+        try (RespClient gatewayUser = acl().connect(redis(), RedisAclFile.GATEWAY_USER)) {
             for (String[] command : refused) {
                 assertThatThrownBy(() -> gatewayUser.command(command))
                         .as(String.join(" ", command))
@@ -273,10 +269,15 @@ class RedisAclTests {
                         .hasMessageContaining("NOPERM");
             }
         }
-        assertThat(adminStore.findById(key.record().id()).block(Duration.ofSeconds(5)).owner())
+        assertThat(
+                        fixture.keys()
+                                .store()
+                                .findById(key.record().id())
+                                .block(Duration.ofSeconds(5))
+                                .owner())
                 .isEqualTo("acct-acl-4");
         // Redis logs every refusal (identical ones as one entry with a count), all as this user.
-        List<Map<String, Object>> denials = acl.denials(redis);
+        List<Map<String, Object>> denials = acl().denials(redis());
         assertThat(denials.stream().mapToLong(d -> ((Number) d.get("count")).longValue()).sum())
                 .isEqualTo(refused.size());
         assertThat(denials)
@@ -288,7 +289,7 @@ class RedisAclTests {
 
     @Test
     void withoutAPasswordOnlyPingIsAllowed() {
-        try (RespClient anonymous = RespClient.connect(redis.host(), redis.port())) {
+        try (RespClient anonymous = RespClient.connect(redis().host(), redis().port())) {
             assertThat(anonymous.command("PING")).isEqualTo("PONG");
             for (String[] command :
                     List.of(
@@ -309,13 +310,14 @@ class RedisAclTests {
     }
 
     private IssuedKey create(String owner) {
-        return adminStore
+        return fixture.keys()
+                .store()
                 .create(NewKey.forOwner(owner).withScopes(Set.of("orders:read")))
                 .block(Duration.ofSeconds(5));
     }
 
     private int status(String key) {
-        return gateway.client()
+        return fixture.client()
                 .get()
                 .uri("/orders")
                 .header("Authorization", "Bearer " + key)

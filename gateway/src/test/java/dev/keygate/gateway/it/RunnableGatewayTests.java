@@ -1,12 +1,10 @@
 package dev.keygate.gateway.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.TestGateway;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import java.util.Map;
@@ -25,19 +23,13 @@ class RunnableGatewayTests {
     /** Regression: with the filter off, the upstream route used to lack its properties bean. */
     @Test
     void withKeygateSwitchedOffTheRunnableGatewayStillRoutesToItsUpstream() {
-        WireMockServer upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        upstream.start();
-        upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("plain")));
-        try (GatewayInstance gateway =
-                GatewayInstance.start(
-                        redis.uri(),
-                        Map.of(
-                                "keygate.gateway.enabled",
-                                "false",
-                                "keygate.gateway.upstream-uri",
-                                "http://127.0.0.1:" + upstream.port()),
-                        null)) {
-            gateway.client()
+        try (GatewayFixture fixture =
+                GatewayFixture.builder()
+                        .redis(redis)
+                        .upstreamAnswer(aResponse().withStatus(200).withBody("plain"))
+                        .property("keygate.gateway.enabled", "false")
+                        .start()) {
+            fixture.client()
                     .get()
                     .uri("/x")
                     .exchange()
@@ -45,8 +37,6 @@ class RunnableGatewayTests {
                     .isOk()
                     .expectBody(String.class)
                     .isEqualTo("plain");
-        } finally {
-            upstream.stop();
         }
     }
 
@@ -58,14 +48,14 @@ class RunnableGatewayTests {
     void aGatewayConfiguredToReadFromReplicasRefusesToStart() {
         assertThatThrownBy(
                         () ->
-                                GatewayInstance.start(
-                                                redis.uri(),
+                                TestGateway.start(
                                                 Map.of(
+                                                        "spring.data.redis.url",
+                                                        redis.uri(),
                                                         "spring.data.redis.lettuce.read-from",
                                                         "replicaPreferred",
                                                         "keygate.gateway.upstream-uri",
-                                                        "http://127.0.0.1:9"),
-                                                null)
+                                                        "http://127.0.0.1:9"))
                                         .close())
                 .rootCause()
                 .hasMessageContaining("reads keys from the Redis master only")

@@ -119,29 +119,7 @@ public final class SlowClient {
         }
     }
 
-    /** Reads one response with a Content-Length; returns its status. */
     private static int readResponse(InputStream in) throws IOException {
-        String status = line(in);
-        int length = 0;
-        for (String header = line(in); !header.isEmpty(); header = line(in)) {
-            if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(header.substring("content-length:".length()).trim());
-            }
-        }
-        in.readNBytes(length);
-        return Integer.parseInt(status.split(" ")[1]);
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                throw new IOException("connection closed mid-response");
-            }
-            if (b != '\r') {
-                line.append((char) b);
-            }
-        }
-        return line.toString();
+        return RawHttp.readResponse(in).status();
     }
 }

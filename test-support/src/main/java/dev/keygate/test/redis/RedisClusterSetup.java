@@ -26,18 +26,18 @@ import java.util.stream.Collectors;
  * Each waits, bounded, until the cluster is consistent again. {@link #close()} stops every process.
  * Run one fault at a time.
  */
-public final class RedisClusterSetup implements AutoCloseable {
+public final class RedisClusterSetup extends RedisTopology {
 
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(45);
 
     private final Path dir;
     private final List<RedisNodeProcess> nodes = new ArrayList<>();
 
-    private RedisClusterSetup(Path dir) {
-        this.dir = dir;
+    private RedisClusterSetup() {
+        super("keygate-cluster-");
+        this.dir = directory();
     }
 
-    /** Starts three masters and {@code replicasPerMaster} (0 or 1) replicas for each. */
     /**
      * Whether a Cluster can be created here: it needs {@code redis-cli}, which the embedded-redis
      * fallback does not ship. Tests use this to skip, with a reason, on a machine without one.
@@ -47,19 +47,12 @@ public final class RedisClusterSetup implements AutoCloseable {
                 && RedisNodeProcess.executable("redis-server", "REDIS_SERVER_BIN") != null;
     }
 
+    /** Starts three masters and {@code replicasPerMaster} (0 or 1) replicas for each. */
     public static RedisClusterSetup start(int replicasPerMaster) {
         if (replicasPerMaster < 0 || replicasPerMaster > 1) {
             throw new IllegalArgumentException("replicasPerMaster must be 0 or 1");
         }
-        RedisClusterSetup setup =
-                new RedisClusterSetup(RedisNodeProcess.temporaryDirectory("keygate-cluster-"));
-        try {
-            setup.launch(replicasPerMaster);
-            return setup;
-        } catch (RuntimeException ex) {
-            setup.close();
-            throw ex;
-        }
+        return started(new RedisClusterSetup(), setup -> setup.launch(replicasPerMaster));
     }
 
     private void launch(int replicasPerMaster) {
@@ -102,34 +95,21 @@ public final class RedisClusterSetup implements AutoCloseable {
     }
 
     private RedisNodeProcess node(String server, String name) {
-        Path log = dir.resolve(name + ".log");
-        return RedisNodeProcess.launchOnFreePort(
+        return launchDataNode(
+                server,
                 name,
-                log,
-                port -> {
-                    List<String> command = RedisNodeProcess.dataNodeCommand(server, port, log);
-                    command.addAll(
-                            List.of(
-                                    "--cluster-enabled",
-                                    "yes",
-                                    "--cluster-port",
-                                    Integer.toString(RedisNodeProcess.freePort(65535)),
-                                    "--cluster-config-file",
-                                    dir.resolve(name + "-nodes.conf").toString(),
-                                    "--cluster-node-timeout",
-                                    "1000",
-                                    "--cluster-replica-validity-factor",
-                                    "0",
-                                    "--dir",
-                                    dir.toString(),
-                                    "--dbfilename",
-                                    name + ".rdb",
-                                    "--repl-diskless-sync",
-                                    "yes",
-                                    "--repl-diskless-sync-delay",
-                                    "0"));
-                    return command;
-                });
+                () ->
+                        List.of(
+                                "--cluster-enabled",
+                                "yes",
+                                "--cluster-port",
+                                Integer.toString(RedisNodeProcess.freePort(65535)),
+                                "--cluster-config-file",
+                                directory().resolve(name + "-nodes.conf").toString(),
+                                "--cluster-node-timeout",
+                                "1000",
+                                "--cluster-replica-validity-factor",
+                                "0"));
     }
 
     /** Runs a command line to completion within {@code bound}; returns its output. */
@@ -362,17 +342,9 @@ public final class RedisClusterSetup implements AutoCloseable {
         return replica;
     }
 
-    /** Stops every process (the logs stay in the temporary directory). */
     @Override
-    public void close() {
-        for (RedisNodeProcess node : nodes) {
-            node.stop();
-        }
-    }
-
-    /** Where the config files and logs are. */
-    public Path directory() {
-        return dir;
+    List<RedisNodeProcess> processes() {
+        return List.copyOf(nodes);
     }
 
     @Override

@@ -16,9 +16,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * One Redis process of a multi-process set-up ({@link RedisSentinelSetup}, {@link
@@ -100,26 +102,28 @@ public final class RedisNodeProcess implements RedisServer, AutoCloseable {
             throw new IllegalStateException("cannot start " + command, ex);
         }
         RUNNING.add(this);
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            if (!ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) {
-                stopQuietly();
-                throw new IllegalStateException(
-                        name + " exited while starting on port " + port + "; log: " + tail());
-            }
-            try {
-                if ("PONG".equals(command("PING"))) {
-                    return;
-                }
-            } catch (RuntimeException ex) {
-                last = ex;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        try {
+            Awaitility.await(name + " answering PING")
+                    .atMost(READY_TIMEOUT)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(20))
+                    .pollInSameThread()
+                    .ignoreExceptions()
+                    .failFast(
+                            () ->
+                                    !ProcessHandle.of(serverPid)
+                                            .map(ProcessHandle::isAlive)
+                                            .orElse(false))
+                    .until(() -> "PONG".equals(command("PING")));
+        } catch (TerminalFailureException exited) {
+            stopQuietly();
+            throw new IllegalStateException(
+                    name + " exited while starting on port " + port + "; log: " + tail());
+        } catch (ConditionTimeoutException timedOut) {
+            stopQuietly();
+            throw new IllegalStateException(
+                    name + " did not answer PING on port " + port + "; log: " + tail(), timedOut);
         }
-        stopQuietly();
-        throw new IllegalStateException(
-                name + " did not answer PING on port " + port + "; log: " + tail(), last);
     }
 
     /** Stops the process gracefully ({@code SIGTERM}) and waits until it is gone. */
@@ -380,19 +384,18 @@ public final class RedisNodeProcess implements RedisServer, AutoCloseable {
      * count as "not yet". Throws with {@code what} and the last failure otherwise.
      */
     static void await(String what, Duration bound, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException ex) {
-                last = ex;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        try {
+            Awaitility.await(what)
+                    .atMost(bound)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(50))
+                    .pollInSameThread()
+                    .ignoreExceptions()
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException ex) {
+            throw new IllegalStateException(
+                    "timed out after " + bound + " waiting for " + what, ex);
         }
-        throw new IllegalStateException("timed out after " + bound + " waiting for " + what, last);
     }
 
     /** The value of {@code field} in an {@code INFO} reply, or null. */

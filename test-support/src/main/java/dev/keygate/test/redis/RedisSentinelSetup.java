@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * Sentinel names the new master and it says {@code role:master}. {@link #close()} stops every
  * process. Thread-safe for reads; run one fault at a time.
  */
-public final class RedisSentinelSetup implements AutoCloseable {
+public final class RedisSentinelSetup extends RedisTopology {
 
     /** The name the Sentinels monitor the master under. */
     public static final String MASTER_NAME = "mymaster";
@@ -31,8 +31,9 @@ public final class RedisSentinelSetup implements AutoCloseable {
     private final List<RedisNodeProcess> dataNodes = new ArrayList<>();
     private final List<RedisNodeProcess> sentinels = new ArrayList<>();
 
-    private RedisSentinelSetup(Path dir) {
-        this.dir = dir;
+    private RedisSentinelSetup() {
+        super("keygate-sentinel-");
+        this.dir = directory();
     }
 
     /** Starts a master, {@code replicas} replicas (1 or 2) and three Sentinels, all in sync. */
@@ -40,15 +41,7 @@ public final class RedisSentinelSetup implements AutoCloseable {
         if (replicas < 1 || replicas > 2) {
             throw new IllegalArgumentException("replicas must be 1 or 2: " + replicas);
         }
-        RedisSentinelSetup setup =
-                new RedisSentinelSetup(RedisNodeProcess.temporaryDirectory("keygate-sentinel-"));
-        try {
-            setup.launch(replicas);
-            return setup;
-        } catch (RuntimeException ex) {
-            setup.close();
-            throw ex;
-        }
+        return started(new RedisSentinelSetup(), setup -> setup.launch(replicas));
     }
 
     private void launch(int replicas) {
@@ -89,31 +82,16 @@ public final class RedisSentinelSetup implements AutoCloseable {
     }
 
     private RedisNodeProcess dataNode(String server, String name, RedisNodeProcess master) {
-        Path log = dir.resolve(name + ".log");
-        return RedisNodeProcess.launchOnFreePort(
+        return launchDataNode(
+                server,
                 name,
-                log,
-                port -> {
-                    List<String> command = RedisNodeProcess.dataNodeCommand(server, port, log);
-                    command.addAll(
-                            List.of(
-                                    "--dir",
-                                    dir.toString(),
-                                    "--dbfilename",
-                                    "dump-" + name + ".rdb",
-                                    "--repl-diskless-sync",
-                                    "yes",
-                                    "--repl-diskless-sync-delay",
-                                    "0"));
-                    if (master != null) {
-                        command.addAll(
-                                List.of(
+                () ->
+                        master == null
+                                ? List.of()
+                                : List.of(
                                         "--replicaof",
                                         RedisNodeProcess.HOST,
                                         Integer.toString(master.port())));
-                    }
-                    return command;
-                });
     }
 
     private RedisNodeProcess sentinel(
@@ -260,20 +238,12 @@ public final class RedisSentinelSetup implements AutoCloseable {
         return promoted;
     }
 
-    /** Stops every process and deletes nothing (the logs stay in the temporary directory). */
+    /** The Sentinels first, then the data nodes. */
     @Override
-    public void close() {
-        for (RedisNodeProcess process : sentinels) {
-            process.stop();
-        }
-        for (RedisNodeProcess process : dataNodes) {
-            process.stop();
-        }
-    }
-
-    /** Where the config files and logs are. */
-    public Path directory() {
-        return dir;
+    List<RedisNodeProcess> processes() {
+        List<RedisNodeProcess> processes = new ArrayList<>(sentinels);
+        processes.addAll(dataNodes);
+        return processes;
     }
 
     @Override
