@@ -5,12 +5,8 @@ import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.key.ApiKeyGenerator.GeneratedKey;
 import dev.keygate.core.key.KeyRecord;
-import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.KeyChange;
-import dev.keygate.core.store.KeyPage;
 import dev.keygate.core.store.KeyStore;
-import dev.keygate.core.store.KeyUpdate;
-import dev.keygate.core.store.NewKey;
+import dev.keygate.core.testing.MapKeyStore;
 import dev.keygate.gateway.cache.KeyCache;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -30,7 +26,6 @@ import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.Mono;
 
 /**
  * Keys and a pre-filled {@link KeyCache} for the in-memory hot path: the cache's store serves
@@ -141,49 +136,5 @@ public final class HotPathFixture {
 
     public int size() {
         return records.size();
-    }
-
-    /** Serves {@link #findById} from a map; nothing else is supported. */
-    static final class MapKeyStore implements KeyStore {
-        private final Map<String, KeyRecord> records;
-
-        MapKeyStore(Map<String, KeyRecord> records) {
-            this.records = records;
-        }
-
-        @Override
-        public Mono<KeyRecord> findById(String id) {
-            return Mono.justOrEmpty(records.get(id));
-        }
-
-        @Override
-        public Mono<IssuedKey> create(NewKey key) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<IssuedKey> rotate(String id, Duration gracePeriod) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<KeyChange> update(String id, KeyUpdate update) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<KeyChange> remove(String id) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<KeyPage> listByOwner(String owner, String cursor, int limit) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Long> currentEpoch() {
-            return Mono.just(0L);
-        }
     }
 }

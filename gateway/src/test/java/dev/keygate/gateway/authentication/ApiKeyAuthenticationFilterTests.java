@@ -9,12 +9,7 @@ import dev.keygate.core.key.ApiKeyGenerator.GeneratedKey;
 import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.key.SecretHash;
-import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.KeyChange;
-import dev.keygate.core.store.KeyPage;
-import dev.keygate.core.store.KeyStore;
-import dev.keygate.core.store.KeyUpdate;
-import dev.keygate.core.store.NewKey;
+import dev.keygate.core.testing.MapKeyStore;
 import dev.keygate.gateway.cache.KeyCache;
 import dev.keygate.test.time.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,7 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -34,7 +28,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
-import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
@@ -55,7 +48,7 @@ class ApiKeyAuthenticationFilterTests {
 
     private final MutableClock clock = new MutableClock(T0);
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final MemoryStore store = new MemoryStore();
+    private final MapKeyStore store = new MapKeyStore();
     private final ApiKeyGenerator generator =
             new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom());
     private final KeyCache cache =
@@ -160,6 +153,14 @@ class ApiKeyAuthenticationFilterTests {
         return exchange;
     }
 
+    private double errors(String kind, String exception) {
+        return registry.get("keygate.auth.errors")
+                .tag("kind", kind)
+                .tag("exception", exception)
+                .counter()
+                .count();
+    }
+
     private double outcomes(String outcome) {
         return registry.get("keygate.auth").tag("outcome", outcome).counter().count();
     }
@@ -190,7 +191,7 @@ class ApiKeyAuthenticationFilterTests {
         forwarded.set(null);
         run(filter(), withKey(key));
         assertThat(forwarded.get()).isNotNull();
-        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(store.reads()).isEqualTo(1);
     }
 
     @Test
@@ -318,26 +319,19 @@ class ApiKeyAuthenticationFilterTests {
 
         assertRefused(
                 exchange, HttpStatus.SERVICE_UNAVAILABLE, "key-store-unavailable", "unavailable");
-        assertThat(registry.get("keygate.auth.errors").tag("kind", "unexpected").counter().count())
-                .isEqualTo(1.0);
+        assertThat(errors("unexpected", "MalformedRouteRequirementsException")).isEqualTo(1.0);
     }
 
     @Test
     void aStoreFailureIs503CountedAsTheStoreNotAsABug() {
-        store.failing = true;
+        store.failReads(true);
         MockServerWebExchange exchange = run(filter(), withKey(generator.newKey().token()));
 
         assertRefused(
                 exchange, HttpStatus.SERVICE_UNAVAILABLE, "key-store-unavailable", "unavailable");
         assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
                 .isEqualTo("5");
-        assertThat(
-                        registry.get("keygate.auth.errors")
-                                .tag("kind", "store")
-                                .tag("exception", "RedisConnectionFailureException")
-                                .counter()
-                                .count())
-                .isEqualTo(1.0);
+        assertThat(errors("store", "DataAccessResourceFailureException")).isEqualTo(1.0);
     }
 
     @Test
@@ -351,13 +345,7 @@ class ApiKeyAuthenticationFilterTests {
 
         assertRefused(
                 exchange, HttpStatus.SERVICE_UNAVAILABLE, "key-store-unavailable", "unavailable");
-        assertThat(
-                        registry.get("keygate.auth.errors")
-                                .tag("kind", "unexpected")
-                                .tag("exception", "IllegalStateException")
-                                .counter()
-                                .count())
-                .isEqualTo(1.0);
+        assertThat(errors("unexpected", "IllegalStateException")).isEqualTo(1.0);
     }
 
     @Test
@@ -393,40 +381,41 @@ class ApiKeyAuthenticationFilterTests {
                     .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
         }
         assertThat(outcomes("unavailable")).isEqualTo(3.0);
-        assertThat(
-                        registry.get("keygate.auth.errors")
-                                .tag("kind", "unexpected")
-                                .tag("exception", "IllegalStateException")
-                                .counter()
-                                .count())
-                .isEqualTo(3.0);
+        assertThat(errors("unexpected", "IllegalStateException")).isEqualTo(3.0);
+    }
+
+    /**
+     * A throttle under which the client is limited for 30 s more and may have {@code lookups}
+     * uncached ids looked up (then 400 ms until the next).
+     */
+    private static AuthenticationThrottle limited(AtomicInteger lookups) {
+        return new AuthenticationThrottle() {
+            @Override
+            public String client(ServerWebExchange exchange) {
+                return "192.0.2.1";
+            }
+
+            @Override
+            public Duration retryAfter(String client) {
+                return Duration.ofSeconds(30);
+            }
+
+            @Override
+            public boolean tryLookup(String client, String keyId) {
+                return lookups.getAndDecrement() > 0;
+            }
+
+            @Override
+            public Duration retryAfterLookup() {
+                return Duration.ofMillis(400);
+            }
+        };
     }
 
     @Test
     void aLimitedClientsFailuresGet429AndItsUncachedIdsNoLookupBeyondTheAllowance() {
         AtomicInteger lookupsAllowed = new AtomicInteger(1);
-        AuthenticationThrottle limited =
-                new AuthenticationThrottle() {
-                    @Override
-                    public String client(ServerWebExchange exchange) {
-                        return "192.0.2.1";
-                    }
-
-                    @Override
-                    public Duration retryAfter(String client) {
-                        return Duration.ofSeconds(30);
-                    }
-
-                    @Override
-                    public boolean tryLookup(String client, String keyId) {
-                        return lookupsAllowed.getAndDecrement() > 0;
-                    }
-
-                    @Override
-                    public Duration retryAfterLookup() {
-                        return Duration.ofMillis(400);
-                    }
-                };
+        AuthenticationThrottle limited = limited(lookupsAllowed);
         ApiKeyAuthenticationFilter filter = filter(authenticator, limited);
 
         // a made-up id within the allowance is looked up, fails, and is answered 429
@@ -434,13 +423,13 @@ class ApiKeyAuthenticationFilterTests {
         assertThat(first.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
         assertThat(first.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
                 .isEqualTo("30");
-        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(store.reads()).isEqualTo(1);
         // beyond it: 429 without a store read
         MockServerWebExchange second = run(filter, withKey(generator.newKey().token()));
         assertThat(second.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
         assertThat(second.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
                 .isEqualTo("1");
-        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(store.reads()).isEqualTo(1);
         assertThat(outcomes("throttled")).isEqualTo(2.0);
     }
 
@@ -449,18 +438,7 @@ class ApiKeyAuthenticationFilterTests {
         String key = issue();
         run(filter(), withKey(key)); // now cached
         forwarded.set(null);
-        AuthenticationThrottle limitedWithoutLookups =
-                new AuthenticationThrottle() {
-                    @Override
-                    public Duration retryAfter(String client) {
-                        return Duration.ofSeconds(30);
-                    }
-
-                    @Override
-                    public boolean tryLookup(String client, String keyId) {
-                        return false;
-                    }
-                };
+        AuthenticationThrottle limitedWithoutLookups = limited(new AtomicInteger(0));
         MockServerWebExchange exchange =
                 run(filter(authenticator, limitedWithoutLookups), withKey(key));
 
@@ -477,59 +455,5 @@ class ApiKeyAuthenticationFilterTests {
         filter();
         assertThat(registry.get("keygate.auth").tag("outcome", reason.code()).counter().count())
                 .isZero();
-    }
-
-    /** A key store in memory: what a cache test needs, without Redis. */
-    static final class MemoryStore implements KeyStore {
-        final Map<String, KeyRecord> records = new ConcurrentHashMap<>();
-        final AtomicInteger reads = new AtomicInteger();
-        volatile boolean failing;
-
-        void put(KeyRecord record) {
-            records.put(record.id(), record);
-        }
-
-        void forget(String id) {
-            records.remove(id);
-        }
-
-        @Override
-        public Mono<KeyRecord> findById(String id) {
-            reads.incrementAndGet();
-            if (failing) {
-                return Mono.error(new RedisConnectionFailureException("Redis is down"));
-            }
-            return Mono.justOrEmpty(records.get(id));
-        }
-
-        @Override
-        public Mono<IssuedKey> create(NewKey key) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<IssuedKey> rotate(String id, Duration gracePeriod) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<KeyChange> update(String id, KeyUpdate update) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<KeyChange> remove(String id) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<KeyPage> listByOwner(String owner, String cursor, int limit) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<Long> currentEpoch() {
-            return Mono.just(0L);
-        }
     }
 }

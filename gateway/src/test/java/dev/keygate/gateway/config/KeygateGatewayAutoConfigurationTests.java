@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.keygate.core.key.KeyRecord;
-import dev.keygate.core.store.IssuedKey;
-import dev.keygate.core.store.KeyChange;
-import dev.keygate.core.store.KeyPage;
 import dev.keygate.core.store.KeyStore;
-import dev.keygate.core.store.KeyUpdate;
-import dev.keygate.core.store.NewKey;
+import dev.keygate.core.testing.MapKeyStore;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticator;
 import dev.keygate.gateway.authentication.ApiKeyAuthorizer;
@@ -27,7 +22,6 @@ import dev.keygate.gateway.authentication.Refusal;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
 import io.lettuce.core.ReadFrom;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -169,7 +163,7 @@ class KeygateGatewayAutoConfigurationTests {
                             assertThat(context).hasNotFailed();
                             assertThat(context)
                                     .getBean(KeyStore.class)
-                                    .isInstanceOf(StubStore.class);
+                                    .isInstanceOf(MapKeyStore.class);
                             assertThat(context).hasSingleBean(ApiKeyAuthenticationFilter.class);
                             // no Lettuce factory: nothing to subscribe with, and the cache is never
                             // trusted
@@ -281,45 +275,7 @@ class KeygateGatewayAutoConfigurationTests {
     static class OwnStore {
         @Bean
         KeyStore keyStore() {
-            return new StubStore();
-        }
-    }
-
-    /** A store that is never reached in these wiring tests. */
-    static final class StubStore implements KeyStore {
-        @Override
-        public Mono<KeyRecord> findById(String id) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<IssuedKey> create(NewKey key) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<IssuedKey> rotate(String id, Duration gracePeriod) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<KeyChange> update(String id, KeyUpdate update) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<KeyChange> remove(String id) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<KeyPage> listByOwner(String owner, String cursor, int limit) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<Long> currentEpoch() {
-            return Mono.just(0L);
+            return new MapKeyStore();
         }
     }
 }
