@@ -2,7 +2,7 @@ package dev.keygate.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keygate.admin.auth.AdminAuthenticationWebFilter;
+import dev.keygate.admin.auth.AdminAuthenticationFailureHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,7 +173,7 @@ class AdminAuthenticationTests extends AdminApiTestSupport {
 
     private double failures(String reason) {
         var counter =
-                meters.find(AdminAuthenticationWebFilter.FAILURES_METRIC)
+                meters.find(AdminAuthenticationFailureHandler.FAILURES_METRIC)
                         .tag("reason", reason)
                         .counter();
         return counter == null ? 0 : counter.count();
