@@ -71,7 +71,13 @@ import tools.jackson.databind.type.LogicalType;
                         version = "v1",
                         description =
                                 "Creates, rotates, updates and removes API keys. Every error is"
-                                        + " an RFC 9457 application/problem+json document."))
+                                        + " an RFC 9457 application/problem+json document. A"
+                                        + " body or parameter refused for its values lists every"
+                                        + " offending field in errors[]. A body that cannot be"
+                                        + " bound (a value of the wrong JSON type, an unknown"
+                                        + " property) is refused at the first such property,"
+                                        + " which is then the only entry; malformed JSON is a"
+                                        + " malformed-body problem."))
 @SecurityScheme(name = "adminToken", type = SecuritySchemeType.HTTP, scheme = "bearer")
 public class AdminConfiguration {
 
@@ -243,7 +249,7 @@ public class AdminConfiguration {
     @Bean
     OpenApiCustomizer problemsInContract() {
         return openApi -> {
-            ModelConverters.getInstance()
+            ModelConverters.getInstance(true)
                     .readAll(Problem.class)
                     .forEach(openApi.getComponents()::addSchemas);
             ApiResponse problem =
