@@ -11,6 +11,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.security.core.userdetails.ReactiveUserDetailsService;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.reactive.result.method.RequestMappingInfo;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping;
@@ -169,6 +170,21 @@ class AdminAuthenticationTests extends AdminApiTestSupport {
                 .isUnauthorized();
         client.get().uri("/v3/api-docs").exchange().expectStatus().isOk();
         assertThat(redisKeyCount()).isZero();
+    }
+
+    @Test
+    void springSecurityAddsNoDefaultUserLoginPageOrSessionButKeepsItsHeaders() {
+        assertThat(context.getBeansOfType(ReactiveUserDetailsService.class)).isEmpty();
+        client.get().uri("/login").exchange().expectStatus().isUnauthorized();
+        admin().get()
+                .uri("/v1/audit")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectHeader()
+                .doesNotExist("Set-Cookie")
+                .expectHeader()
+                .valueEquals("X-Content-Type-Options", "nosniff");
     }
 
     private double failures(String reason) {

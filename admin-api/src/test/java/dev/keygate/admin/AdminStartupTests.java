@@ -91,37 +91,15 @@ class AdminStartupTests {
     void shortTokensDuplicateNamesAndDuplicateValuesAreRefused() {
         assertThatThrownBy(() -> AdminTokenRegistry.from(properties("short", List.of())))
                 .hasMessageContaining("at least 16");
-        assertThatThrownBy(
-                        () ->
-                                AdminTokenRegistry.from(
-                                        properties(
-                                                TOKEN_A,
-                                                List.of(
-                                                        new TokenProperties(
-                                                                "admin",
-                                                                TOKEN_B,
-                                                                AdminRole.READ_ONLY)))))
+        assertThatThrownBy(() -> registry(TOKEN_A, "admin", TOKEN_B, AdminRole.READ_ONLY))
                 .hasMessageContaining("named 'admin'");
-        assertThatThrownBy(
-                        () ->
-                                AdminTokenRegistry.from(
-                                        properties(
-                                                TOKEN_A,
-                                                List.of(
-                                                        new TokenProperties(
-                                                                "ro",
-                                                                TOKEN_A,
-                                                                AdminRole.READ_ONLY)))))
+        assertThatThrownBy(() -> registry(TOKEN_A, "ro", TOKEN_A, AdminRole.READ_ONLY))
                 .hasMessageContaining("same value");
     }
 
     @Test
     void registryFindsTheTokenAndItsRoleAndNeverPrintsIt() {
-        AdminTokenRegistry registry =
-                AdminTokenRegistry.from(
-                        properties(
-                                TOKEN_A,
-                                List.of(new TokenProperties("ro", TOKEN_B, AdminRole.READ_ONLY))));
+        AdminTokenRegistry registry = registry(TOKEN_A, "ro", TOKEN_B, AdminRole.READ_ONLY);
         assertThat(registry.authenticate(TOKEN_B))
                 .hasValueSatisfying(p -> assertThat(p.role()).isEqualTo(AdminRole.READ_ONLY));
         assertThat(registry.authenticate(TOKEN_A))
@@ -145,15 +123,7 @@ class AdminStartupTests {
         assertThat(output).contains("APPLICATION FAILED TO START").contains("openssl rand");
         // in named tokens too, and whatever follows the marker
         assertThatThrownBy(
-                        () ->
-                                AdminTokenRegistry.from(
-                                        properties(
-                                                TOKEN_A,
-                                                List.of(
-                                                        new TokenProperties(
-                                                                "ro",
-                                                                "CHANGE-ME-" + TOKEN_B,
-                                                                AdminRole.READ_ONLY)))))
+                        () -> registry(TOKEN_A, "ro", "CHANGE-ME-" + TOKEN_B, AdminRole.READ_ONLY))
                 .hasMessageContaining("keygate.admin.tokens[0].token is an example value");
     }
 
@@ -198,5 +168,12 @@ class AdminStartupTests {
                                                 List.of()))
                                 .size())
                 .isOne();
+    }
+
+    /** The registry for {@code token} and one named token. */
+    private static AdminTokenRegistry registry(
+            String token, String name, String value, AdminRole role) {
+        return AdminTokenRegistry.from(
+                properties(token, List.of(new TokenProperties(name, value, role))));
     }
 }

@@ -83,7 +83,7 @@ class OperationsTests extends AdminApiTestSupport {
 
     @Test
     void auditFilterFindsAKeysEventsBehindManyOthers() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         for (int i = 0; i < 1200; i++) {
             redis.command(
                     "XADD",

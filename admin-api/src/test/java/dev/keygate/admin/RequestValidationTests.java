@@ -152,7 +152,7 @@ class RequestValidationTests extends AdminApiTestSupport {
 
     @Test
     void negativeOrOverLongGracePeriodIsRefusedAndTheKeyIsUnchanged() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         for (String grace : List.of("-PT1S", "P8D", "soon")) {
             admin().post()
                     .uri("/v1/keys/{id}/rotate", id)
@@ -204,7 +204,7 @@ class RequestValidationTests extends AdminApiTestSupport {
 
     @Test
     void patchRefusesUnknownNullOrEmptyChangesAndPastExpiry() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         for (String body :
                 List.of(
                         "{}",
