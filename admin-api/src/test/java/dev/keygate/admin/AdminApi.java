@@ -1,8 +1,11 @@
 package dev.keygate.admin;
 
+import dev.keygate.admin.audit.AuditEvent;
+import dev.keygate.admin.web.AuditController;
 import dev.keygate.admin.web.KeyPageView;
 import dev.keygate.admin.web.KeyView;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -93,6 +96,19 @@ public final class AdminApi {
                 .expectBody(KeyPageView.class)
                 .returnResult()
                 .getResponseBody();
+    }
+
+    /** A key's audit events (at most 100), newest first, expecting 200. */
+    public List<AuditEvent> auditOf(String id) {
+        return client.get()
+                .uri("/v1/audit?keyId={id}&limit=100", id)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(AuditController.AuditPageView.class)
+                .returnResult()
+                .getResponseBody()
+                .events();
     }
 
     /** The answer as a key. */

@@ -8,14 +8,13 @@ import dev.keygate.admin.auth.AdminTokenConfigurationException;
 import dev.keygate.admin.auth.AdminTokenRegistry;
 import dev.keygate.admin.config.AdminProperties;
 import dev.keygate.admin.config.AdminProperties.TokenProperties;
-import java.time.Duration;
+import dev.keygate.admin.config.TestAdminProperties;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.util.unit.DataSize;
 
 @ExtendWith(OutputCaptureExtension.class)
 class AdminStartupTests {
@@ -39,16 +38,7 @@ class AdminStartupTests {
     }
 
     private static AdminProperties properties(String token, List<TokenProperties> tokens) {
-        return new AdminProperties(
-                token,
-                tokens,
-                Duration.ofDays(7),
-                Duration.ofMinutes(10),
-                100_000,
-                "kg",
-                "kg",
-                DataSize.ofKilobytes(16),
-                new AdminProperties.DurabilityProperties(0, Duration.ofSeconds(1), 4));
+        return TestAdminProperties.with(token, tokens);
     }
 
     @Test

@@ -175,6 +175,17 @@ class IdempotencyTests extends AdminApiTestSupport {
         return adminApi().rotate(id, Map.of("gracePeriod", grace), idempotencyKey);
     }
 
+    /**
+     * Creates a key, makes every command on {@code brokenKey} fail (it becomes a string of the
+     * wrong kind), and rotates with {@code idempotencyKey}, which must answer 503; the created key.
+     */
+    private KeyView rotationFailingOn(String brokenKey, String idempotencyKey) {
+        KeyView created = createKey(Map.of("owner", "acct-1"));
+        redis.command("SET", brokenKey, "x");
+        rotate(created.id(), idempotencyKey, "PT1H").expectStatus().isEqualTo(503);
+        return created;
+    }
+
     /** The key's record as Redis holds it, field by field. */
     private static Map<String, String> record(String id) {
         List<?> fields = (List<?>) redis.command("HGETALL", "kg:key:{" + id + "}");
@@ -196,10 +207,8 @@ class IdempotencyTests extends AdminApiTestSupport {
      */
     @Test
     void retryAfterAuditFailureDoesNotRotateTwice() {
-        KeyView created = createKey(Map.of("owner", "acct-1"));
+        KeyView created = rotationFailingOn("kg:audit", "rot-audit");
         String id = created.id();
-        redis.command("SET", "kg:audit", "x");
-        rotate(id, "rot-audit", "PT1H").expectStatus().isEqualTo(503);
         assertThat(record(id)).containsEntry("version", "2");
         redis.command("DEL", "kg:audit");
 
@@ -276,10 +285,8 @@ class IdempotencyTests extends AdminApiTestSupport {
      */
     @Test
     void retryAfterAnnouncementFailureDoesNotRotateTwice() {
-        KeyView created = createKey(Map.of("owner", "acct-1"));
+        KeyView created = rotationFailingOn("kg:epoch", "rot-announce");
         String id = created.id();
-        redis.command("SET", "kg:epoch", "x");
-        rotate(id, "rot-announce", "PT1H").expectStatus().isEqualTo(503);
         redis.command("DEL", "kg:epoch");
 
         KeyView retried = body(rotate(id, "rot-announce", "PT1H").expectStatus().isOk());

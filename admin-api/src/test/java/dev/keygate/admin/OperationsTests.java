@@ -102,12 +102,7 @@ class OperationsTests extends AdminApiTestSupport {
                     "requestId",
                     "r" + i);
         }
-        admin().get()
-                .uri("/v1/audit?keyId={id}", id)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody()
+        auditOf(id, ADMIN_TOKEN)
                 .jsonPath("$.events.length()")
                 .isEqualTo(1)
                 .jsonPath("$.events[0].keyId")

@@ -7,6 +7,7 @@ import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.problem.Problem;
 import dev.keygate.admin.problem.ProblemWebExceptionHandler;
 import dev.keygate.admin.service.KeyAdminService;
+import dev.keygate.admin.web.CallerArgumentResolver;
 import dev.keygate.admin.web.KeyController;
 import dev.keygate.admin.web.RequestIdWebFilter;
 import dev.keygate.admin.web.RequestSizeWebFilter;
@@ -46,6 +47,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.security.web.server.WebFilterChainProxy;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.result.method.annotation.ArgumentResolverConfigurer;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.cfg.CoercionAction;
@@ -331,15 +333,23 @@ public class AdminConfiguration {
         return new ProblemWebExceptionHandler(codecs);
     }
 
-    /** Bodies without a Content-Length are bounded too (overflow → 413). */
+    /**
+     * Bodies without a Content-Length are bounded too (overflow → 413), and controllers receive the
+     * authenticated admin as a {@code Caller} ({@link CallerArgumentResolver}).
+     */
     @Bean
-    WebFluxConfigurer requestSizeCodecConfigurer(AdminProperties properties) {
+    WebFluxConfigurer adminWebFluxConfigurer(AdminProperties properties) {
         return new WebFluxConfigurer() {
             @Override
             public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {
                 configurer
                         .defaultCodecs()
                         .maxInMemorySize((int) properties.maxRequestSize().toBytes());
+            }
+
+            @Override
+            public void configureArgumentResolvers(ArgumentResolverConfigurer configurer) {
+                configurer.addCustomResolver(new CallerArgumentResolver());
             }
         };
     }

@@ -78,73 +78,68 @@ public final class KeyAdminService {
         return store.listByOwner(owner, cursor, limit);
     }
 
-    /**
-     * Creates a key. The answer is {@code answer} applied to the written key, made once: it is what
-     * a retry with the same idempotency key is answered (stored encrypted by the {@link
-     * IdempotencyStore}), so it must be JSON of {@code answerType}.
-     */
+    /** Creates a key; the answer is made once, as {@link KeyAnswer} says. */
     public <A> Mono<ChangeOutcome<A>> create(
-            Caller caller,
-            NewKey key,
-            IdempotentRequest request,
-            Class<A> answerType,
-            Function<WrittenKey, A> answer) {
-        return Mono.defer(
-                () -> {
-                    Mono<CommittedKey<A>> write =
-                            store.createUnannounced(key)
-                                    .map(
-                                            written ->
-                                                    committed(
-                                                            caller,
-                                                            AuditAction.CREATED,
-                                                            written,
-                                                            createdChanges(written.record()),
-                                                            answer));
-                    return idempotent(caller, "create", request, answerType, write);
-                });
+            Caller caller, NewKey key, IdempotentRequest request, KeyAnswer<A> answer) {
+        return minting(
+                caller,
+                "create",
+                AuditAction.CREATED,
+                Mono.defer(() -> store.createUnannounced(key)),
+                KeyAdminService::createdChanges,
+                request,
+                answer);
     }
 
-    /** Rotates a key's secret; the answer is made as for {@link #create}. */
+    /** Rotates a key's secret; the answer is made once, as {@link KeyAnswer} says. */
     public <A> Mono<ChangeOutcome<A>> rotate(
             Caller caller,
             String id,
             Duration grace,
             IdempotentRequest request,
-            Class<A> answerType,
-            Function<WrittenKey, A> answer) {
-        return Mono.defer(
-                () -> {
-                    Mono<CommittedKey<A>> write =
-                            store.rotateUnannounced(id, grace)
-                                    .switchIfEmpty(notFound(id))
-                                    .map(
-                                            written ->
-                                                    committed(
-                                                            caller,
-                                                            AuditAction.ROTATED,
-                                                            written,
-                                                            rotatedChanges(written.record(), grace),
-                                                            answer));
-                    return idempotent(caller, "rotate", request, answerType, write);
-                });
+            KeyAnswer<A> answer) {
+        return minting(
+                caller,
+                "rotate",
+                AuditAction.ROTATED,
+                Mono.defer(() -> store.rotateUnannounced(id, grace)).switchIfEmpty(notFound(id)),
+                record -> rotatedChanges(record, grace),
+                request,
+                answer);
     }
 
-    private <A> Mono<ChangeOutcome<A>> idempotent(
+    /**
+     * A change that mints a key (create, rotate): the write, then, through the {@link
+     * IdempotencyStore}, the stored answer, the announcement and the audit event.
+     *
+     * @param operation part of the idempotency slot's identity ({@code create}, {@code rotate})
+     */
+    private <A> Mono<ChangeOutcome<A>> minting(
             Caller caller,
             String operation,
+            AuditAction action,
+            Mono<WrittenKey> write,
+            Function<KeyRecord, Map<String, String>> changes,
             IdempotentRequest request,
-            Class<A> answerType,
-            Mono<CommittedKey<A>> write) {
+            KeyAnswer<A> answer) {
+        Mono<CommittedKey<A>> committed =
+                write.map(
+                        written ->
+                                committed(
+                                        caller,
+                                        action,
+                                        written,
+                                        changes.apply(written.record()),
+                                        answer.render()));
         JavaType stored =
-                json.getTypeFactory().constructParametricType(CommittedKey.class, answerType);
+                json.getTypeFactory().constructParametricType(CommittedKey.class, answer.type());
         return uncancellable(
                         idempotency.<CommittedKey<A>>execute(
                                 caller.principal(),
                                 operation,
                                 request,
                                 stored,
-                                write,
+                                committed,
                                 this::finish))
                 .map(KeyAdminService::outcome);
     }

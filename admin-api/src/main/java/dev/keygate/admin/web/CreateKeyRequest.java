@@ -44,9 +44,7 @@ public record CreateKeyRequest(
                 String owner,
         @Schema(description = "A human label.", maxLength = InputLimits.MAX_NAME_LENGTH)
                 @Size(max = InputLimits.MAX_NAME_LENGTH)
-                @Pattern(
-                        regexp = InputLimits.NO_CONTROL_CHARACTERS,
-                        message = "must not contain control characters")
+                @InputLimits.Text
                 String name,
         @Schema(
                         description =
@@ -56,28 +54,13 @@ public record CreateKeyRequest(
                         schema = @Schema(pattern = InputLimits.SCOPE),
                         maxItems = InputLimits.MAX_SCOPES)
                 @Size(max = InputLimits.MAX_SCOPES)
-                List<
-                                @NotNull
-                                @Size(
-                                        max = InputLimits.MAX_SCOPE_LENGTH,
-                                        message = InputLimits.SCOPE_RULE)
-                                @Pattern(
-                                        regexp = InputLimits.SCOPE,
-                                        message = InputLimits.SCOPE_RULE)
-                                String>
-                        scopes,
+                List<@InputLimits.Scope String> scopes,
         @Schema(description = "Organisations the key acts for.")
                 @ArraySchema(
                         schema = @Schema(pattern = InputLimits.ORGANIZATION),
                         maxItems = InputLimits.MAX_ORGANIZATIONS)
                 @Size(max = InputLimits.MAX_ORGANIZATIONS)
-                List<
-                                @NotNull
-                                @Pattern(
-                                        regexp = InputLimits.ORGANIZATION,
-                                        message = InputLimits.ORGANIZATION_RULE)
-                                String>
-                        organizations,
+                List<@InputLimits.Organization String> organizations,
         @Schema(description = "When the key stops working (ISO-8601 instant, in the future).")
                 @WithinLifetime
                 Instant expiresAt,
@@ -92,18 +75,14 @@ public record CreateKeyRequest(
                         days = InputLimits.MAX_LIFETIME_DAYS,
                         message = "must be at most P3650D")
                 Duration ttl,
-        @Schema(description = "Small free-form string map.")
-                @Size(max = InputLimits.MAX_METADATA_ENTRIES)
+        @Schema(description = "Small free-form string map.") @InputLimits.Metadata
                 Map<
                                 @Pattern(
                                         regexp = InputLimits.METADATA_KEY,
                                         message = InputLimits.METADATA_KEY_RULE)
                                 String,
                                 @NotNull @Size(max = InputLimits.MAX_METADATA_VALUE_LENGTH)
-                                @Pattern(
-                                        regexp = InputLimits.NO_CONTROL_CHARACTERS,
-                                        message = "must not contain control characters")
-                                String>
+                                @InputLimits.Text String>
                         metadata) {
 
     /**

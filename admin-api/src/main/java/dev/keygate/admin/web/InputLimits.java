@@ -1,5 +1,15 @@
 package dev.keygate.admin.web;
 
+import jakarta.validation.Constraint;
+import jakarta.validation.Payload;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.time.Duration;
 
 /**
@@ -78,4 +88,65 @@ public final class InputLimits {
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
     private InputLimits() {}
+
+    /** A scope: the {@link #SCOPE} grammar, at most {@value #MAX_SCOPE_LENGTH} characters. */
+    @Documented
+    @NotNull
+    @Size(max = MAX_SCOPE_LENGTH, message = SCOPE_RULE)
+    @Pattern(regexp = SCOPE, message = SCOPE_RULE)
+    @Constraint(validatedBy = {})
+    @Target(ElementType.TYPE_USE)
+    @Retention(RetentionPolicy.RUNTIME)
+    public @interface Scope {
+        String message() default SCOPE_RULE;
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+    }
+
+    /** An organisation: {@link #ORGANIZATION}. */
+    @Documented
+    @NotNull
+    @Pattern(regexp = ORGANIZATION, message = ORGANIZATION_RULE)
+    @Constraint(validatedBy = {})
+    @Target(ElementType.TYPE_USE)
+    @Retention(RetentionPolicy.RUNTIME)
+    public @interface Organization {
+        String message() default ORGANIZATION_RULE;
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+    }
+
+    /**
+     * Metadata: names by {@link #METADATA_KEY}, values short strings without control characters.
+     */
+    @Documented
+    @Size(max = MAX_METADATA_ENTRIES)
+    @Constraint(validatedBy = {})
+    @Target({ElementType.FIELD, ElementType.RECORD_COMPONENT, ElementType.PARAMETER})
+    @Retention(RetentionPolicy.RUNTIME)
+    public @interface Metadata {
+        String message() default "is not valid metadata";
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+    }
+
+    /** Free text (a name, a metadata value): no control characters. */
+    @Documented
+    @Pattern(regexp = NO_CONTROL_CHARACTERS, message = "must not contain control characters")
+    @Constraint(validatedBy = {})
+    @Target({ElementType.FIELD, ElementType.RECORD_COMPONENT, ElementType.TYPE_USE})
+    @Retention(RetentionPolicy.RUNTIME)
+    public @interface Text {
+        String message() default "must not contain control characters";
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+    }
 }

@@ -1,12 +1,12 @@
 package dev.keygate.admin.web;
 
-import dev.keygate.admin.auth.AdminPrincipal;
 import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.idempotency.IdempotentRequest;
 import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.admin.service.ChangeOutcome;
 import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.KeyAdminService.Caller;
+import dev.keygate.admin.service.KeyAnswer;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.ReplicaAcknowledgement;
@@ -31,7 +31,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -42,7 +41,6 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
@@ -51,9 +49,10 @@ import tools.jackson.databind.ObjectMapper;
  * request records and are checked with {@code @Valid}, parameters bind typed and are checked by
  * method validation (refusals are problems, see {@code ProblemAdvice}); every decision about keys
  * is in {@link KeyAdminService}, whose core types this class maps to {@link KeyView}s.
- * Authentication happened before (the admin security chain), and the admin arrives as the
- * {@code @AuthenticationPrincipal}. Answers that carry a full key are marked {@code Cache-Control:
- * no-store}. Stateless and thread-safe; handlers run on the event loop and never block.
+ * Authentication happened before (the admin security chain), and the admin arrives in the {@link
+ * Caller} ({@link CallerArgumentResolver}). Answers that carry a full key are marked {@code
+ * Cache-Control: no-store}. Stateless and thread-safe; handlers run on the event loop and never
+ * block.
  */
 @RestController
 @RequestMapping(path = "/v1/keys", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -71,6 +70,7 @@ public class KeyController {
             java.util.regex.Pattern.compile(InputLimits.IDEMPOTENCY_KEY);
 
     private final KeyAdminService service;
+    private final KeyAnswer<KeyView> answer = new KeyAnswer<>(KeyView.class, this::minted);
     private final ApiKeyFormat format;
     private final Clock clock;
     private final ObjectMapper json;
@@ -93,16 +93,13 @@ public class KeyController {
             @Parameter(description = "Makes retries safe for the idempotency window")
                     @RequestHeader(name = IdempotencyStore.HEADER, required = false)
                     String idempotencyKey,
-            @Parameter(hidden = true) @AuthenticationPrincipal AdminPrincipal admin,
-            ServerWebExchange exchange) {
-        return Mono.defer(
-                        () ->
-                                service.create(
-                                        caller(admin, exchange),
-                                        body.toNewKey(clock.instant()),
-                                        idempotent(idempotencyKey, "POST /v1/keys", body),
-                                        KeyView.class,
-                                        this::minted))
+            @Parameter(hidden = true) Caller caller) {
+        // a refusal thrown here (the Idempotency-Key) is answered like an error signal
+        return service.create(
+                        caller,
+                        body.toNewKey(clock.instant()),
+                        idempotent(idempotencyKey, "POST /v1/keys", body),
+                        answer)
                 .map(
                         outcome ->
                                 changed(HttpStatus.CREATED, outcome)
@@ -155,20 +152,14 @@ public class KeyController {
             @Parameter(description = "Makes retries safe for the idempotency window")
                     @RequestHeader(name = IdempotencyStore.HEADER, required = false)
                     String idempotencyKey,
-            @Parameter(hidden = true) @AuthenticationPrincipal AdminPrincipal admin,
-            ServerWebExchange exchange) {
-        return Mono.defer(
-                        () ->
-                                service.rotate(
-                                        caller(admin, exchange),
-                                        requireId(id),
-                                        RotateKeyRequest.gracePeriodOf(body),
-                                        idempotent(
-                                                idempotencyKey,
-                                                "POST /v1/keys/" + id + "/rotate",
-                                                body),
-                                        KeyView.class,
-                                        this::minted))
+            @Parameter(hidden = true) Caller caller) {
+        String key = requireId(id);
+        return service.rotate(
+                        caller,
+                        key,
+                        RotateKeyRequest.gracePeriodOf(body),
+                        idempotent(idempotencyKey, "POST /v1/keys/" + key + "/rotate", body),
+                        answer)
                 .map(outcome -> changed(HttpStatus.OK, outcome).body(outcome.value()));
     }
 
@@ -180,12 +171,8 @@ public class KeyController {
     public Mono<ResponseEntity<KeyView>> update(
             @PathVariable String id,
             @Valid @RequestBody UpdateKeyRequest body,
-            @Parameter(hidden = true) @AuthenticationPrincipal AdminPrincipal admin,
-            ServerWebExchange exchange) {
-        return Mono.defer(
-                        () ->
-                                service.update(
-                                        caller(admin, exchange), requireId(id), body.toKeyUpdate()))
+            @Parameter(hidden = true) Caller caller) {
+        return Mono.defer(() -> service.update(caller, requireId(id), body.toKeyUpdate()))
                 .map(
                         outcome ->
                                 ResponseEntity.ok()
@@ -197,10 +184,8 @@ public class KeyController {
     @Operation(summary = "Remove a key", description = "It stops working at once.")
     @ApiResponse(responseCode = "204", description = "Removed")
     public Mono<ResponseEntity<Void>> remove(
-            @PathVariable String id,
-            @Parameter(hidden = true) @AuthenticationPrincipal AdminPrincipal admin,
-            ServerWebExchange exchange) {
-        return Mono.defer(() -> service.remove(caller(admin, exchange), requireId(id)))
+            @PathVariable String id, @Parameter(hidden = true) Caller caller) {
+        return Mono.defer(() -> service.remove(caller, requireId(id)))
                 .map(
                         replicas ->
                                 ResponseEntity.noContent()
@@ -295,9 +280,5 @@ public class KeyController {
 
     static String emptyToNull(String value) {
         return value == null || value.isEmpty() ? null : value;
-    }
-
-    static Caller caller(AdminPrincipal admin, ServerWebExchange exchange) {
-        return new Caller(admin, RequestIdWebFilter.requestId(exchange));
     }
 }

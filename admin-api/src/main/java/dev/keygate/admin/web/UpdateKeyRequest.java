@@ -48,30 +48,18 @@ public final class UpdateKeyRequest {
 
     @Schema(maxLength = InputLimits.MAX_NAME_LENGTH)
     @Size(max = InputLimits.MAX_NAME_LENGTH)
-    @Pattern(
-            regexp = InputLimits.NO_CONTROL_CHARACTERS,
-            message = "must not contain control characters")
+    @InputLimits.Text
     private String name;
 
     @ArraySchema(schema = @Schema(pattern = InputLimits.SCOPE), maxItems = InputLimits.MAX_SCOPES)
     @Size(max = InputLimits.MAX_SCOPES)
-    private List<
-                    @NotNull
-                    @Size(max = InputLimits.MAX_SCOPE_LENGTH, message = InputLimits.SCOPE_RULE)
-                    @Pattern(regexp = InputLimits.SCOPE, message = InputLimits.SCOPE_RULE) String>
-            scopes;
+    private List<@InputLimits.Scope String> scopes;
 
     @ArraySchema(
             schema = @Schema(pattern = InputLimits.ORGANIZATION),
             maxItems = InputLimits.MAX_ORGANIZATIONS)
     @Size(max = InputLimits.MAX_ORGANIZATIONS)
-    private List<
-                    @NotNull
-                    @Pattern(
-                            regexp = InputLimits.ORGANIZATION,
-                            message = InputLimits.ORGANIZATION_RULE)
-                    String>
-            organizations;
+    private List<@InputLimits.Organization String> organizations;
 
     @Schema(description = "A future instant, or null to remove the expiry.", nullable = true)
     @WithinLifetime
@@ -80,16 +68,13 @@ public final class UpdateKeyRequest {
     private Boolean enabled;
 
     @Schema(description = "Replaces the whole metadata map.")
-    @Size(max = InputLimits.MAX_METADATA_ENTRIES)
+    @InputLimits.Metadata
     private Map<
                     @Pattern(
                             regexp = InputLimits.METADATA_KEY,
                             message = InputLimits.METADATA_KEY_RULE)
                     String,
-                    @NotNull @Size(max = InputLimits.MAX_METADATA_VALUE_LENGTH)
-                    @Pattern(
-                            regexp = InputLimits.NO_CONTROL_CHARACTERS,
-                            message = "must not contain control characters")
+                    @NotNull @Size(max = InputLimits.MAX_METADATA_VALUE_LENGTH) @InputLimits.Text
                     String>
             metadata;
 

@@ -3,14 +3,13 @@ package dev.keygate.admin.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keygate.admin.config.AdminProperties;
-import java.time.Duration;
+import dev.keygate.admin.config.TestAdminProperties;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
-import org.springframework.util.unit.DataSize;
 import reactor.test.StepVerifier;
 
 class AdminAuthenticationManagerTests {
@@ -21,19 +20,11 @@ class AdminAuthenticationManagerTests {
     private final AdminAuthenticationManager manager =
             new AdminAuthenticationManager(
                     AdminTokenRegistry.from(
-                            new AdminProperties(
+                            TestAdminProperties.with(
                                     ADMIN,
                                     List.of(
                                             new AdminProperties.TokenProperties(
-                                                    "auditor", READ_ONLY, AdminRole.READ_ONLY)),
-                                    Duration.ofDays(7),
-                                    Duration.ofMinutes(10),
-                                    100_000,
-                                    "kg",
-                                    "kg",
-                                    DataSize.ofKilobytes(16),
-                                    new AdminProperties.DurabilityProperties(
-                                            0, Duration.ofSeconds(1), 4))));
+                                                    "auditor", READ_ONLY, AdminRole.READ_ONLY)))));
 
     @Test
     void knownTokensBecomeTheirAdminWithTheRoleAsAuthority() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keygate.admin.config.AdminProperties;
+import dev.keygate.admin.config.TestAdminProperties;
 import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.test.time.MutableClock;
@@ -21,7 +22,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -47,17 +47,7 @@ class RequestBindingTests {
     private ValidatorFactory factory() {
         var configuration = Validation.byDefaultProvider().configure();
         ConstraintValidatorFactory defaults = configuration.getDefaultConstraintValidatorFactory();
-        AdminProperties properties =
-                new AdminProperties(
-                        null,
-                        List.of(),
-                        Duration.ofDays(7),
-                        Duration.ofMinutes(10),
-                        100_000,
-                        "kg",
-                        "kg",
-                        DataSize.ofKilobytes(16),
-                        new AdminProperties.DurabilityProperties(0, Duration.ofSeconds(1), 4));
+        AdminProperties properties = TestAdminProperties.with(null, List.of());
         return configuration
                 .constraintValidatorFactory(
                         new ConstraintValidatorFactory() {
@@ -93,6 +83,10 @@ class RequestBindingTests {
         return paths;
     }
 
+    private static CreateKeyRequest expiring(Instant expiresAt) {
+        return new CreateKeyRequest("o", null, null, null, expiresAt, null, null);
+    }
+
     @Test
     void scopeGrammarAcceptsResourceActionAndWildcardAndRefusesTheRest() {
         for (String good :
@@ -124,25 +118,12 @@ class RequestBindingTests {
 
     @Test
     void expiryMustBeInTheFutureOfTheInjectedClockAndWithinTenYears() {
-        assertThat(refused(new CreateKeyRequest("o", null, null, null, NOW, null, null)))
-                .containsExactly("expiresAt");
-        assertThat(
-                        refused(
-                                new CreateKeyRequest(
-                                        "o",
-                                        null,
-                                        null,
-                                        null,
-                                        NOW.plus(Duration.ofDays(3651)),
-                                        null,
-                                        null)))
-                .containsExactly("expiresAt");
+        assertThat(refused(expiring(NOW))).containsExactly("expiresAt");
+        assertThat(refused(expiring(NOW.plus(Duration.ofDays(3651))))).containsExactly("expiresAt");
         Instant tomorrow = NOW.plus(Duration.ofDays(1));
-        assertThat(refused(new CreateKeyRequest("o", null, null, null, tomorrow, null, null)))
-                .isEmpty();
+        assertThat(refused(expiring(tomorrow))).isEmpty();
         clock.set(tomorrow);
-        assertThat(refused(new CreateKeyRequest("o", null, null, null, tomorrow, null, null)))
-                .containsExactly("expiresAt");
+        assertThat(refused(expiring(tomorrow))).containsExactly("expiresAt");
     }
 
     @Test
