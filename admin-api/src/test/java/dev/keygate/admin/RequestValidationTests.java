@@ -132,6 +132,22 @@ class RequestValidationTests extends AdminApiTestSupport {
     }
 
     @Test
+    void createWithoutABodyNamesTheBody() {
+        admin().post()
+                .uri("/v1/keys")
+                .contentType(MediaType.APPLICATION_JSON)
+                .exchange()
+                .expectStatus()
+                .isBadRequest()
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo(VALIDATION)
+                .jsonPath("$.errors[0].field")
+                .isEqualTo("body");
+        assertThat(redisKeyCount()).isZero();
+    }
+
+    @Test
     void oversizedBodyIs413() {
         String big = "{\"owner\":\"a\",\"name\":\"" + "x".repeat(20_000) + "\"}";
         refusedCreate(big, 413, "https://keygate.dev/problems/payload-too-large");

@@ -58,8 +58,9 @@ import tools.jackson.databind.type.LogicalType;
  * Wires the admin API: the key store on Boot's reactive Redis template (configured with the
  * standard {@code spring.data.redis.*} properties), the admin token registry, the filters, the
  * problem handler for filters and the service. Authentication is in {@link
- * AdminSecurityConfiguration}; controllers, {@code ProblemAdvice} and the constraint validators are
- * found by component scan.
+ * AdminSecurityConfiguration}; controllers and {@code ProblemAdvice} are found by component scan,
+ * and the constraint validators ({@code WithinLifetime}, {@code WithinMaxGracePeriod}) are created
+ * by Spring's validator factory with their dependencies injected.
  *
  * <p>{@link Clock} and {@link SecureRandom} are plain beans: this is an application's own
  * configuration, not an auto-configuration, so nothing here "backs off". Tests replace the clock

@@ -22,6 +22,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.validation.FieldError;
 import org.springframework.validation.method.ParameterErrors;
 import org.springframework.web.ErrorResponse;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.support.WebExchangeBindException;
@@ -197,6 +198,9 @@ final class ProblemResolver {
                     List.of());
         }
         MethodParameter parameter = input.getMethodParameter();
+        if (parameter != null && parameter.hasParameterAnnotation(RequestBody.class)) {
+            return invalid(List.of(new Problem.FieldError("body", "a JSON object is required")));
+        }
         if (parameter != null && parameter.getParameterName() != null) {
             return invalid(List.of(new Problem.FieldError(name(parameter), "is not valid")));
         }
