@@ -98,6 +98,9 @@ class RequestValidationTests extends AdminApiTestSupport {
                 "ttl");
         invalidCreate("{\"owner\":\"a\",\"ttl\":\"-P1D\"}", "ttl");
         invalidCreate("{\"owner\":\"a\",\"ttl\":\"P4000D\"}", "ttl");
+        // numbers are not instants or durations (no epoch seconds)
+        invalidCreate("{\"owner\":\"a\",\"expiresAt\":1893456000}", "expiresAt");
+        invalidCreate("{\"owner\":\"a\",\"ttl\":3600}", "ttl");
     }
 
     @Test

@@ -35,6 +35,7 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
@@ -52,6 +53,7 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.type.LogicalType;
 
 /**
@@ -210,6 +212,22 @@ public class AdminConfiguration {
                                                 .setCoercion(
                                                         CoercionInputShape.Boolean,
                                                         CoercionAction.Fail))
+                        .addModule(
+                                new SimpleModule("keygate-iso-strings")
+                                        .addDeserializer(
+                                                Instant.class,
+                                                new IsoStringDeserializer<>(
+                                                        Instant.class,
+                                                        Instant::parse,
+                                                        "an ISO-8601 instant such as"
+                                                                + " 2030-01-01T00:00:00Z"))
+                                        .addDeserializer(
+                                                Duration.class,
+                                                new IsoStringDeserializer<>(
+                                                        Duration.class,
+                                                        Duration::parse,
+                                                        "an ISO-8601 duration such as PT1H or"
+                                                                + " P7D")))
                         .withCoercionConfig(
                                 LogicalType.Boolean,
                                 config ->
