@@ -40,6 +40,17 @@ class RequestValidationTests extends AdminApiTestSupport {
         return body;
     }
 
+    /** A 400 validation problem whose first error is about {@code field}. */
+    private static void refusedField(WebTestClient.ResponseSpec response, String field) {
+        response.expectStatus()
+                .isBadRequest()
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo(VALIDATION)
+                .jsonPath("$.errors[0].field")
+                .isEqualTo(field);
+    }
+
     private void invalidCreate(String json, String field) {
         refusedCreate(json, 400, VALIDATION).jsonPath("$.errors[0].field").isEqualTo(field);
     }
@@ -136,17 +147,9 @@ class RequestValidationTests extends AdminApiTestSupport {
 
     @Test
     void createWithoutABodyNamesTheBody() {
-        admin().post()
-                .uri("/v1/keys")
-                .contentType(MediaType.APPLICATION_JSON)
-                .exchange()
-                .expectStatus()
-                .isBadRequest()
-                .expectBody()
-                .jsonPath("$.type")
-                .isEqualTo(VALIDATION)
-                .jsonPath("$.errors[0].field")
-                .isEqualTo("body");
+        refusedField(
+                admin().post().uri("/v1/keys").contentType(MediaType.APPLICATION_JSON).exchange(),
+                "body");
         assertThat(redisKeyCount()).isZero();
     }
 
@@ -173,18 +176,7 @@ class RequestValidationTests extends AdminApiTestSupport {
     void negativeOrOverLongGracePeriodIsRefusedAndTheKeyIsUnchanged() {
         String id = createKey(Map.of("owner", "acct-1")).id();
         for (String grace : List.of("-PT1S", "P8D", "soon")) {
-            admin().post()
-                    .uri("/v1/keys/{id}/rotate", id)
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue(Map.of("gracePeriod", grace))
-                    .exchange()
-                    .expectStatus()
-                    .isBadRequest()
-                    .expectBody()
-                    .jsonPath("$.type")
-                    .isEqualTo(VALIDATION)
-                    .jsonPath("$.errors[0].field")
-                    .isEqualTo("gracePeriod");
+            refusedField(adminApi().rotate(id, Map.of("gracePeriod", grace), null), "gracePeriod");
         }
         assertThat(adminApi().get(id).version()).as("unchanged").isEqualTo(1);
         assertThat(redis.command("GET", "kg:epoch")).isEqualTo("1");
