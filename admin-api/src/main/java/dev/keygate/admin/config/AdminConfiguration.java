@@ -183,12 +183,8 @@ public class AdminConfiguration {
 
     @Bean
     KeyAdminService keyAdminService(
-            RedisKeyStore store,
-            AuditTrail audit,
-            IdempotencyStore idempotency,
-            Clock clock,
-            ObjectMapper json) {
-        return new KeyAdminService(store, audit, idempotency, clock, json);
+            RedisKeyStore store, AuditTrail audit, IdempotencyStore idempotency, Clock clock) {
+        return new KeyAdminService(store, audit, idempotency, clock);
     }
 
     /**

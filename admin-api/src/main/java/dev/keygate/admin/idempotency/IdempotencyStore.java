@@ -26,6 +26,7 @@ import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.type.TypeFactory;
 
 /**
  * Makes create and rotate safe to retry with an {@code Idempotency-Key}: the first request with a
@@ -117,7 +118,8 @@ public final class IdempotencyStore {
      *
      * @param operation what is done ({@code create}, {@code rotate}), part of the slot's identity
      * @param request the request's idempotency key (or none) and fingerprint
-     * @param type the answer's type, to read a stored answer back
+     * @param type the answer's (possibly generic) type, to read a stored answer back, made from
+     *     this store's type factory
      * @param write the change; an empty or failed write leaves nothing behind, so a corrected retry
      *     may reuse the key
      * @param finish what follows the write (announcing, auditing); may run more than once
@@ -126,7 +128,7 @@ public final class IdempotencyStore {
             AdminPrincipal principal,
             String operation,
             IdempotentRequest request,
-            JavaType type,
+            Function<TypeFactory, JavaType> type,
             Mono<T> write,
             Function<T, Mono<Void>> finish) {
         String idempotencyKey = request.key();
@@ -173,7 +175,11 @@ public final class IdempotencyStore {
                                     current ->
                                             current.isEmpty()
                                                     ? run(claimed, write, finish)
-                                                    : replay(claimed, current, type, finish));
+                                                    : replay(
+                                                            claimed,
+                                                            current,
+                                                            type.apply(json.getTypeFactory()),
+                                                            finish));
                 });
     }
 

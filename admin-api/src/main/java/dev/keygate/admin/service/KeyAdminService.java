@@ -26,8 +26,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JavaType;
-import tools.jackson.databind.ObjectMapper;
 
 /**
  * The admin operations on core types ({@link NewKey}, {@link KeyUpdate}, {@link Duration}, {@link
@@ -50,19 +48,13 @@ public final class KeyAdminService {
     private final AuditTrail audit;
     private final IdempotencyStore idempotency;
     private final Clock clock;
-    private final ObjectMapper json;
 
     public KeyAdminService(
-            RedisKeyStore store,
-            AuditTrail audit,
-            IdempotencyStore idempotency,
-            Clock clock,
-            ObjectMapper json) {
+            RedisKeyStore store, AuditTrail audit, IdempotencyStore idempotency, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.json = Objects.requireNonNull(json, "json");
     }
 
     /** Who asks, under which request id. */
@@ -131,14 +123,14 @@ public final class KeyAdminService {
                                         written,
                                         changes.apply(written.record()),
                                         answer.render()));
-        JavaType stored =
-                json.getTypeFactory().constructParametricType(CommittedKey.class, answer.type());
         return uncancellable(
                         idempotency.<CommittedKey<A>>execute(
                                 caller.principal(),
                                 operation,
                                 request,
-                                stored,
+                                types ->
+                                        types.constructParametricType(
+                                                CommittedKey.class, answer.type()),
                                 committed,
                                 this::finish))
                 .map(KeyAdminService::outcome);
