@@ -1,5 +1,6 @@
 package dev.keygate.admin;
 
+import dev.keygate.admin.web.KeyView;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import dev.keygate.test.time.MutableClock;
@@ -13,7 +14,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -77,19 +77,30 @@ public abstract class AdminApiTestSupport {
         return as(ADMIN_TOKEN);
     }
 
+    /** The admin test client sending the given token. */
+    protected AdminApi api(String token) {
+        return new AdminApi(as(token));
+    }
+
+    /** The admin test client sending the admin token. */
+    protected AdminApi adminApi() {
+        return api(ADMIN_TOKEN);
+    }
+
     /** Creates a key and returns the answer. */
-    @SuppressWarnings("unchecked")
-    protected Map<String, Object> createKey(Map<String, Object> body) {
-        return admin().post()
-                .uri("/v1/keys")
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(body)
+    protected KeyView createKey(Map<String, Object> body) {
+        return adminApi().created(body);
+    }
+
+    /** The audit trail of one key (at most 100 events), read with {@code token}, expecting 200. */
+    protected WebTestClient.BodyContentSpec auditOf(String id, String token) {
+        return as(token)
+                .get()
+                .uri("/v1/audit?keyId={id}&limit=100", id)
                 .exchange()
                 .expectStatus()
-                .isCreated()
-                .expectBody(Map.class)
-                .returnResult()
-                .getResponseBody();
+                .isOk()
+                .expectBody();
     }
 
     /** The number of keys in Redis. */

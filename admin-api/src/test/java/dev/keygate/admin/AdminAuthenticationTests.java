@@ -2,7 +2,7 @@ package dev.keygate.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keygate.admin.auth.AdminAuthenticationWebFilter;
+import dev.keygate.admin.auth.AdminAuthenticationFailureHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +11,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.security.core.userdetails.ReactiveUserDetailsService;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.reactive.result.method.RequestMappingInfo;
 import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping;
@@ -171,9 +172,24 @@ class AdminAuthenticationTests extends AdminApiTestSupport {
         assertThat(redisKeyCount()).isZero();
     }
 
+    @Test
+    void springSecurityAddsNoDefaultUserLoginPageOrSessionButKeepsItsHeaders() {
+        assertThat(context.getBeansOfType(ReactiveUserDetailsService.class)).isEmpty();
+        client.get().uri("/login").exchange().expectStatus().isUnauthorized();
+        admin().get()
+                .uri("/v1/audit")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectHeader()
+                .doesNotExist("Set-Cookie")
+                .expectHeader()
+                .valueEquals("X-Content-Type-Options", "nosniff");
+    }
+
     private double failures(String reason) {
         var counter =
-                meters.find(AdminAuthenticationWebFilter.FAILURES_METRIC)
+                meters.find(AdminAuthenticationFailureHandler.FAILURES_METRIC)
                         .tag("reason", reason)
                         .counter();
         return counter == null ? 0 : counter.count();

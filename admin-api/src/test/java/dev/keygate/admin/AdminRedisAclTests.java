@@ -6,7 +6,6 @@ import dev.keygate.test.redis.RedisAclFile;
 import dev.keygate.test.redis.RedisProcess;
 import dev.keygate.test.redis.RespClient;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -16,8 +15,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -35,6 +32,7 @@ class AdminRedisAclTests {
     private RedisAclFile acl;
     private RedisProcess redis;
     private ConfigurableApplicationContext admin;
+    private AdminApi api;
     private WebTestClient client;
     private WebTestClient management;
 
@@ -55,12 +53,8 @@ class AdminRedisAclTests {
                         "--logging.level.root=WARN");
         String port = admin.getEnvironment().getRequiredProperty("local.server.port");
         String managementPort = admin.getEnvironment().getRequiredProperty("local.management.port");
-        client =
-                WebTestClient.bindToServer()
-                        .baseUrl("http://127.0.0.1:" + port)
-                        .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + TOKEN)
-                        .responseTimeout(Duration.ofSeconds(30))
-                        .build();
+        api = AdminApi.at(Integer.parseInt(port), TOKEN);
+        client = api.client();
         management =
                 WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build();
     }
@@ -76,74 +70,29 @@ class AdminRedisAclTests {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void adminApiRunsEveryOperationAsItsAclUser() {
         acl.resetDenials(redis);
         management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
 
-        Map<String, Object> created =
-                client.post()
-                        .uri("/v1/keys")
-                        .header("Idempotency-Key", "acl-create-1")
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("owner", "acct-acl", "scopes", List.of("orders:read")))
-                        .exchange()
-                        .expectStatus()
-                        .isCreated()
-                        .expectBody(Map.class)
-                        .returnResult()
-                        .getResponseBody();
-        String id = (String) created.get("id");
+        Map<String, Object> request = Map.of("owner", "acct-acl", "scopes", List.of("orders:read"));
+        String id =
+                AdminApi.key(api.create(request, "acl-create-1").expectStatus().isCreated()).id();
         // the idempotent replay reads the stored answer back
-        client.post()
-                .uri("/v1/keys")
-                .header("Idempotency-Key", "acl-create-1")
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("owner", "acct-acl", "scopes", List.of("orders:read")))
-                .exchange()
+        api.create(request, "acl-create-1")
                 .expectStatus()
                 .isCreated()
                 .expectHeader()
                 .valueEquals("Idempotent-Replayed", "true");
-        client.post()
-                .uri("/v1/keys/{id}/rotate", id)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("gracePeriod", "PT1M"))
-                .exchange()
+        api.rotate(id, Map.of("gracePeriod", "PT1M"), null).expectStatus().isOk();
+        api.update(id, Map.of("name", "renamed", "metadata", Map.of("team", "billing")))
                 .expectStatus()
                 .isOk();
-        client.patch()
-                .uri("/v1/keys/{id}", id)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("name", "renamed", "metadata", Map.of("team", "billing")))
-                .exchange()
-                .expectStatus()
-                .isOk();
-        client.get()
-                .uri("/v1/keys?owner=acct-acl")
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody()
-                .jsonPath("$.keys.length()")
-                .isEqualTo(1);
-        client.get().uri("/v1/keys/{id}", id).exchange().expectStatus().isOk();
+        assertThat(api.list("owner=acct-acl").keys()).hasSize(1);
+        api.get(id);
         // a failed request with an Idempotency-Key releases its slot (DEL)
-        client.post()
-                .uri("/v1/keys/{id}/rotate", "AAAAAAAAAAA")
-                .header("Idempotency-Key", "acl-rotate-404")
-                .exchange()
-                .expectStatus()
-                .isNotFound();
-        client.delete().uri("/v1/keys/{id}", id).exchange().expectStatus().isNoContent();
-        client.get()
-                .uri("/v1/audit?keyId={id}", id)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody()
-                .jsonPath("$.events.length()")
-                .isEqualTo(4);
+        api.rotate("AAAAAAAAAAA", null, "acl-rotate-404").expectStatus().isNotFound();
+        api.remove(id).expectStatus().isNoContent();
+        assertThat(api.auditOf(id)).hasSize(4);
 
         assertThat(acl.denials(redis)).isEmpty();
         try (RespClient operator = acl.connect(redis, RedisAclFile.OPERATOR_USER)) {

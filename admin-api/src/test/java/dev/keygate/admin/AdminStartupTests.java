@@ -8,14 +8,13 @@ import dev.keygate.admin.auth.AdminTokenConfigurationException;
 import dev.keygate.admin.auth.AdminTokenRegistry;
 import dev.keygate.admin.config.AdminProperties;
 import dev.keygate.admin.config.AdminProperties.TokenProperties;
-import java.time.Duration;
+import dev.keygate.admin.config.TestAdminProperties;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.util.unit.DataSize;
 
 @ExtendWith(OutputCaptureExtension.class)
 class AdminStartupTests {
@@ -39,16 +38,7 @@ class AdminStartupTests {
     }
 
     private static AdminProperties properties(String token, List<TokenProperties> tokens) {
-        return new AdminProperties(
-                token,
-                tokens,
-                Duration.ofDays(7),
-                Duration.ofMinutes(10),
-                100_000,
-                "kg",
-                "kg",
-                DataSize.ofKilobytes(16),
-                new AdminProperties.DurabilityProperties(0, Duration.ofSeconds(1), 4));
+        return TestAdminProperties.with(token, tokens);
     }
 
     @Test
@@ -91,37 +81,15 @@ class AdminStartupTests {
     void shortTokensDuplicateNamesAndDuplicateValuesAreRefused() {
         assertThatThrownBy(() -> AdminTokenRegistry.from(properties("short", List.of())))
                 .hasMessageContaining("at least 16");
-        assertThatThrownBy(
-                        () ->
-                                AdminTokenRegistry.from(
-                                        properties(
-                                                TOKEN_A,
-                                                List.of(
-                                                        new TokenProperties(
-                                                                "admin",
-                                                                TOKEN_B,
-                                                                AdminRole.READ_ONLY)))))
+        assertThatThrownBy(() -> registry(TOKEN_A, "admin", TOKEN_B, AdminRole.READ_ONLY))
                 .hasMessageContaining("named 'admin'");
-        assertThatThrownBy(
-                        () ->
-                                AdminTokenRegistry.from(
-                                        properties(
-                                                TOKEN_A,
-                                                List.of(
-                                                        new TokenProperties(
-                                                                "ro",
-                                                                TOKEN_A,
-                                                                AdminRole.READ_ONLY)))))
+        assertThatThrownBy(() -> registry(TOKEN_A, "ro", TOKEN_A, AdminRole.READ_ONLY))
                 .hasMessageContaining("same value");
     }
 
     @Test
     void registryFindsTheTokenAndItsRoleAndNeverPrintsIt() {
-        AdminTokenRegistry registry =
-                AdminTokenRegistry.from(
-                        properties(
-                                TOKEN_A,
-                                List.of(new TokenProperties("ro", TOKEN_B, AdminRole.READ_ONLY))));
+        AdminTokenRegistry registry = registry(TOKEN_A, "ro", TOKEN_B, AdminRole.READ_ONLY);
         assertThat(registry.authenticate(TOKEN_B))
                 .hasValueSatisfying(p -> assertThat(p.role()).isEqualTo(AdminRole.READ_ONLY));
         assertThat(registry.authenticate(TOKEN_A))
@@ -145,15 +113,7 @@ class AdminStartupTests {
         assertThat(output).contains("APPLICATION FAILED TO START").contains("openssl rand");
         // in named tokens too, and whatever follows the marker
         assertThatThrownBy(
-                        () ->
-                                AdminTokenRegistry.from(
-                                        properties(
-                                                TOKEN_A,
-                                                List.of(
-                                                        new TokenProperties(
-                                                                "ro",
-                                                                "CHANGE-ME-" + TOKEN_B,
-                                                                AdminRole.READ_ONLY)))))
+                        () -> registry(TOKEN_A, "ro", "CHANGE-ME-" + TOKEN_B, AdminRole.READ_ONLY))
                 .hasMessageContaining("keygate.admin.tokens[0].token is an example value");
     }
 
@@ -198,5 +158,12 @@ class AdminStartupTests {
                                                 List.of()))
                                 .size())
                 .isOne();
+    }
+
+    /** The registry for {@code token} and one named token. */
+    private static AdminTokenRegistry registry(
+            String token, String name, String value, AdminRole role) {
+        return AdminTokenRegistry.from(
+                properties(token, List.of(new TokenProperties(name, value, role))));
     }
 }

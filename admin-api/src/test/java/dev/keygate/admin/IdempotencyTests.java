@@ -2,6 +2,7 @@ package dev.keygate.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keygate.admin.web.KeyView;
 import dev.keygate.core.key.SecretHash;
 import java.time.Duration;
 import java.util.List;
@@ -13,33 +14,29 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class IdempotencyTests extends AdminApiTestSupport {
 
     private WebTestClient.ResponseSpec create(String token, String idempotencyKey, Object body) {
-        return as(token)
-                .post()
-                .uri("/v1/keys")
-                .contentType(MediaType.APPLICATION_JSON)
-                .header("Idempotency-Key", idempotencyKey)
-                .bodyValue(body)
-                .exchange();
+        return api(token).create(body, idempotencyKey);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> body(WebTestClient.ResponseSpec spec) {
-        return spec.expectBody(Map.class).returnResult().getResponseBody();
+    private static KeyView body(WebTestClient.ResponseSpec spec) {
+        return AdminApi.key(spec);
+    }
+
+    private static void replayed(WebTestClient.ResponseSpec spec) {
+        spec.expectHeader().valueEquals("Idempotent-Replayed", "true");
+    }
+
+    /** The answer, which must be marked as a replay. */
+    private static KeyView replay(WebTestClient.ResponseSpec spec) {
+        replayed(spec);
+        return body(spec);
     }
 
     @Test
     void retryWithTheSameKeyWithinTheWindowGetsTheSameAnswerAndNoSecondKey() {
         Map<String, Object> request = Map.of("owner", "acct-1", "scopes", List.of("a:read"));
-        Map<String, Object> first =
-                body(create(ADMIN_TOKEN, "retry-1", request).expectStatus().isCreated());
+        KeyView first = body(create(ADMIN_TOKEN, "retry-1", request).expectStatus().isCreated());
         clock.advance(Duration.ofMinutes(9));
-        Map<String, Object> again =
-                body(
-                        create(ADMIN_TOKEN, "retry-1", request)
-                                .expectStatus()
-                                .isCreated()
-                                .expectHeader()
-                                .valueEquals("Idempotent-Replayed", "true"));
+        KeyView again = replay(create(ADMIN_TOKEN, "retry-1", request).expectStatus().isCreated());
         assertThat(again).isEqualTo(first);
         admin().get()
                 .uri("/v1/keys?owner=acct-1")
@@ -53,17 +50,16 @@ class IdempotencyTests extends AdminApiTestSupport {
     @Test
     void afterTheWindowTheSameKeyCreatesANewKey() {
         Map<String, Object> request = Map.of("owner", "acct-1");
-        Map<String, Object> first =
-                body(create(ADMIN_TOKEN, "retry-2", request).expectStatus().isCreated());
+        KeyView first = body(create(ADMIN_TOKEN, "retry-2", request).expectStatus().isCreated());
         clock.advance(Duration.ofMinutes(10).plusMillis(1));
-        Map<String, Object> second =
+        KeyView second =
                 body(
                         create(ADMIN_TOKEN, "retry-2", request)
                                 .expectStatus()
                                 .isCreated()
                                 .expectHeader()
                                 .doesNotExist("Idempotent-Replayed"));
-        assertThat(second.get("id")).isNotEqualTo(first.get("id"));
+        assertThat(second.id()).isNotEqualTo(first.id());
     }
 
     @Test
@@ -83,21 +79,20 @@ class IdempotencyTests extends AdminApiTestSupport {
     @Test
     void keysAreScopedToTheAdminToken() {
         Map<String, Object> request = Map.of("owner", "acct-1");
-        Map<String, Object> first =
-                body(create(ADMIN_TOKEN, "shared", request).expectStatus().isCreated());
-        Map<String, Object> other =
+        KeyView first = body(create(ADMIN_TOKEN, "shared", request).expectStatus().isCreated());
+        KeyView other =
                 body(create(SECOND_ADMIN_TOKEN, "shared", request).expectStatus().isCreated());
-        assertThat(other.get("id")).isNotEqualTo(first.get("id"));
+        assertThat(other.id()).isNotEqualTo(first.id());
     }
 
     @Test
     void storedAnswerHoldsNeitherTheKeyNorTheIdempotencyKeyInClear() {
-        Map<String, Object> first =
+        KeyView first =
                 body(
                         create(ADMIN_TOKEN, "visible-idem-key", Map.of("owner", "acct-1"))
                                 .expectStatus()
                                 .isCreated());
-        String secretPart = ((String) first.get("key")).substring(15);
+        String secretPart = first.key().substring(15);
         @SuppressWarnings("unchecked")
         List<Object> slots = (List<Object>) redis.command("KEYS", "kg:idem:*");
         assertThat(slots).hasSize(1);
@@ -106,7 +101,7 @@ class IdempotencyTests extends AdminApiTestSupport {
         String stored = (String) redis.command("GET", slot);
         assertThat(stored)
                 .doesNotContain(secretPart)
-                .doesNotContain((String) first.get("id"))
+                .doesNotContain(first.id())
                 .doesNotContain("acct-1");
         long ttl = ((Number) redis.command("PTTL", slot)).longValue();
         assertThat(ttl).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
@@ -114,30 +109,12 @@ class IdempotencyTests extends AdminApiTestSupport {
 
     @Test
     void rotateRetryReturnsTheSameNewKeyAndRotatesOnce() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
-        Map<String, Object> first =
-                body(
-                        admin().post()
-                                .uri("/v1/keys/{id}/rotate", id)
-                                .header("Idempotency-Key", "rot-1")
-                                .contentType(MediaType.APPLICATION_JSON)
-                                .bodyValue(Map.of("gracePeriod", "PT1M"))
-                                .exchange()
-                                .expectStatus()
-                                .isOk());
-        Map<String, Object> again =
-                body(
-                        admin().post()
-                                .uri("/v1/keys/{id}/rotate", id)
-                                .header("Idempotency-Key", "rot-1")
-                                .contentType(MediaType.APPLICATION_JSON)
-                                .bodyValue(Map.of("gracePeriod", "PT1M"))
-                                .exchange()
-                                .expectStatus()
-                                .isOk()
-                                .expectHeader()
-                                .valueEquals("Idempotent-Replayed", "true"));
-        assertThat(again.get("key")).isEqualTo(first.get("key"));
+        String id = createKey(Map.of("owner", "acct-1")).id();
+        KeyView first = body(rotate(id, "rot-1", "PT1M").expectStatus().isOk());
+        WebTestClient.ResponseSpec replay = rotate(id, "rot-1", "PT1M").expectStatus().isOk();
+        replayed(replay);
+        KeyView again = body(replay);
+        assertThat(again.key()).isEqualTo(first.key());
         admin().get()
                 .uri("/v1/keys/{id}", id)
                 .exchange()
@@ -145,25 +122,13 @@ class IdempotencyTests extends AdminApiTestSupport {
                 .jsonPath("$.version")
                 .isEqualTo(2);
         // same key for another key id is a different request
-        String other = (String) createKey(Map.of("owner", "acct-1")).get("id");
-        admin().post()
-                .uri("/v1/keys/{id}/rotate", other)
-                .header("Idempotency-Key", "rot-1")
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("gracePeriod", "PT1M"))
-                .exchange()
-                .expectStatus()
-                .isEqualTo(422);
+        String other = createKey(Map.of("owner", "acct-1")).id();
+        rotate(other, "rot-1", "PT1M").expectStatus().isEqualTo(422);
     }
 
     @Test
     void refusedRequestLeavesTheKeyFreeForAFixedRetry() {
-        admin().post()
-                .uri("/v1/keys/{id}/rotate", "AAAAAAAAAAA")
-                .header("Idempotency-Key", "rot-404")
-                .exchange()
-                .expectStatus()
-                .isNotFound();
+        adminApi().rotate("AAAAAAAAAAA", null, "rot-404").expectStatus().isNotFound();
         assertThat((List<?>) redis.command("KEYS", "kg:idem:*")).isEmpty();
         create(ADMIN_TOKEN, "bad idem key \u00e9", Map.of("owner", "a"))
                 .expectStatus()
@@ -207,12 +172,18 @@ class IdempotencyTests extends AdminApiTestSupport {
     }
 
     private WebTestClient.ResponseSpec rotate(String id, String idempotencyKey, String grace) {
-        return admin().post()
-                .uri("/v1/keys/{id}/rotate", id)
-                .header("Idempotency-Key", idempotencyKey)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("gracePeriod", grace))
-                .exchange();
+        return adminApi().rotate(id, Map.of("gracePeriod", grace), idempotencyKey);
+    }
+
+    /**
+     * Creates a key, makes every command on {@code brokenKey} fail (it becomes a string of the
+     * wrong kind), and rotates with {@code idempotencyKey}, which must answer 503; the created key.
+     */
+    private KeyView rotationFailingOn(String brokenKey, String idempotencyKey) {
+        KeyView created = createKey(Map.of("owner", "acct-1"));
+        redis.command("SET", brokenKey, "x");
+        rotate(created.id(), idempotencyKey, "PT1H").expectStatus().isEqualTo(503);
+        return created;
     }
 
     /** The key's record as Redis holds it, field by field. */
@@ -225,8 +196,8 @@ class IdempotencyTests extends AdminApiTestSupport {
         return record;
     }
 
-    private static String secretHash(Object key) {
-        return SecretHash.of(((String) key).substring(15, 45)).encoded();
+    private static String secretHash(String key) {
+        return SecretHash.of(key.substring(15, 45)).encoded();
     }
 
     /**
@@ -236,32 +207,20 @@ class IdempotencyTests extends AdminApiTestSupport {
      */
     @Test
     void retryAfterAuditFailureDoesNotRotateTwice() {
-        Map<String, Object> created = createKey(Map.of("owner", "acct-1"));
-        String id = (String) created.get("id");
-        redis.command("SET", "kg:audit", "x");
-        rotate(id, "rot-audit", "PT1H").expectStatus().isEqualTo(503);
+        KeyView created = rotationFailingOn("kg:audit", "rot-audit");
+        String id = created.id();
         assertThat(record(id)).containsEntry("version", "2");
         redis.command("DEL", "kg:audit");
 
-        Map<String, Object> retried =
-                body(
-                        rotate(id, "rot-audit", "PT1H")
-                                .expectStatus()
-                                .isOk()
-                                .expectHeader()
-                                .valueEquals("Idempotent-Replayed", "true"));
+        KeyView retried = replay(rotate(id, "rot-audit", "PT1H").expectStatus().isOk());
 
-        assertThat(retried)
-                .containsEntry("version", 2)
-                .containsEntry("previousKeyExpiresAt", "2026-01-01T01:00:00Z");
+        assertThat(retried.version()).isEqualTo(2);
+        assertThat(retried.previousKeyExpiresAt()).isEqualTo(T0.plus(Duration.ofHours(1)));
         Map<String, String> record = record(id);
         assertThat(record).containsEntry("version", "2");
-        assertThat(record.get("prevHash")).isEqualTo(secretHash(created.get("key")));
-        assertThat(record.get("hash")).isEqualTo(secretHash(retried.get("key")));
-        admin().get()
-                .uri("/v1/audit?keyId={id}&limit=100", id)
-                .exchange()
-                .expectBody()
+        assertThat(record.get("prevHash")).isEqualTo(secretHash(created.key()));
+        assertThat(record.get("hash")).isEqualTo(secretHash(retried.key()));
+        auditOf(id, ADMIN_TOKEN)
                 .jsonPath("$.events.length()")
                 .isEqualTo(1)
                 .jsonPath("$.events[0].action")
@@ -282,29 +241,15 @@ class IdempotencyTests extends AdminApiTestSupport {
         create(ADMIN_TOKEN, "create-audit", request).expectStatus().isEqualTo(503);
         redis.command("DEL", "kg:audit");
 
-        Map<String, Object> retried =
-                body(
-                        create(ADMIN_TOKEN, "create-audit", request)
-                                .expectStatus()
-                                .isCreated()
-                                .expectHeader()
-                                .valueEquals("Idempotent-Replayed", "true"));
+        KeyView retried =
+                replay(create(ADMIN_TOKEN, "create-audit", request).expectStatus().isCreated());
 
-        Map<String, Object> page =
-                body(
-                        admin().get()
-                                .uri("/v1/keys?owner=acct-orphan")
-                                .exchange()
-                                .expectStatus()
-                                .isOk());
-        assertThat((List<?>) page.get("keys")).hasSize(1);
-        String id = (String) ((Map<?, ?>) ((List<?>) page.get("keys")).get(0)).get("id");
-        assertThat(retried.get("id")).isEqualTo(id);
-        assertThat(record(id).get("hash")).isEqualTo(secretHash(retried.get("key")));
-        admin().get()
-                .uri("/v1/audit?keyId={id}&limit=100", id)
-                .exchange()
-                .expectBody()
+        List<KeyView> keys = adminApi().list("owner=acct-orphan").keys();
+        assertThat(keys).hasSize(1);
+        String id = keys.get(0).id();
+        assertThat(retried.id()).isEqualTo(id);
+        assertThat(record(id).get("hash")).isEqualTo(secretHash(retried.key()));
+        auditOf(id, ADMIN_TOKEN)
                 .jsonPath("$.events.length()")
                 .isEqualTo(1)
                 .jsonPath("$.events[0].action")
@@ -317,7 +262,7 @@ class IdempotencyTests extends AdminApiTestSupport {
      */
     @Test
     void retryWhileTheAuditStillFailsAnswers503AndStillWritesOnce() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         redis.command("SET", "kg:audit", "x");
         rotate(id, "rot-twice", "PT1H").expectStatus().isEqualTo(503);
         rotate(id, "rot-twice", "PT1H").expectStatus().isEqualTo(503);
@@ -327,8 +272,8 @@ class IdempotencyTests extends AdminApiTestSupport {
         assertThat((List<?>) redis.command("KEYS", "kg:idem:*")).hasSize(1);
         redis.command("DEL", "kg:audit");
 
-        Map<String, Object> retried = body(rotate(id, "rot-twice", "PT1H").expectStatus().isOk());
-        assertThat(retried).containsEntry("version", 2);
+        KeyView retried = body(rotate(id, "rot-twice", "PT1H").expectStatus().isOk());
+        assertThat(retried.version()).isEqualTo(2);
         assertThat(record(id)).containsEntry("version", "2");
         assertThat(redis.command("XLEN", "kg:audit")).isEqualTo(1L);
     }
@@ -340,24 +285,18 @@ class IdempotencyTests extends AdminApiTestSupport {
      */
     @Test
     void retryAfterAnnouncementFailureDoesNotRotateTwice() {
-        Map<String, Object> created = createKey(Map.of("owner", "acct-1"));
-        String id = (String) created.get("id");
-        redis.command("SET", "kg:epoch", "x");
-        rotate(id, "rot-announce", "PT1H").expectStatus().isEqualTo(503);
+        KeyView created = rotationFailingOn("kg:epoch", "rot-announce");
+        String id = created.id();
         redis.command("DEL", "kg:epoch");
 
-        Map<String, Object> retried =
-                body(rotate(id, "rot-announce", "PT1H").expectStatus().isOk());
+        KeyView retried = body(rotate(id, "rot-announce", "PT1H").expectStatus().isOk());
 
-        assertThat(retried).containsEntry("version", 2);
+        assertThat(retried.version()).isEqualTo(2);
         Map<String, String> record = record(id);
         assertThat(record).containsEntry("version", "2");
-        assertThat(record.get("prevHash")).isEqualTo(secretHash(created.get("key")));
+        assertThat(record.get("prevHash")).isEqualTo(secretHash(created.key()));
         assertThat(redis.command("GET", "kg:epoch")).isEqualTo("1");
-        admin().get()
-                .uri("/v1/audit?keyId={id}&limit=100", id)
-                .exchange()
-                .expectBody()
+        auditOf(id, ADMIN_TOKEN)
                 .jsonPath("$.events.length()")
                 .isEqualTo(2)
                 .jsonPath("$.events[0].action")

@@ -2,6 +2,8 @@ package dev.keygate.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keygate.admin.web.KeyPageView;
+import dev.keygate.admin.web.KeyView;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -13,26 +15,29 @@ import reactor.core.publisher.Flux;
 
 class KeyLifecycleTests extends AdminApiTestSupport {
 
+    /** A create naming every property. */
+    private static final Map<String, Object> FULL_REQUEST =
+            Map.of(
+                    "owner",
+                    "acct-1",
+                    "name",
+                    "ci token",
+                    "scopes",
+                    List.of("orders:write", "orders:read"),
+                    "organizations",
+                    List.of("acme"),
+                    "ttl",
+                    "P30D",
+                    "metadata",
+                    Map.of("team", "payments"));
+
     @Test
     void createAnswers201WithTheFullKeyOnceAndTheRecordWithoutSecrets() {
         var result =
                 admin().post()
                         .uri("/v1/keys")
                         .contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(
-                                Map.of(
-                                        "owner",
-                                        "acct-1",
-                                        "name",
-                                        "ci token",
-                                        "scopes",
-                                        List.of("orders:read", "orders:write"),
-                                        "organizations",
-                                        List.of("acme"),
-                                        "ttl",
-                                        "P30D",
-                                        "metadata",
-                                        Map.of("team", "payments")))
+                        .bodyValue(FULL_REQUEST)
                         .exchange()
                         .expectStatus()
                         .isCreated()
@@ -45,15 +50,14 @@ class KeyLifecycleTests extends AdminApiTestSupport {
         String json = result.getResponseBody();
         assertThat(json).doesNotContain("hash").doesNotContain("sha256");
 
-        Map<String, Object> created = createKey(Map.of("owner", "acct-1"));
-        String id = (String) created.get("id");
-        String key = (String) created.get("key");
+        KeyView created = createKey(Map.of("owner", "acct-1"));
+        String id = created.id();
+        String key = created.key();
         assertThat(key).startsWith("kg_" + id + "_").hasSize(51);
-        assertThat(created)
-                .containsEntry("start", "kg_" + id)
-                .containsEntry("owner", "acct-1")
-                .containsEntry("status", "active")
-                .containsEntry("enabled", true);
+        assertThat(created.start()).isEqualTo("kg_" + id);
+        assertThat(created.owner()).isEqualTo("acct-1");
+        assertThat(created.status()).isEqualTo("active");
+        assertThat(created.enabled()).isTrue();
 
         String read =
                 admin().get()
@@ -74,35 +78,20 @@ class KeyLifecycleTests extends AdminApiTestSupport {
 
     @Test
     void createdKeyHasAllRequestedPropertiesAndTtlBecomesAnExpiry() {
-        Map<String, Object> created =
-                createKey(
-                        Map.of(
-                                "owner",
-                                "acct-1",
-                                "name",
-                                "ci token",
-                                "scopes",
-                                List.of("orders:write", "orders:read"),
-                                "organizations",
-                                List.of("acme"),
-                                "ttl",
-                                "P30D",
-                                "metadata",
-                                Map.of("team", "payments")));
-        assertThat(created)
-                .containsEntry("name", "ci token")
-                .containsEntry("scopes", List.of("orders:read", "orders:write"))
-                .containsEntry("organizations", List.of("acme"))
-                .containsEntry("createdAt", T0.toString())
-                .containsEntry("rotatedAt", T0.toString())
-                .containsEntry("expiresAt", T0.plus(Duration.ofDays(30)).toString())
-                .containsEntry("metadata", Map.of("team", "payments"))
-                .containsEntry("version", 1);
+        KeyView created = createKey(FULL_REQUEST);
+        assertThat(created.name()).isEqualTo("ci token");
+        assertThat(created.scopes()).containsExactly("orders:read", "orders:write");
+        assertThat(created.organizations()).containsExactly("acme");
+        assertThat(created.createdAt()).isEqualTo(T0);
+        assertThat(created.rotatedAt()).isEqualTo(T0);
+        assertThat(created.expiresAt()).isEqualTo(T0.plus(Duration.ofDays(30)));
+        assertThat(created.metadata()).isEqualTo(Map.of("team", "payments"));
+        assertThat(created.version()).isEqualTo(1);
     }
 
     @Test
     void keyPastItsExpiryIsReportedExpired() {
-        String id = (String) createKey(Map.of("owner", "acct-1", "ttl", "PT1H")).get("id");
+        String id = createKey(Map.of("owner", "acct-1", "ttl", "PT1H")).id();
         clock.advance(Duration.ofHours(2));
         admin().get()
                 .uri("/v1/keys/{id}", id)
@@ -118,7 +107,7 @@ class KeyLifecycleTests extends AdminApiTestSupport {
     void listPagesThroughAnOwnersKeysWithACursor() {
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 5; i++) {
-            ids.add((String) createKey(Map.of("owner", "acct-1")).get("id"));
+            ids.add(createKey(Map.of("owner", "acct-1")).id());
         }
         createKey(Map.of("owner", "acct-2"));
 
@@ -126,27 +115,19 @@ class KeyLifecycleTests extends AdminApiTestSupport {
         String cursor = null;
         int pages = 0;
         do {
-            String uri =
-                    "/v1/keys?owner=acct-1&limit=2" + (cursor == null ? "" : "&cursor=" + cursor);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> page =
-                    admin().get()
-                            .uri(uri)
-                            .exchange()
-                            .expectStatus()
-                            .isOk()
-                            .expectBody(Map.class)
-                            .returnResult()
-                            .getResponseBody();
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> keys = (List<Map<String, Object>>) page.get("keys");
-            assertThat(keys).hasSizeLessThanOrEqualTo(2);
-            keys.forEach(
-                    k -> {
-                        assertThat(k).doesNotContainKey("key");
-                        seen.add((String) k.get("id"));
-                    });
-            cursor = (String) page.get("nextCursor");
+            KeyPageView page =
+                    adminApi()
+                            .list(
+                                    "owner=acct-1&limit=2"
+                                            + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.keys()).hasSizeLessThanOrEqualTo(2);
+            page.keys()
+                    .forEach(
+                            k -> {
+                                assertThat(k.key()).isNull();
+                                seen.add(k.id());
+                            });
+            cursor = page.nextCursor();
             pages++;
         } while (cursor != null);
         assertThat(seen).isEqualTo(ids);
@@ -155,37 +136,28 @@ class KeyLifecycleTests extends AdminApiTestSupport {
 
     @Test
     void rotateGivesANewKeyForTheSameIdAndKeepsTheOldOneOnlyForTheGracePeriod() {
-        Map<String, Object> created = createKey(Map.of("owner", "acct-1"));
-        String id = (String) created.get("id");
+        KeyView created = createKey(Map.of("owner", "acct-1"));
+        String id = created.id();
         clock.advance(Duration.ofMinutes(5));
 
-        @SuppressWarnings("unchecked")
-        Map<String, Object> rotated =
-                admin().post()
-                        .uri("/v1/keys/{id}/rotate", id)
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("gracePeriod", "PT1H"))
-                        .exchange()
-                        .expectStatus()
-                        .isOk()
-                        .expectHeader()
-                        .valueMatches("Cache-Control", ".*no-store.*")
-                        .expectBody(Map.class)
-                        .returnResult()
-                        .getResponseBody();
-        assertThat(rotated.get("id")).isEqualTo(id);
-        assertThat((String) rotated.get("key"))
-                .startsWith("kg_" + id + "_")
-                .isNotEqualTo(created.get("key"));
-        assertThat(rotated)
-                .containsEntry("rotatedAt", T0.plus(Duration.ofMinutes(5)).toString())
-                .containsEntry("previousKeyExpiresAt", T0.plus(Duration.ofMinutes(65)).toString())
-                .containsEntry("version", 2);
+        KeyView rotated =
+                AdminApi.key(
+                        adminApi()
+                                .rotate(id, Map.of("gracePeriod", "PT1H"), null)
+                                .expectStatus()
+                                .isOk()
+                                .expectHeader()
+                                .valueMatches("Cache-Control", ".*no-store.*"));
+        assertThat(rotated.id()).isEqualTo(id);
+        assertThat(rotated.key()).startsWith("kg_" + id + "_").isNotEqualTo(created.key());
+        assertThat(rotated.rotatedAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)));
+        assertThat(rotated.previousKeyExpiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(65)));
+        assertThat(rotated.version()).isEqualTo(2);
     }
 
     @Test
     void rotateWithoutBodyEndsTheOldKeyAtOnce() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         admin().post()
                 .uri("/v1/keys/{id}/rotate", id)
                 .exchange()
@@ -201,22 +173,18 @@ class KeyLifecycleTests extends AdminApiTestSupport {
     @Test
     void patchChangesOnlyTheGivenPropertiesAndNullRemovesTheExpiry() {
         String id =
-                (String)
-                        createKey(
-                                        Map.of(
-                                                "owner", "acct-1",
-                                                "name", "old",
-                                                "scopes", List.of("a:read"),
-                                                "ttl", "P1D"))
-                                .get("id");
+                createKey(
+                                Map.of(
+                                        "owner", "acct-1",
+                                        "name", "old",
+                                        "scopes", List.of("a:read"),
+                                        "ttl", "P1D"))
+                        .id();
         String body =
                 "{\"name\":\"new\",\"enabled\":false,\"expiresAt\":null,"
                         + "\"metadata\":{\"team\":\"x\"}}";
-        admin().patch()
-                .uri("/v1/keys/{id}", id)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(body)
-                .exchange()
+        adminApi()
+                .update(id, body)
                 .expectStatus()
                 .isOk()
                 .expectBody()
@@ -240,7 +208,7 @@ class KeyLifecycleTests extends AdminApiTestSupport {
 
     @Test
     void deleteAnswers204ThenTheKeyIsGoneAndDeletingAgainIs404() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         admin().delete().uri("/v1/keys/{id}", id).exchange().expectStatus().isNoContent();
         admin().get().uri("/v1/keys/{id}", id).exchange().expectStatus().isNotFound();
         admin().delete()
@@ -257,55 +225,32 @@ class KeyLifecycleTests extends AdminApiTestSupport {
 
     @Test
     void everyChangePublishesAnInvalidationAndBumpsTheEpoch() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
-        admin().post().uri("/v1/keys/{id}/rotate", id).exchange().expectStatus().isOk();
-        admin().patch()
-                .uri("/v1/keys/{id}", id)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("enabled", false))
-                .exchange()
-                .expectStatus()
-                .isOk();
-        admin().delete().uri("/v1/keys/{id}", id).exchange().expectStatus().isNoContent();
+        String id = createKey(Map.of("owner", "acct-1")).id();
+        adminApi().rotate(id, null, null).expectStatus().isOk();
+        adminApi().update(id, Map.of("enabled", false)).expectStatus().isOk();
+        adminApi().remove(id).expectStatus().isNoContent();
         assertThat(redis.command("GET", "kg:epoch")).isEqualTo("4");
     }
 
     @Test
     void auditTrailRecordsEveryChangeWithActorRequestIdAndChangesButNoSecret() {
-        String id =
-                (String)
-                        createKey(Map.of("owner", "acct-1", "scopes", List.of("a:read"))).get("id");
-        String other = (String) createKey(Map.of("owner", "acct-2")).get("id");
+        String id = createKey(Map.of("owner", "acct-1", "scopes", List.of("a:read"))).id();
+        String other = createKey(Map.of("owner", "acct-2")).id();
         String rotatedKey =
-                (String)
-                        as(SECOND_ADMIN_TOKEN)
-                                .post()
-                                .uri("/v1/keys/{id}/rotate", id)
-                                .header("X-Request-Id", "req-42")
-                                .exchange()
-                                .expectStatus()
-                                .isOk()
-                                .expectBody(Map.class)
-                                .returnResult()
-                                .getResponseBody()
-                                .get("key");
-        admin().patch()
-                .uri("/v1/keys/{id}", id)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("scopes", List.of("a:write")))
-                .exchange()
-                .expectStatus()
-                .isOk();
-        admin().delete().uri("/v1/keys/{id}", id).exchange().expectStatus().isNoContent();
+                AdminApi.key(
+                                as(SECOND_ADMIN_TOKEN)
+                                        .post()
+                                        .uri("/v1/keys/{id}/rotate", id)
+                                        .header("X-Request-Id", "req-42")
+                                        .exchange()
+                                        .expectStatus()
+                                        .isOk())
+                        .key();
+        adminApi().update(id, Map.of("scopes", List.of("a:write"))).expectStatus().isOk();
+        adminApi().remove(id).expectStatus().isNoContent();
 
         String trail =
-                as(READ_ONLY_TOKEN)
-                        .get()
-                        .uri("/v1/audit?keyId={id}&limit=10", id)
-                        .exchange()
-                        .expectStatus()
-                        .isOk()
-                        .expectBody()
+                auditOf(id, READ_ONLY_TOKEN)
                         .jsonPath("$.events.length()")
                         .isEqualTo(4)
                         .jsonPath("$.events[0].action")
@@ -347,9 +292,9 @@ class KeyLifecycleTests extends AdminApiTestSupport {
 
     @Test
     void concurrentRotationsOfOneKeyEachGetTheirOwnKeyAndTheRecordIsConsistent() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         int rotations = 16;
-        List<Map<String, Object>> answers =
+        List<KeyView> answers =
                 Flux.range(0, rotations)
                         .flatMap(
                                 i ->
@@ -359,47 +304,31 @@ class KeyLifecycleTests extends AdminApiTestSupport {
                                                 .uri("/v1/keys/{id}/rotate", id)
                                                 .header("Authorization", "Bearer " + ADMIN_TOKEN)
                                                 .retrieve()
-                                                .bodyToMono(
-                                                        new org.springframework.core
-                                                                        .ParameterizedTypeReference<
-                                                                Map<String, Object>>() {}),
+                                                .bodyToMono(KeyView.class),
                                 rotations)
                         .collectList()
                         .block(Duration.ofSeconds(30));
 
         assertThat(answers).hasSize(rotations);
         Set<String> keys = new HashSet<>();
-        Set<Object> versions = new HashSet<>();
-        for (Map<String, Object> answer : answers) {
-            keys.add((String) answer.get("key"));
-            versions.add(answer.get("version"));
+        Set<Long> versions = new HashSet<>();
+        for (KeyView answer : answers) {
+            keys.add(answer.key());
+            versions.add(answer.version());
         }
         assertThat(keys).hasSize(rotations);
         assertThat(versions).hasSize(rotations);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> record =
-                admin().get()
-                        .uri("/v1/keys/{id}", id)
-                        .exchange()
-                        .expectBody(Map.class)
-                        .returnResult()
-                        .getResponseBody();
-        assertThat(record).containsEntry("version", rotations + 1);
-        Map<String, Object> winner =
+        assertThat(adminApi().get(id).version()).isEqualTo(rotations + 1);
+        KeyView winner =
                 answers.stream()
-                        .filter(a -> ((Number) a.get("version")).intValue() == rotations + 1)
+                        .filter(a -> a.version() == rotations + 1)
                         .findFirst()
                         .orElseThrow();
         // the last rotation's secret is the one stored
-        String secret = ((String) winner.get("key")).substring(15, 45);
+        String secret = winner.key().substring(15, 45);
         @SuppressWarnings("unchecked")
         List<Object> fields = (List<Object>) redis.command("HGETALL", "kg:key:{" + id + "}");
         assertThat(fields).contains(dev.keygate.core.key.SecretHash.of(secret).encoded());
-        admin().get()
-                .uri("/v1/audit?keyId={id}&limit=100", id)
-                .exchange()
-                .expectBody()
-                .jsonPath("$.events.length()")
-                .isEqualTo(rotations + 1);
+        auditOf(id, ADMIN_TOKEN).jsonPath("$.events.length()").isEqualTo(rotations + 1);
     }
 }

@@ -10,12 +10,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The contract served at {@code /v3/api-docs} lists every endpoint and equals the checked-in {@code
- * admin-api/openapi.yaml}. After an intended API change, regenerate the file with {@code ./mvnw -pl
- * admin-api verify -Dkeygate.openapi.write=true} and review the diff.
+ * admin-api/openapi.yaml}; a missing file fails the test. After an intended API change, run with
+ * {@code -Dkeygate.openapi.write=true}: the served contract is written to {@code
+ * target/openapi.yaml} (never into the sources), to review and copy over the checked-in file.
  */
 class OpenApiContractTests extends AdminApiTestSupport {
 
     private static final Path CHECKED_IN = Path.of("openapi.yaml");
+    private static final Path WRITTEN = Path.of("target", "openapi.yaml");
 
     @Test
     void servedContractDocumentsEveryEndpointWithBearerAuthAndProblems() {
@@ -64,11 +66,15 @@ class OpenApiContractTests extends AdminApiTestSupport {
                         .returnResult()
                         .getResponseBody()
                         .replaceAll("http://localhost:\\d+", "http://localhost:8081");
-        if (Boolean.getBoolean("keygate.openapi.write") || !Files.exists(CHECKED_IN)) {
-            Files.writeString(CHECKED_IN, served, StandardCharsets.UTF_8);
+        if (Boolean.getBoolean("keygate.openapi.write")) {
+            Files.createDirectories(WRITTEN.getParent());
+            Files.writeString(WRITTEN, served, StandardCharsets.UTF_8);
         }
+        assertThat(CHECKED_IN).as("the checked-in contract admin-api/openapi.yaml").exists();
         assertThat(served.strip())
-                .as("openapi.yaml is stale: regenerate with -Dkeygate.openapi.write=true")
+                .as(
+                        "openapi.yaml is stale: run with -Dkeygate.openapi.write=true, review"
+                                + " target/openapi.yaml and copy it over openapi.yaml")
                 .isEqualTo(Files.readString(CHECKED_IN, StandardCharsets.UTF_8).strip());
     }
 }

@@ -83,7 +83,7 @@ class OperationsTests extends AdminApiTestSupport {
 
     @Test
     void auditFilterFindsAKeysEventsBehindManyOthers() {
-        String id = (String) createKey(Map.of("owner", "acct-1")).get("id");
+        String id = createKey(Map.of("owner", "acct-1")).id();
         for (int i = 0; i < 1200; i++) {
             redis.command(
                     "XADD",
@@ -102,12 +102,7 @@ class OperationsTests extends AdminApiTestSupport {
                     "requestId",
                     "r" + i);
         }
-        admin().get()
-                .uri("/v1/audit?keyId={id}", id)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody()
+        auditOf(id, ADMIN_TOKEN)
                 .jsonPath("$.events.length()")
                 .isEqualTo(1)
                 .jsonPath("$.events[0].keyId")

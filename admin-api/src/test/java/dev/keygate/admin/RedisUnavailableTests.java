@@ -42,24 +42,9 @@ class RedisUnavailableTests {
 
     @Test
     void redisStoppedMeans503WithRetryAfterAndNothingHalfDone() {
-        WebTestClient client =
-                WebTestClient.bindToServer()
-                        .baseUrl("http://localhost:" + port)
-                        .defaultHeader("Authorization", "Bearer " + AdminApiTestSupport.ADMIN_TOKEN)
-                        .build();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> created =
-                client.post()
-                        .uri("/v1/keys")
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("owner", "acct-1"))
-                        .exchange()
-                        .expectStatus()
-                        .isCreated()
-                        .expectBody(Map.class)
-                        .returnResult()
-                        .getResponseBody();
-        String id = (String) created.get("id");
+        AdminApi api = AdminApi.at(port, AdminApiTestSupport.ADMIN_TOKEN);
+        WebTestClient client = api.client();
+        String id = api.created(Map.of("owner", "acct-1")).id();
 
         redis.stop();
         try {
@@ -101,14 +86,6 @@ class RedisUnavailableTests {
         // test pins is that the app recovers and no request was answered as a success.
         assertThat(((Number) redis.command("DBSIZE")).longValue()).isZero();
         await().atMost(Duration.ofSeconds(20))
-                .untilAsserted(
-                        () ->
-                                client.post()
-                                        .uri("/v1/keys")
-                                        .contentType(MediaType.APPLICATION_JSON)
-                                        .bodyValue(Map.of("owner", "acct-1"))
-                                        .exchange()
-                                        .expectStatus()
-                                        .isCreated());
+                .untilAsserted(() -> api.created(Map.of("owner", "acct-1")));
     }
 }

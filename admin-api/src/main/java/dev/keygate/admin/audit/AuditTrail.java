@@ -17,20 +17,17 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import reactor.core.publisher.Mono;
 
 /**
- * The audit trail: a Redis Stream {@code <ns>:audit} capped with {@code XADD MAXLEN ~ <max>}, so it
- * keeps roughly the last {@code keygate.admin.audit-max-length} events (Redis may keep a few more;
- * older ones are trimmed). Entries are flat field maps: {@code time}, {@code action}, {@code
- * keyId}, {@code owner}, {@code actor}, {@code requestId} and one {@code change.<property>} per
- * changed property.
+ * The audit trail: a Redis Stream ({@link RedisKeyspace#audit()}, {@code <ns>:audit}) capped with
+ * {@code XADD MAXLEN ~ <max>}, so it keeps roughly the last {@code keygate.admin.audit-max-length}
+ * events (Redis may keep a few more; older ones are trimmed). Entries are flat field maps: {@code
+ * time}, {@code action}, {@code keyId}, {@code owner}, {@code actor}, {@code requestId} and one
+ * {@code change.<property>} per changed property.
  *
  * <p>Non-blocking and thread-safe. Failure policy: an append that fails is an error signal; the
  * caller answers 503 although the key change it follows was already made (the store cannot undo
  * it), so a retry may be audited twice but never silently not at all.
  */
 public final class AuditTrail {
-
-    /** The stream's name within the namespace. */
-    public static final String STREAM_SUFFIX = ":audit";
 
     static final String TIME = "time";
     static final String ACTION = "action";
@@ -49,7 +46,7 @@ public final class AuditTrail {
 
     public AuditTrail(ReactiveStringRedisTemplate redis, RedisKeyspace keyspace, long maxLength) {
         this.redis = Objects.requireNonNull(redis, "redis");
-        this.stream = keyspace.namespace() + STREAM_SUFFIX;
+        this.stream = keyspace.audit();
         this.maxLength = maxLength;
     }
 

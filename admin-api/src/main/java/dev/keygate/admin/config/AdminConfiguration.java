@@ -1,15 +1,14 @@
 package dev.keygate.admin.config;
 
 import dev.keygate.admin.audit.AuditTrail;
-import dev.keygate.admin.auth.AdminAuthenticationWebFilter;
 import dev.keygate.admin.auth.AdminTokenRegistry;
-import dev.keygate.admin.auth.BearerTokenConverter;
 import dev.keygate.admin.durability.ReportingRecordWriter;
 import dev.keygate.admin.idempotency.IdempotencyStore;
+import dev.keygate.admin.problem.Problem;
 import dev.keygate.admin.problem.ProblemWebExceptionHandler;
 import dev.keygate.admin.service.KeyAdminService;
+import dev.keygate.admin.web.CallerArgumentResolver;
 import dev.keygate.admin.web.KeyController;
-import dev.keygate.admin.web.KeyRequestReader;
 import dev.keygate.admin.web.RequestIdWebFilter;
 import dev.keygate.admin.web.RequestSizeWebFilter;
 import dev.keygate.core.key.ApiKeyFormat;
@@ -20,6 +19,7 @@ import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.core.store.ReplicaWaitingRecordWriter;
 import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.swagger.v3.core.converter.ModelConverters;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
 import io.swagger.v3.oas.annotations.info.Info;
@@ -27,31 +27,46 @@ import io.swagger.v3.oas.annotations.security.SecurityScheme;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.headers.Header;
+import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
+import java.time.Instant;
 import org.springdoc.core.customizers.OpenApiCustomizer;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.annotation.AnnotationAwareOrderComparator;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.security.web.server.WebFilterChainProxy;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
-import org.springframework.web.server.WebFilter;
+import org.springframework.web.reactive.result.method.annotation.ArgumentResolverConfigurer;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.type.LogicalType;
 
 /**
  * Wires the admin API: the key store on Boot's reactive Redis template (configured with the
  * standard {@code spring.data.redis.*} properties), the admin token registry, the filters, the
- * problem handler and the service. {@link Clock} and {@link SecureRandom} are beans so tests can
- * replace them.
+ * problem handler for filters and the service. Authentication is in {@link
+ * AdminSecurityConfiguration}; controllers and {@code ProblemAdvice} are found by component scan,
+ * and the constraint validators ({@code WithinLifetime}, {@code WithinMaxGracePeriod}) are created
+ * by Spring's validator factory with their dependencies injected.
+ *
+ * <p>{@link Clock} and {@link SecureRandom} are plain beans: this is an application's own
+ * configuration, not an auto-configuration, so nothing here "backs off". Tests replace the clock
+ * with a {@code @Primary} {@code MutableClock} from a {@code @TestConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
 @OpenAPIDefinition(
@@ -61,18 +76,22 @@ import tools.jackson.databind.ObjectMapper;
                         version = "v1",
                         description =
                                 "Creates, rotates, updates and removes API keys. Every error is"
-                                        + " an RFC 9457 application/problem+json document."))
+                                        + " an RFC 9457 application/problem+json document. A"
+                                        + " body or parameter refused for its values lists every"
+                                        + " offending field in errors[]. A body that cannot be"
+                                        + " bound (a value of the wrong JSON type, an unknown"
+                                        + " property) is refused at the first such property,"
+                                        + " which is then the only entry; malformed JSON is a"
+                                        + " malformed-body problem."))
 @SecurityScheme(name = "adminToken", type = SecuritySchemeType.HTTP, scheme = "bearer")
 public class AdminConfiguration {
 
     @Bean
-    @ConditionalOnMissingBean
     Clock clock() {
         return Clock.systemUTC();
     }
 
     @Bean
-    @ConditionalOnMissingBean
     SecureRandom secureRandom() {
         return new SecureRandom();
     }
@@ -164,43 +183,117 @@ public class AdminConfiguration {
 
     @Bean
     KeyAdminService keyAdminService(
-            RedisKeyStore store,
-            AuditTrail audit,
-            IdempotencyStore idempotency,
-            AdminProperties properties,
-            ApiKeyFormat format,
-            Clock clock,
-            ObjectMapper json) {
-        return new KeyAdminService(
-                store,
-                audit,
-                idempotency,
-                new KeyRequestReader(clock, properties.maxGracePeriod()),
-                format,
-                clock,
-                json);
+            RedisKeyStore store, AuditTrail audit, IdempotencyStore idempotency, Clock clock) {
+        return new KeyAdminService(store, audit, idempotency, clock);
     }
 
     /**
-     * The request-id, authentication and size filters, on the API's own server only: they are not
-     * beans, because WebFilter beans would also run on the actuator's management server, whose
-     * probes and metrics must answer without an admin token.
+     * Bodies are read strictly: an unknown property is refused, and a string property does not
+     * accept a number or a boolean (nor a boolean a string), so {@code "owner": 12} is an error of
+     * {@code owner} rather than the owner "12".
      */
     @Bean
-    WebHttpHandlerBuilderCustomizer adminWebFilters(
-            AdminTokenRegistry registry, MeterRegistry meters, AdminProperties properties) {
-        List<WebFilter> ours =
-                List.of(
-                        new RequestIdWebFilter(),
-                        new AdminAuthenticationWebFilter(
-                                registry, new BearerTokenConverter(), meters),
-                        new RequestSizeWebFilter(properties.maxRequestSize()));
+    JsonMapperBuilderCustomizer strictRequestBodies() {
+        return builder ->
+                builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                        .withCoercionConfig(
+                                LogicalType.Textual,
+                                config ->
+                                        config.setCoercion(
+                                                        CoercionInputShape.Integer,
+                                                        CoercionAction.Fail)
+                                                .setCoercion(
+                                                        CoercionInputShape.Float,
+                                                        CoercionAction.Fail)
+                                                .setCoercion(
+                                                        CoercionInputShape.Boolean,
+                                                        CoercionAction.Fail))
+                        .addModule(
+                                new SimpleModule("keygate-iso-strings")
+                                        .addDeserializer(
+                                                Instant.class,
+                                                new IsoStringDeserializer<>(
+                                                        Instant.class,
+                                                        Instant::parse,
+                                                        "an ISO-8601 instant such as"
+                                                                + " 2030-01-01T00:00:00Z"))
+                                        .addDeserializer(
+                                                Duration.class,
+                                                new IsoStringDeserializer<>(
+                                                        Duration.class,
+                                                        Duration::parse,
+                                                        "an ISO-8601 duration such as PT1H or"
+                                                                + " P7D")))
+                        .withCoercionConfig(
+                                LogicalType.Boolean,
+                                config ->
+                                        config.setCoercion(
+                                                        CoercionInputShape.String,
+                                                        CoercionAction.Fail)
+                                                .setCoercion(
+                                                        CoercionInputShape.Integer,
+                                                        CoercionAction.Fail));
+    }
+
+    /**
+     * The request-id filter first and the size filter right after the security chain, on the API's
+     * own server only: they are not beans, because WebFilter beans would also run on the actuator's
+     * management server. (The security chain is a bean, and its matcher leaves the management
+     * server alone.) The size check runs after authentication, so an anonymous caller learns
+     * nothing but 401.
+     */
+    @Bean
+    WebHttpHandlerBuilderCustomizer adminWebFilters(AdminProperties properties) {
         return builder ->
                 builder.filters(
                         filters -> {
-                            filters.addAll(0, ours);
-                            AnnotationAwareOrderComparator.sort(filters);
+                            filters.add(0, new RequestIdWebFilter());
+                            int security = 0;
+                            while (security < filters.size()
+                                    && !(filters.get(security) instanceof WebFilterChainProxy)) {
+                                security++;
+                            }
+                            filters.add(
+                                    Math.min(security + 1, filters.size()),
+                                    new RequestSizeWebFilter(properties.maxRequestSize()));
                         });
+    }
+
+    /**
+     * The contract documents every operation's error answer once, an RFC 9457 problem, rather than
+     * on each controller.
+     */
+    @Bean
+    OpenApiCustomizer problemsInContract() {
+        return openApi -> {
+            ModelConverters.getInstance(true)
+                    .readAll(Problem.class)
+                    .forEach(openApi.getComponents()::addSchemas);
+            ApiResponse problem =
+                    new ApiResponse()
+                            .description("An RFC 9457 problem")
+                            .content(
+                                    new Content()
+                                            .addMediaType(
+                                                    org.springframework.http.MediaType
+                                                            .APPLICATION_PROBLEM_JSON_VALUE,
+                                                    new MediaType()
+                                                            .schema(
+                                                                    new Schema<>()
+                                                                            .$ref(
+                                                                                    "#/components/schemas/Problem"))));
+            openApi.getPaths()
+                    .values()
+                    .forEach(
+                            path ->
+                                    path.readOperations()
+                                            .forEach(
+                                                    operation ->
+                                                            operation
+                                                                    .getResponses()
+                                                                    .addApiResponse(
+                                                                            "default", problem)));
+        };
     }
 
     /**
@@ -251,19 +344,27 @@ public class AdminConfiguration {
     }
 
     @Bean
-    ProblemWebExceptionHandler problemWebExceptionHandler(ObjectMapper json) {
-        return new ProblemWebExceptionHandler(json);
+    ProblemWebExceptionHandler problemWebExceptionHandler(ServerCodecConfigurer codecs) {
+        return new ProblemWebExceptionHandler(codecs);
     }
 
-    /** Bodies without a Content-Length are bounded too (overflow → 413). */
+    /**
+     * Bodies without a Content-Length are bounded too (overflow → 413), and controllers receive the
+     * authenticated admin as a {@code Caller} ({@link CallerArgumentResolver}).
+     */
     @Bean
-    WebFluxConfigurer requestSizeCodecConfigurer(AdminProperties properties) {
+    WebFluxConfigurer adminWebFluxConfigurer(AdminProperties properties) {
         return new WebFluxConfigurer() {
             @Override
             public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {
                 configurer
                         .defaultCodecs()
                         .maxInMemorySize((int) properties.maxRequestSize().toBytes());
+            }
+
+            @Override
+            public void configureArgumentResolvers(ArgumentResolverConfigurer configurer) {
+                configurer.addCustomResolver(new CallerArgumentResolver());
             }
         };
     }

@@ -7,6 +7,7 @@ import dev.keygate.core.store.RedisKeyspace;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +24,9 @@ import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.type.TypeFactory;
 
 /**
  * Makes create and rotate safe to retry with an {@code Idempotency-Key}: the first request with a
@@ -77,7 +80,7 @@ public final class IdempotencyStore {
     private static final int TAG_BITS = 128;
 
     private final ReactiveStringRedisTemplate redis;
-    private final String prefix;
+    private final RedisKeyspace keyspace;
     private final Duration window;
     private final Clock clock;
     private final SecureRandom random;
@@ -91,7 +94,7 @@ public final class IdempotencyStore {
             SecureRandom random,
             ObjectMapper json) {
         this.redis = Objects.requireNonNull(redis, "redis");
-        this.prefix = keyspace.namespace() + ":idem:";
+        this.keyspace = Objects.requireNonNull(keyspace, "keyspace");
         this.window = Objects.requireNonNull(window, "window");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
@@ -114,8 +117,9 @@ public final class IdempotencyStore {
      * twice, never not at all).
      *
      * @param operation what is done ({@code create}, {@code rotate}), part of the slot's identity
-     * @param fingerprint identifies the request (path and body); a retry must match it
-     * @param type the answer's type, to read a stored answer back
+     * @param request the request's idempotency key (or none) and fingerprint
+     * @param type the answer's (possibly generic) type, to read a stored answer back, made from
+     *     this store's type factory
      * @param write the change; an empty or failed write leaves nothing behind, so a corrected retry
      *     may reuse the key
      * @param finish what follows the write (announcing, auditing); may run more than once
@@ -123,11 +127,11 @@ public final class IdempotencyStore {
     public <T> Mono<IdempotentOutcome<T>> execute(
             AdminPrincipal principal,
             String operation,
-            String idempotencyKey,
-            byte[] fingerprint,
-            Class<T> type,
+            IdempotentRequest request,
+            Function<TypeFactory, JavaType> type,
             Mono<T> write,
             Function<T, Mono<Void>> finish) {
+        String idempotencyKey = request.key();
         if (idempotencyKey == null) {
             return write.flatMap(
                     value -> finish.apply(value).thenReturn(new IdempotentOutcome<>(value, false)));
@@ -145,14 +149,12 @@ public final class IdempotencyStore {
                                                     idempotencyKey)
                                             .getBytes(StandardCharsets.UTF_8));
                     String slot =
-                            prefix
-                                    + "{"
-                                    + HexFormat.of().formatHex(hmac(material, bytes("slot")), 0, 20)
-                                    + "}";
+                            keyspace.idempotency(
+                                    HexFormat.of().formatHex(hmac(material, bytes("slot")), 0, 20));
                     String tag =
                             Base64.getEncoder()
                                     .withoutPadding()
-                                    .encodeToString(hmac(material, fingerprint));
+                                    .encodeToString(hmac(material, request.fingerprint()));
                     Slot claimed = new Slot(slot, tag, hmac(material, bytes("aes-gcm")));
                     long now = clock.millis();
                     Duration pending =
@@ -173,7 +175,11 @@ public final class IdempotencyStore {
                                     current ->
                                             current.isEmpty()
                                                     ? run(claimed, write, finish)
-                                                    : replay(claimed, current, type, finish));
+                                                    : replay(
+                                                            claimed,
+                                                            current,
+                                                            type.apply(json.getTypeFactory()),
+                                                            finish));
                 });
     }
 
@@ -232,7 +238,7 @@ public final class IdempotencyStore {
     }
 
     private <T> Mono<IdempotentOutcome<T>> replay(
-            Slot slot, String current, Class<T> type, Function<T, Mono<Void>> finish) {
+            Slot slot, String current, JavaType type, Function<T, Mono<Void>> finish) {
         String[] parts = current.split("\\|", -1);
         if (parts.length < 3 || !MessageDigest.isEqual(bytes(parts[2]), bytes(slot.tag()))) {
             return Mono.error(
@@ -251,7 +257,7 @@ public final class IdempotencyStore {
         Mono<T> stored =
                 Mono.fromCallable(
                         () ->
-                                json.readValue(
+                                json.<T>readValue(
                                         decrypt(
                                                 slot.encryptionKey(),
                                                 slot.key(),
@@ -323,13 +329,13 @@ public final class IdempotencyStore {
                 digest.update(b);
             }
             return digest.digest();
-        } catch (java.security.NoSuchAlgorithmException ex) {
+        } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", ex);
         }
     }
 
     @Override
     public String toString() {
-        return "IdempotencyStore[" + prefix + "*, window=" + window + "]";
+        return "IdempotencyStore[" + keyspace.idempotency("*") + ", window=" + window + "]";
     }
 }

@@ -5,7 +5,11 @@ import java.net.URI;
 import java.util.List;
 
 /**
- * An RFC 9457 problem document, as sent with {@code application/problem+json}.
+ * The shape of every RFC 9457 problem document the admin API sends ({@code
+ * application/problem+json}), as the OpenAPI contract documents it. The documents themselves are
+ * Spring {@link org.springframework.http.ProblemDetail}s built by {@link
+ * ProblemType#toProblemDetail}; this record names their members for the contract, and {@link
+ * FieldError} is the element of {@code errors}.
  *
  * @param type a stable {@link ProblemType} URI
  * @param title the type's short human summary

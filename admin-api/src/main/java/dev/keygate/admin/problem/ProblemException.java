@@ -1,24 +1,26 @@
 package dev.keygate.admin.problem;
 
 import java.util.List;
+import org.springframework.web.ErrorResponseException;
 
 /**
- * A refusal the admin API decided on, carried to {@link ProblemWebExceptionHandler}. Thrown (as an
- * error signal) before anything is written.
+ * A refusal the admin API decided on: an {@link ErrorResponseException} whose {@link
+ * org.springframework.http.ProblemDetail} already carries the {@link ProblemType}'s URI, title and
+ * status, and the offending fields as the {@code errors} member. Rendered by {@link ProblemAdvice}
+ * when a controller or the service raises it, and by {@link ProblemWebExceptionHandler} when a
+ * filter does (authentication, body size). Thrown (as an error signal) before anything is written.
  */
-public class ProblemException extends RuntimeException {
+public class ProblemException extends ErrorResponseException {
 
     private final ProblemType type;
-    private final List<Problem.FieldError> errors;
 
     public ProblemException(ProblemType type, String detail) {
         this(type, detail, List.of());
     }
 
     public ProblemException(ProblemType type, String detail, List<Problem.FieldError> errors) {
-        super(detail, null, false, false);
+        super(type.status(), type.toProblemDetail(detail, errors), null);
         this.type = type;
-        this.errors = List.copyOf(errors);
     }
 
     /** An input problem about one field. */
@@ -37,7 +39,8 @@ public class ProblemException extends RuntimeException {
         return type;
     }
 
-    public List<Problem.FieldError> errors() {
-        return errors;
+    @Override
+    public String getMessage() {
+        return getBody().getDetail();
     }
 }

@@ -1,7 +1,9 @@
 package dev.keygate.admin.problem;
 
 import java.net.URI;
+import java.util.List;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 
 /**
  * The stable problem types of the admin API (RFC 9457 {@code type}), each with its status and
@@ -34,6 +36,12 @@ public enum ProblemType {
     /** The common base of every type URI. */
     public static final String BASE = "https://keygate.dev/problems/";
 
+    /** The extension member listing the offending fields ({@link Problem.FieldError}s). */
+    public static final String ERRORS = "errors";
+
+    /** The extension member carrying the request's {@code X-Request-Id}. */
+    public static final String REQUEST_ID = "requestId";
+
     private final URI uri;
     private final HttpStatus status;
     private final String title;
@@ -54,5 +62,16 @@ public enum ProblemType {
 
     public String title() {
         return title;
+    }
+
+    /** A problem of this type; {@code errors} become the {@value #ERRORS} member when not empty. */
+    public ProblemDetail toProblemDetail(String detail, List<Problem.FieldError> errors) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(uri);
+        problem.setTitle(title);
+        if (!errors.isEmpty()) {
+            problem.setProperty(ERRORS, List.copyOf(errors));
+        }
+        return problem;
     }
 }

@@ -6,12 +6,10 @@ import dev.keygate.admin.audit.AuditTrail;
 import dev.keygate.admin.auth.AdminPrincipal;
 import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.idempotency.IdempotentOutcome;
+import dev.keygate.admin.idempotency.IdempotentRequest;
 import dev.keygate.admin.problem.ProblemException;
-import dev.keygate.admin.web.KeyPageView;
-import dev.keygate.admin.web.KeyRequestReader;
-import dev.keygate.admin.web.KeyView;
-import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.store.KeyPage;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
 import dev.keygate.core.store.RedisKeyStore;
@@ -26,15 +24,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Function;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.ObjectMapper;
 
 /**
- * The admin operations: reads and checks the request ({@link KeyRequestReader}), makes the change
- * through the {@link RedisKeyStore} (which writes atomically per key, bumps the epoch and publishes
- * the invalidation), then appends the audit event. Create and rotate go through the {@link
- * IdempotencyStore}: their record write comes first, then, once the idempotency store has kept the
- * answer as committed, the announcement and the audit event.
+ * The admin operations on core types ({@link NewKey}, {@link KeyUpdate}, {@link Duration}, {@link
+ * KeyRecord}); the web layer binds and validates requests before calling, and renders the answers.
+ * Makes the change through the {@link RedisKeyStore} (which writes atomically per key, bumps the
+ * epoch and publishes the invalidation), then appends the audit event. Create and rotate go through
+ * the {@link IdempotencyStore}: their record write comes first, then, once the idempotency store
+ * has kept the answer as committed, the announcement and the audit event.
  *
  * <p>Order and failure policy: input is checked before anything is written, so a refused request
  * changes nothing. A store error is an error signal (503 to the caller); the store's per-key
@@ -48,127 +47,104 @@ public final class KeyAdminService {
     private final RedisKeyStore store;
     private final AuditTrail audit;
     private final IdempotencyStore idempotency;
-    private final KeyRequestReader reader;
-    private final ApiKeyFormat format;
     private final Clock clock;
-    private final ObjectMapper json;
 
     public KeyAdminService(
-            RedisKeyStore store,
-            AuditTrail audit,
-            IdempotencyStore idempotency,
-            KeyRequestReader reader,
-            ApiKeyFormat format,
-            Clock clock,
-            ObjectMapper json) {
+            RedisKeyStore store, AuditTrail audit, IdempotencyStore idempotency, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
-        this.reader = Objects.requireNonNull(reader, "reader");
-        this.format = Objects.requireNonNull(format, "format");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.json = Objects.requireNonNull(json, "json");
     }
 
     /** Who asks, under which request id. */
     public record Caller(AdminPrincipal principal, String requestId) {}
 
-    public Mono<KeyView> get(String id) {
-        return Mono.defer(
-                () ->
-                        store.findById(KeyRequestReader.requireId(id))
-                                .switchIfEmpty(notFound(id))
-                                .map(this::view));
+    /** The key with this id; a {@code not-found} problem when there is none. */
+    public Mono<KeyRecord> get(String id) {
+        return store.findById(id).switchIfEmpty(notFound(id));
     }
 
-    public Mono<KeyPageView> list(String owner, String cursor, String limit) {
-        return Mono.defer(
-                () -> {
-                    String validOwner = KeyRequestReader.readOwner(owner);
-                    String validCursor = KeyRequestReader.readCursor(cursor);
-                    int validLimit = KeyRequestReader.readLimit(limit);
-                    return store.listByOwner(validOwner, validCursor, validLimit)
-                            .map(
-                                    page ->
-                                            new KeyPageView(
-                                                    page.keys().stream().map(this::view).toList(),
-                                                    page.nextCursor()));
-                });
+    /** One page of an owner's keys, in id order, after {@code cursor} (or from the start). */
+    public Mono<KeyPage> list(String owner, String cursor, int limit) {
+        return store.listByOwner(owner, cursor, limit);
     }
 
-    public Mono<ChangeOutcome<KeyView>> create(
-            Caller caller, Map<String, Object> body, String idempotencyKey) {
-        return Mono.defer(
-                () -> {
-                    NewKey key = reader.readCreate(body);
-                    String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
-                    Mono<CommittedKey> write =
-                            store.createUnannounced(key)
-                                    .map(
-                                            written ->
-                                                    committed(
-                                                            caller,
-                                                            AuditAction.CREATED,
-                                                            written,
-                                                            createdChanges(written.record())));
-                    return uncancellable(
-                                    idempotency.execute(
-                                            caller.principal(),
-                                            "create",
-                                            idem,
-                                            IdempotencyStore.fingerprint(
-                                                    "POST /v1/keys", canonical(body)),
-                                            CommittedKey.class,
-                                            write,
-                                            this::finish))
-                            .map(KeyAdminService::outcome);
-                });
+    /** Creates a key; the answer is made once, as {@link KeyAnswer} says. */
+    public <A> Mono<ChangeOutcome<A>> create(
+            Caller caller, NewKey key, IdempotentRequest request, KeyAnswer<A> answer) {
+        return minting(
+                caller,
+                "create",
+                AuditAction.CREATED,
+                Mono.defer(() -> store.createUnannounced(key)),
+                KeyAdminService::createdChanges,
+                request,
+                answer);
     }
 
-    public Mono<ChangeOutcome<KeyView>> rotate(
-            Caller caller, String id, Map<String, Object> body, String idempotencyKey) {
-        return Mono.defer(
-                () -> {
-                    String validId = KeyRequestReader.requireId(id);
-                    Duration grace = reader.readRotate(body);
-                    String idem = KeyRequestReader.readIdempotencyKey(idempotencyKey);
-                    Mono<CommittedKey> write =
-                            store.rotateUnannounced(validId, grace)
-                                    .switchIfEmpty(notFound(validId))
-                                    .map(
-                                            written -> {
-                                                KeyRecord record = written.record();
-                                                Map<String, String> changes = new LinkedHashMap<>();
-                                                changes.put("gracePeriod", grace.toString());
-                                                changes.put(
-                                                        "rotatedAt", record.rotatedAt().toString());
-                                                if (record.previousSecretExpiresAt() != null) {
-                                                    changes.put(
-                                                            "previousKeyExpiresAt",
-                                                            record.previousSecretExpiresAt()
-                                                                    .toString());
-                                                }
-                                                changes.put(
-                                                        "version", Long.toString(record.version()));
-                                                return committed(
-                                                        caller,
-                                                        AuditAction.ROTATED,
-                                                        written,
-                                                        changes);
-                                            });
-                    return uncancellable(
-                                    idempotency.execute(
-                                            caller.principal(),
-                                            "rotate",
-                                            idem,
-                                            IdempotencyStore.fingerprint(
-                                                    "POST /v1/keys/" + validId + "/rotate",
-                                                    body == null ? "" : canonical(body)),
-                                            CommittedKey.class,
-                                            write,
-                                            this::finish))
-                            .map(KeyAdminService::outcome);
-                });
+    /** Rotates a key's secret; the answer is made once, as {@link KeyAnswer} says. */
+    public <A> Mono<ChangeOutcome<A>> rotate(
+            Caller caller,
+            String id,
+            Duration grace,
+            IdempotentRequest request,
+            KeyAnswer<A> answer) {
+        return minting(
+                caller,
+                "rotate",
+                AuditAction.ROTATED,
+                Mono.defer(() -> store.rotateUnannounced(id, grace)).switchIfEmpty(notFound(id)),
+                record -> rotatedChanges(record, grace),
+                request,
+                answer);
+    }
+
+    /**
+     * A change that mints a key (create, rotate): the write, then, through the {@link
+     * IdempotencyStore}, the stored answer, the announcement and the audit event.
+     *
+     * @param operation part of the idempotency slot's identity ({@code create}, {@code rotate})
+     */
+    private <A> Mono<ChangeOutcome<A>> minting(
+            Caller caller,
+            String operation,
+            AuditAction action,
+            Mono<WrittenKey> write,
+            Function<KeyRecord, Map<String, String>> changes,
+            IdempotentRequest request,
+            KeyAnswer<A> answer) {
+        Mono<CommittedKey<A>> committed =
+                write.map(
+                        written ->
+                                committed(
+                                        caller,
+                                        action,
+                                        written,
+                                        changes.apply(written.record()),
+                                        answer.render()));
+        return uncancellable(
+                        idempotency.<CommittedKey<A>>execute(
+                                caller.principal(),
+                                operation,
+                                request,
+                                types ->
+                                        types.constructParametricType(
+                                                CommittedKey.class, answer.type()),
+                                committed,
+                                this::finish))
+                .map(KeyAdminService::outcome);
+    }
+
+    private static Map<String, String> rotatedChanges(KeyRecord record, Duration grace) {
+        Map<String, String> changes = new LinkedHashMap<>();
+        changes.put("gracePeriod", grace.toString());
+        changes.put("rotatedAt", record.rotatedAt().toString());
+        if (record.previousSecretExpiresAt() != null) {
+            changes.put("previousKeyExpiresAt", record.previousSecretExpiresAt().toString());
+        }
+        changes.put("version", Long.toString(record.version()));
+        return changes;
     }
 
     /**
@@ -176,16 +152,23 @@ public final class KeyAdminService {
      * write and the audit event still to append. Kept (encrypted) by the {@link IdempotencyStore}
      * so that a retry after a failure finishes the steps instead of writing again.
      *
-     * @param view the answer, with the full key
+     * @param id the key's id
+     * @param answer the answer, with the full key
      * @param replicas the replicas that confirmed the write
      * @param event the audit event of the change
      */
-    record CommittedKey(KeyView view, ReplicaAcknowledgement replicas, AuditEvent event) {}
+    record CommittedKey<A>(
+            String id, A answer, ReplicaAcknowledgement replicas, AuditEvent event) {}
 
-    private CommittedKey committed(
-            Caller caller, AuditAction action, WrittenKey written, Map<String, String> changes) {
-        return new CommittedKey(
-                view(written.record()).withKey(written.key()),
+    private <A> CommittedKey<A> committed(
+            Caller caller,
+            AuditAction action,
+            WrittenKey written,
+            Map<String, String> changes,
+            Function<WrittenKey, A> answer) {
+        return new CommittedKey<>(
+                written.record().id(),
+                answer.apply(written),
                 written.replicas(),
                 event(caller, action, written.record(), withReplicas(changes, written.replicas())));
     }
@@ -195,18 +178,17 @@ public final class KeyAdminService {
      * again by a retry when they failed; announcing twice costs gateways one more invalidation, and
      * the event may then be appended twice (never not at all).
      */
-    private Mono<Void> finish(CommittedKey committed) {
-        return store.announce(committed.view().id()).then(audit.append(committed.event())).then();
+    private Mono<Void> finish(CommittedKey<?> committed) {
+        return store.announce(committed.id()).then(audit.append(committed.event())).then();
     }
 
     /** Emits how many replicas confirmed the removal. */
     public Mono<ReplicaAcknowledgement> remove(Caller caller, String id) {
         return Mono.defer(
                 () -> {
-                    String validId = KeyRequestReader.requireId(id);
                     return uncancellable(
-                            store.remove(validId)
-                                    .switchIfEmpty(notFound(validId))
+                            store.remove(id)
+                                    .switchIfEmpty(notFound(id))
                                     .flatMap(
                                             change ->
                                                     audit(
@@ -220,14 +202,13 @@ public final class KeyAdminService {
                 });
     }
 
-    public Mono<ChangeOutcome<KeyView>> update(Caller caller, String id, Map<String, Object> body) {
+    /** Changes the properties {@code update} names; emits the record after the change. */
+    public Mono<ChangeOutcome<KeyRecord>> update(Caller caller, String id, KeyUpdate update) {
         return Mono.defer(
                 () -> {
-                    String validId = KeyRequestReader.requireId(id);
-                    KeyUpdate update = reader.readUpdate(body);
                     return uncancellable(
-                            store.update(validId, update)
-                                    .switchIfEmpty(notFound(validId))
+                            store.update(id, update)
+                                    .switchIfEmpty(notFound(id))
                                     .flatMap(
                                             change ->
                                                     audit(
@@ -239,18 +220,15 @@ public final class KeyAdminService {
                                                                             change.replicas()))
                                                             .thenReturn(
                                                                     new ChangeOutcome<>(
-                                                                            view(change.record()),
+                                                                            change.record(),
                                                                             false,
                                                                             change.replicas()))));
                 });
     }
 
-    public Mono<List<AuditEvent>> audit(String keyId, String limit) {
-        return Mono.defer(
-                () ->
-                        audit.read(
-                                KeyRequestReader.readKeyIdFilter(keyId),
-                                KeyRequestReader.readLimit(limit)));
+    /** The newest audit events first, at most {@code limit}; only {@code keyId}'s unless null. */
+    public Mono<List<AuditEvent>> audit(String keyId, int limit) {
+        return audit.read(keyId, limit);
     }
 
     private Mono<AuditEvent> audit(
@@ -274,9 +252,9 @@ public final class KeyAdminService {
      * A replay made no change now, so it reports no replicas (its headers are those of a change
      * that was not asked to wait).
      */
-    private static ChangeOutcome<KeyView> outcome(IdempotentOutcome<CommittedKey> outcome) {
+    private static <A> ChangeOutcome<A> outcome(IdempotentOutcome<CommittedKey<A>> outcome) {
         return new ChangeOutcome<>(
-                outcome.value().view(),
+                outcome.value().answer(),
                 outcome.replayed(),
                 outcome.replayed()
                         ? ReplicaAcknowledgement.NOT_REQUESTED
@@ -328,27 +306,6 @@ public final class KeyAdminService {
             update.metadata().forEach((k, v) -> changes.put("metadata." + k, v));
         }
         return changes;
-    }
-
-    private KeyView view(KeyRecord record) {
-        return KeyView.of(record, format, clock.instant());
-    }
-
-    /** The body with its object keys sorted, as JSON: equal requests have equal forms. */
-    private String canonical(Map<String, Object> body) {
-        return json.writeValueAsString(sortKeys(body));
-    }
-
-    private static Object sortKeys(Object value) {
-        if (value instanceof Map<?, ?> map) {
-            TreeMap<String, Object> sorted = new TreeMap<>();
-            map.forEach((k, v) -> sorted.put(String.valueOf(k), sortKeys(v)));
-            return sorted;
-        }
-        if (value instanceof List<?> list) {
-            return list.stream().map(KeyAdminService::sortKeys).toList();
-        }
-        return value;
     }
 
     /**

@@ -1,15 +1,15 @@
 package dev.keygate.admin.web;
 
 import dev.keygate.admin.audit.AuditEvent;
-import dev.keygate.admin.problem.Problem;
 import dev.keygate.admin.service.KeyAdminService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.http.MediaType;
@@ -19,18 +19,12 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /v1/audit}: the audit trail, newest first. Stateless and thread-safe; never blocks.
+ * {@code GET /v1/audit}: the audit trail, newest first. Parameters bind typed and are checked by
+ * method validation. Stateless and thread-safe; never blocks.
  */
 @RestController
 @Tag(name = "audit")
 @SecurityRequirement(name = "adminToken")
-@ApiResponse(
-        responseCode = "default",
-        description = "An RFC 9457 problem",
-        content =
-                @Content(
-                        mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
-                        schema = @Schema(implementation = Problem.class)))
 public class AuditController {
 
     private final KeyAdminService service;
@@ -50,10 +44,17 @@ public class AuditController {
     @Operation(summary = "Read the audit trail", description = "Newest first.")
     @ApiResponse(responseCode = "200", description = "The events")
     public Mono<AuditPageView> audit(
-            @Parameter(description = "Only this key's events") @RequestParam(required = false)
+            @Parameter(description = "Only this key's events")
+                    @RequestParam(required = false)
+                    @Pattern(
+                            regexp = InputLimits.KEY_ID_OR_EMPTY,
+                            message = "must be a key id (11 base62 characters)")
                     String keyId,
-            @Parameter(description = "1-500, default 50") @RequestParam(required = false)
-                    String limit) {
-        return service.audit(keyId, limit).map(AuditPageView::new);
+            @Parameter(description = "1-500, default 50")
+                    @RequestParam(defaultValue = "" + InputLimits.DEFAULT_PAGE_SIZE)
+                    @Min(1)
+                    @Max(InputLimits.MAX_PAGE_SIZE)
+                    int limit) {
+        return service.audit(KeyController.emptyToNull(keyId), limit).map(AuditPageView::new);
     }
 }

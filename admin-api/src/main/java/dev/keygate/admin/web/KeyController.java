@@ -1,22 +1,31 @@
 package dev.keygate.admin.web;
 
-import dev.keygate.admin.auth.AdminPrincipal;
 import dev.keygate.admin.idempotency.IdempotencyStore;
-import dev.keygate.admin.problem.Problem;
+import dev.keygate.admin.idempotency.IdempotentRequest;
+import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.admin.service.ChangeOutcome;
 import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.KeyAdminService.Caller;
+import dev.keygate.admin.service.KeyAnswer;
+import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.ReplicaAcknowledgement;
+import dev.keygate.core.store.WrittenKey;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.net.URI;
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -32,26 +41,23 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.ObjectMapper;
 
 /**
- * {@code /v1/keys}: create, read, list, rotate, update and remove keys. Thin: every decision is in
- * {@link KeyAdminService}; authentication happened before (see {@code
- * AdminAuthenticationWebFilter}). Answers that carry a full key are marked {@code Cache-Control:
- * no-store}. Stateless and thread-safe; handlers run on the event loop and never block.
+ * {@code /v1/keys}: create, read, list, rotate, update and remove keys. Thin: bodies bind to the
+ * request records and are checked with {@code @Valid}, parameters bind typed and are checked by
+ * method validation (refusals are problems, see {@code ProblemAdvice}); every decision about keys
+ * is in {@link KeyAdminService}, whose core types this class maps to {@link KeyView}s.
+ * Authentication happened before (the admin security chain), and the admin arrives in the {@link
+ * Caller} ({@link CallerArgumentResolver}). Answers that carry a full key are marked {@code
+ * Cache-Control: no-store}. Stateless and thread-safe; handlers run on the event loop and never
+ * block.
  */
 @RestController
 @RequestMapping(path = "/v1/keys", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "keys")
 @SecurityRequirement(name = "adminToken")
-@ApiResponse(
-        responseCode = "default",
-        description = "An RFC 9457 problem",
-        content =
-                @Content(
-                        mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
-                        schema = @Schema(implementation = Problem.class)))
 public class KeyController {
 
     /** The replicas a change waited for ({@code keygate.admin.durability.wait-for-replicas}). */
@@ -60,10 +66,21 @@ public class KeyController {
     /** The replicas that confirmed the change within {@code wait-timeout}. */
     public static final String REPLICAS_ACKNOWLEDGED_HEADER = "Keygate-Replicas-Acknowledged";
 
-    private final KeyAdminService service;
+    private static final java.util.regex.Pattern IDEMPOTENCY_KEY =
+            java.util.regex.Pattern.compile(InputLimits.IDEMPOTENCY_KEY);
 
-    public KeyController(KeyAdminService service) {
+    private final KeyAdminService service;
+    private final KeyAnswer<KeyView> answer = new KeyAnswer<>(KeyView.class, this::minted);
+    private final ApiKeyFormat format;
+    private final Clock clock;
+    private final ObjectMapper json;
+
+    public KeyController(
+            KeyAdminService service, ApiKeyFormat format, Clock clock, ObjectMapper json) {
         this.service = Objects.requireNonNull(service, "service");
+        this.format = Objects.requireNonNull(format, "format");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.json = Objects.requireNonNull(json, "json");
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -72,21 +89,17 @@ public class KeyController {
             description = "Answers 201 with the key record and the full key, shown this once.")
     @ApiResponse(responseCode = "201", description = "Created")
     public Mono<ResponseEntity<KeyView>> create(
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(
-                            required = true,
-                            content =
-                                    @Content(
-                                            schema =
-                                                    @Schema(
-                                                            implementation =
-                                                                    CreateKeyRequest.class)))
-                    @RequestBody(required = false)
-                    Map<String, Object> body,
+            @Valid @RequestBody CreateKeyRequest body,
             @Parameter(description = "Makes retries safe for the idempotency window")
                     @RequestHeader(name = IdempotencyStore.HEADER, required = false)
                     String idempotencyKey,
-            ServerWebExchange exchange) {
-        return service.create(caller(exchange), body, idempotencyKey)
+            @Parameter(hidden = true) Caller caller) {
+        // a refusal thrown here (the Idempotency-Key) is answered like an error signal
+        return service.create(
+                        caller,
+                        body.toNewKey(clock.instant()),
+                        idempotent(idempotencyKey, "POST /v1/keys", body),
+                        answer)
                 .map(
                         outcome ->
                                 changed(HttpStatus.CREATED, outcome)
@@ -98,20 +111,32 @@ public class KeyController {
     @Operation(summary = "Read a key")
     @ApiResponse(responseCode = "200", description = "The key, without its secret")
     public Mono<KeyView> get(@PathVariable String id) {
-        return service.get(id);
+        return Mono.defer(() -> service.get(requireId(id))).map(this::view);
     }
 
     @GetMapping
     @Operation(summary = "List an owner's keys", description = "Cursor-paged, in id order.")
     @ApiResponse(responseCode = "200", description = "One page")
     public Mono<KeyPageView> list(
-            @Parameter(required = true) @RequestParam(required = false) String owner,
-            @Parameter(description = "1-500, default 50") @RequestParam(required = false)
-                    String limit,
+            @RequestParam @Pattern(regexp = InputLimits.OWNER, message = InputLimits.OWNER_RULE)
+                    String owner,
+            @Parameter(description = "1-500, default 50")
+                    @RequestParam(defaultValue = "" + InputLimits.DEFAULT_PAGE_SIZE)
+                    @Min(1)
+                    @Max(InputLimits.MAX_PAGE_SIZE)
+                    int limit,
             @Parameter(description = "nextCursor of the previous page")
                     @RequestParam(required = false)
+                    @Pattern(
+                            regexp = InputLimits.KEY_ID_OR_EMPTY,
+                            message = "is not a cursor this API handed out")
                     String cursor) {
-        return service.list(owner, cursor, limit);
+        return service.list(owner, emptyToNull(cursor), limit)
+                .map(
+                        page ->
+                                new KeyPageView(
+                                        page.keys().stream().map(this::view).toList(),
+                                        page.nextCursor()));
     }
 
     @PostMapping("/{id}/rotate")
@@ -123,21 +148,18 @@ public class KeyController {
     @ApiResponse(responseCode = "200", description = "Rotated")
     public Mono<ResponseEntity<KeyView>> rotate(
             @PathVariable String id,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(
-                            required = false,
-                            content =
-                                    @Content(
-                                            schema =
-                                                    @Schema(
-                                                            implementation =
-                                                                    RotateKeyRequest.class)))
-                    @RequestBody(required = false)
-                    Map<String, Object> body,
+            @Valid @RequestBody(required = false) RotateKeyRequest body,
             @Parameter(description = "Makes retries safe for the idempotency window")
                     @RequestHeader(name = IdempotencyStore.HEADER, required = false)
                     String idempotencyKey,
-            ServerWebExchange exchange) {
-        return service.rotate(caller(exchange), id, body, idempotencyKey)
+            @Parameter(hidden = true) Caller caller) {
+        String key = requireId(id);
+        return service.rotate(
+                        caller,
+                        key,
+                        RotateKeyRequest.gracePeriodOf(body),
+                        idempotent(idempotencyKey, "POST /v1/keys/" + key + "/rotate", body),
+                        answer)
                 .map(outcome -> changed(HttpStatus.OK, outcome).body(outcome.value()));
     }
 
@@ -148,35 +170,36 @@ public class KeyController {
     @ApiResponse(responseCode = "200", description = "The key after the change")
     public Mono<ResponseEntity<KeyView>> update(
             @PathVariable String id,
-            @io.swagger.v3.oas.annotations.parameters.RequestBody(
-                            required = true,
-                            content =
-                                    @Content(
-                                            schema =
-                                                    @Schema(
-                                                            implementation =
-                                                                    UpdateKeyRequest.class)))
-                    @RequestBody(required = false)
-                    Map<String, Object> body,
-            ServerWebExchange exchange) {
-        return service.update(caller(exchange), id, body)
+            @Valid @RequestBody UpdateKeyRequest body,
+            @Parameter(hidden = true) Caller caller) {
+        return Mono.defer(() -> service.update(caller, requireId(id), body.toKeyUpdate()))
                 .map(
                         outcome ->
                                 ResponseEntity.ok()
                                         .headers(headers -> replicas(headers, outcome.replicas()))
-                                        .body(outcome.value()));
+                                        .body(view(outcome.value())));
     }
 
     @DeleteMapping("/{id}")
     @Operation(summary = "Remove a key", description = "It stops working at once.")
     @ApiResponse(responseCode = "204", description = "Removed")
-    public Mono<ResponseEntity<Void>> remove(@PathVariable String id, ServerWebExchange exchange) {
-        return service.remove(caller(exchange), id)
+    public Mono<ResponseEntity<Void>> remove(
+            @PathVariable String id, @Parameter(hidden = true) Caller caller) {
+        return Mono.defer(() -> service.remove(caller, requireId(id)))
                 .map(
                         replicas ->
                                 ResponseEntity.noContent()
                                         .headers(headers -> replicas(headers, replicas))
                                         .build());
+    }
+
+    private KeyView view(KeyRecord record) {
+        return KeyView.of(record, format, clock.instant());
+    }
+
+    /** The answer to a create or rotation: the written record as of now, with the full key. */
+    private KeyView minted(WrittenKey written) {
+        return view(written.record()).withKey(written.key());
     }
 
     private static ResponseEntity.BodyBuilder changed(
@@ -201,7 +224,61 @@ public class KeyController {
         }
     }
 
-    static Caller caller(ServerWebExchange exchange) {
-        return new Caller(AdminPrincipal.of(exchange), RequestIdWebFilter.requestId(exchange));
+    /**
+     * The request as the idempotency store sees it: the {@code Idempotency-Key} (checked here, not
+     * by method validation, so that the body keeps its own binding result) and a fingerprint of the
+     * path and the body's JSON with its object keys sorted and nulls left out.
+     */
+    private IdempotentRequest idempotent(String idempotencyKey, String path, Object body) {
+        if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+            throw ProblemException.invalid(
+                    IdempotencyStore.HEADER,
+                    "must be 1-"
+                            + InputLimits.MAX_IDEMPOTENCY_KEY_LENGTH
+                            + " visible ASCII characters (a UUID is a good choice)");
+        }
+        String canonical =
+                body == null
+                        ? ""
+                        : json.writeValueAsString(canonical(json.convertValue(body, Object.class)));
+        return new IdempotentRequest(idempotencyKey, IdempotencyStore.fingerprint(path, canonical));
+    }
+
+    private static Object canonical(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            TreeMap<String, Object> sorted = new TreeMap<>();
+            map.forEach(
+                    (k, v) -> {
+                        if (v != null) {
+                            sorted.put(String.valueOf(k), canonical(v));
+                        }
+                    });
+            return sorted;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(KeyController::canonical).toList();
+        }
+        return value;
+    }
+
+    /**
+     * A key id from the path. A malformed id cannot exist, so it is "not found" without asking the
+     * store.
+     */
+    static String requireId(String id) {
+        if (!ApiKeyFormat.isWellFormedId(id)) {
+            String printable = id.replaceAll("[^\\x20-\\x7e]", "?");
+            throw ProblemException.notFound(
+                    "no key with id '"
+                            + (printable.length() > 40
+                                    ? printable.substring(0, 40) + "..."
+                                    : printable)
+                            + "'");
+        }
+        return id;
+    }
+
+    static String emptyToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
     }
 }

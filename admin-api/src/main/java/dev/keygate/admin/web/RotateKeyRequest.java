@@ -13,4 +13,11 @@ public record RotateKeyRequest(
                                         + " keygate.admin.max-grace-period, default P7D).",
                         type = "string",
                         example = "PT1H")
-                Duration gracePeriod) {}
+                @WithinMaxGracePeriod
+                Duration gracePeriod) {
+
+    /** The grace period of a rotation with this body, or without one ({@code null}): zero. */
+    public static Duration gracePeriodOf(RotateKeyRequest body) {
+        return body == null || body.gracePeriod() == null ? Duration.ZERO : body.gracePeriod();
+    }
+}

@@ -1,89 +1,65 @@
 package dev.keygate.admin.durability;
 
+import dev.keygate.admin.AdminApi;
 import dev.keygate.admin.AdminApiTestSupport;
 import dev.keygate.admin.web.KeyController;
-import java.time.Duration;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** The admin calls the replica tests make, and the replica headers of their answers. */
 final class AdminClient {
 
-    private final WebTestClient client;
+    private final AdminApi api;
 
     AdminClient(int port) {
-        this.client =
-                WebTestClient.bindToServer()
-                        .baseUrl("http://localhost:" + port)
-                        .responseTimeout(Duration.ofSeconds(30))
-                        .defaultHeader(
-                                HttpHeaders.AUTHORIZATION,
-                                "Bearer " + AdminApiTestSupport.ADMIN_TOKEN)
-                        .build();
+        this.api = AdminApi.at(port, AdminApiTestSupport.ADMIN_TOKEN);
     }
 
     /** Creates a key; returns its id and the replica headers. */
     Answer create() {
-        EntityExchangeResult<Map> result =
-                client.post()
-                        .uri("/v1/keys")
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("owner", "acct-1"))
-                        .exchange()
+        EntityExchangeResult<byte[]> result =
+                api.create(Map.of("owner", "acct-1"), null)
                         .expectStatus()
                         .isCreated()
-                        .expectBody(Map.class)
+                        .expectBody()
                         .returnResult();
-        return Answer.of(
-                result.getResponseBody().get("id").toString(), result.getResponseHeaders());
+        String id =
+                result.getResponseHeaders().getLocation().getPath().substring("/v1/keys/".length());
+        return answer(id, result);
     }
 
     /** Rotates; the status is returned as is (a failover may make it 503). */
     Answer rotate(String id) {
-        return answer(id, client.post().uri("/v1/keys/{id}/rotate", id).exchange());
+        return answer(id, api.rotate(id, null, null));
     }
 
     /** Renames the key. */
     Answer rename(String id, String name) {
-        return answer(
-                id,
-                client.patch()
-                        .uri("/v1/keys/{id}", id)
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(Map.of("name", name))
-                        .exchange());
+        return answer(id, api.update(id, Map.of("name", name)));
     }
 
     /** Removes the key. */
     Answer remove(String id) {
-        return answer(id, client.delete().uri("/v1/keys/{id}", id).exchange());
+        return answer(id, api.remove(id));
+    }
+
+    /** The key's version as the admin API reads it. */
+    long version(String id) {
+        return api.get(id).version();
     }
 
     private static Answer answer(String id, WebTestClient.ResponseSpec response) {
-        EntityExchangeResult<byte[]> result = response.expectBody().returnResult();
+        return answer(id, response.expectBody().returnResult());
+    }
+
+    private static Answer answer(String id, EntityExchangeResult<byte[]> result) {
         return new Answer(
                 id,
                 result.getStatus().value(),
                 header(result.getResponseHeaders(), KeyController.REPLICAS_REQUIRED_HEADER),
                 header(result.getResponseHeaders(), KeyController.REPLICAS_ACKNOWLEDGED_HEADER));
-    }
-
-    /** The key's version as the admin API reads it. */
-    long version(String id) {
-        return ((Number)
-                        client.get()
-                                .uri("/v1/keys/{id}", id)
-                                .exchange()
-                                .expectStatus()
-                                .isOk()
-                                .expectBody(Map.class)
-                                .returnResult()
-                                .getResponseBody()
-                                .get("version"))
-                .longValue();
     }
 
     private static int header(HttpHeaders headers, String name) {
@@ -92,16 +68,9 @@ final class AdminClient {
     }
 
     /**
+     * @param status the answer's status
      * @param required {@code Keygate-Replicas-Required}, -1 when absent
      * @param acknowledged {@code Keygate-Replicas-Acknowledged}, -1 when absent
      */
-    record Answer(String id, int status, int required, int acknowledged) {
-        static Answer of(String id, HttpHeaders headers) {
-            return new Answer(
-                    id,
-                    201,
-                    header(headers, KeyController.REPLICAS_REQUIRED_HEADER),
-                    header(headers, KeyController.REPLICAS_ACKNOWLEDGED_HEADER));
-        }
-    }
+    record Answer(String id, int status, int required, int acknowledged) {}
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -49,13 +48,7 @@ class ReplicaAcknowledgementTests extends AdminApiTestSupport {
         admin().get().uri("/v1/keys/{id}", id).exchange().expectStatus().isNotFound();
         assertThat(epoch()).isEqualTo(epochBefore + 4);
         assertThat(shortfalls() - shortfallsBefore).isEqualTo(4.0);
-        as(READ_ONLY_TOKEN)
-                .get()
-                .uri("/v1/audit?keyId={id}&limit=10", id)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody()
+        auditOf(id, READ_ONLY_TOKEN)
                 .jsonPath("$.events.length()")
                 .isEqualTo(4)
                 .jsonPath("$.events[*].changes.replicasAcknowledged")
@@ -65,23 +58,15 @@ class ReplicaAcknowledgementTests extends AdminApiTestSupport {
     @Test
     void idempotentReplayWritesNothingAndSoReportsNoReplicas() {
         String idempotencyKey = "replay-0123456789";
-        admin().post()
-                .uri("/v1/keys")
-                .header("Idempotency-Key", idempotencyKey)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("owner", "acct-1"))
-                .exchange()
+        adminApi()
+                .create(Map.of("owner", "acct-1"), idempotencyKey)
                 .expectStatus()
                 .isCreated()
                 .expectHeader()
                 .valueEquals(KeyController.REPLICAS_ACKNOWLEDGED_HEADER, "0");
 
-        admin().post()
-                .uri("/v1/keys")
-                .header("Idempotency-Key", idempotencyKey)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("owner", "acct-1"))
-                .exchange()
+        adminApi()
+                .create(Map.of("owner", "acct-1"), idempotencyKey)
                 .expectStatus()
                 .isCreated()
                 .expectHeader()
