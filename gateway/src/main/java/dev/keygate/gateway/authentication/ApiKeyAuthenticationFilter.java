@@ -17,6 +17,7 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
+import reactor.core.Exceptions;
 import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
 
@@ -49,8 +50,10 @@ import reactor.core.publisher.Mono;
  * <p>Metrics: {@code keygate.auth} by outcome ({@code valid} or the refusal's reason), {@code
  * keygate.auth.errors} by cause (see {@link RequestPathErrors}).
  *
- * <p>Fails closed: any error on the way, including a store error, becomes a 503, never a
- * pass-through; errors are counted by cause and logged (rate-limited). Thread-safe; never blocks.
+ * <p>Fails closed: any error on the way, a store error or an exception thrown by a part, becomes a
+ * 503, never a pass-through; errors are counted by cause and logged (rate-limited). Only if the
+ * failure handler itself throws does the error go on to Spring's error handling (a 500).
+ * Thread-safe; never blocks.
  */
 public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
 
@@ -109,21 +112,28 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                 .register(registry);
     }
 
+    /**
+     * Decides, then forwards or refuses. Any exception a part throws (a bug: the parts' contracts
+     * say errors are signals) is a counted 503 here, never a pass-through; errors signalled after
+     * the request went on down the chain (the upstream call) are not Keygate's and pass through.
+     */
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-        Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-        RouteRequirements required;
-        CredentialExtraction extraction;
         try {
-            required = requirements.of(route);
-            if (required.isPublic() || PreflightForwardingWebFilter.isForwarded(exchange)) {
-                // no key needed; the credential, if any, still never reaches the upstream
-                return chain.filter(withoutCredentials(exchange));
-            }
-            extraction = credentials.resolve(exchange.getRequest());
+            return authenticate(exchange, chain);
         } catch (RuntimeException ex) {
             return unavailable(exchange, ex);
         }
+    }
+
+    private Mono<Void> authenticate(ServerWebExchange exchange, GatewayFilterChain chain) {
+        Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+        RouteRequirements required = requirements.of(route);
+        if (required.isPublic() || PreflightForwardingWebFilter.isForwarded(exchange)) {
+            // no key needed; the credential, if any, still never reaches the upstream
+            return chain.filter(withoutCredentials(exchange));
+        }
+        CredentialExtraction extraction = credentials.resolve(exchange.getRequest());
         if (extraction == CredentialExtraction.MISSING) {
             return refuse(exchange, Refusal.of(Refusal.Reason.MISSING));
         }
@@ -132,16 +142,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         if (!(extraction instanceof CredentialExtraction.Presented presented)) {
             return fail(exchange, Refusal.Reason.AMBIGUOUS, client, limited);
         }
-        Mono<AuthenticationResult> result;
-        try {
-            result =
-                    authenticator.authenticate(
-                            presented.value(),
-                            limited
-                                    ? id -> throttle.tryLookup(client, id)
-                                    : ApiKeyAuthenticator.LookupPermit.ALWAYS);
-        } catch (RuntimeException ex) {
-            return unavailable(exchange, ex);
+        Mono<AuthenticationResult> result =
+                authenticator.authenticate(
+                        presented.value(),
+                        limited
+                                ? id -> throttle.tryLookup(client, id)
+                                : ApiKeyAuthenticator.LookupPermit.ALWAYS);
+        if (result == null) {
+            return unavailable(exchange, noResult());
         }
         if (result instanceof Fuseable.ScalarCallable<?> decided) {
             // Decided without I/O (a cache hit, a known-unknown id, a malformed key): answered at
@@ -151,7 +159,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             try {
                 now = (AuthenticationResult) decided.call();
             } catch (Exception ex) {
-                errors.record(ex);
+                // Mono.error's call() wraps a checked cause: count what was signalled
+                errors.record(Exceptions.unwrap(ex));
                 now = Refusal.of(Refusal.Reason.UNAVAILABLE);
             }
             return now == null
@@ -164,7 +173,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                             errors.record(error);
                             return UNAVAILABLE;
                         })
-                .flatMap(decided -> proceed(exchange, chain, required, decided, client, limited));
+                .flatMap(
+                        decided -> {
+                            try {
+                                return proceed(exchange, chain, required, decided, client, limited);
+                            } catch (RuntimeException ex) {
+                                return unavailable(exchange, ex);
+                            }
+                        });
     }
 
     private Mono<Void> proceed(

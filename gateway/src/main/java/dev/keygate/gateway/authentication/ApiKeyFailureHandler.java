@@ -16,6 +16,9 @@ public interface ApiKeyFailureHandler {
     /** Prefix of every problem type URI Keygate's gateway answers with. */
     String TYPE_BASE = "https://keygate.dev/problems/";
 
-    /** Answers {@code exchange} with {@code refusal}; does nothing if the response is committed. */
+    /**
+     * Answers {@code exchange} with {@code refusal}: must write the response (status and body), as
+     * nothing else will; does nothing if the response is already committed.
+     */
     Mono<Void> refuse(ServerWebExchange exchange, Refusal refusal);
 }

@@ -42,7 +42,7 @@ public final class ProblemJsonFailureHandler implements ApiKeyFailureHandler {
 
     private final List<String> schemes;
     private final String realm;
-    private final Duration unavailableRetryAfter;
+    private final String unavailableRetryAfter;
     private final Map<Refusal.Response, byte[]> bodies = new EnumMap<>(Refusal.Response.class);
     private final Map<Refusal.Response, List<String>> challenges =
             new EnumMap<>(Refusal.Response.class);
@@ -51,13 +51,15 @@ public final class ProblemJsonFailureHandler implements ApiKeyFailureHandler {
      * @param schemes the {@code Authorization} schemes keys are accepted with (one challenge each;
      *     {@code Bearer} when none)
      * @param realm the realm named in challenges
-     * @param unavailableRetryAfter the {@code Retry-After} of a 503
+     * @param unavailableRetryAfter the {@code Retry-After} of a 503, in whole seconds (at least
+     *     one)
      */
     public ProblemJsonFailureHandler(
             List<String> schemes, String realm, Duration unavailableRetryAfter) {
         this.schemes = schemes.isEmpty() ? List.of("Bearer") : List.copyOf(schemes);
         this.realm = realm;
-        this.unavailableRetryAfter = unavailableRetryAfter;
+        // whole seconds, at least one: a 503 always says when to come back
+        this.unavailableRetryAfter = Long.toString(Math.max(1, unavailableRetryAfter.toSeconds()));
         JsonMapper json = JsonMapper.builder().build();
         for (Refusal.Response response : Refusal.Response.values()) {
             bodies.put(response, json.writeValueAsBytes(members(problem(response))));
@@ -107,21 +109,23 @@ public final class ProblemJsonFailureHandler implements ApiKeyFailureHandler {
         if (!challenge.isEmpty()) {
             headers.put(HttpHeaders.WWW_AUTHENTICATE, challenge);
         }
-        Duration retryAfter = retryAfter(refusal);
-        if (!retryAfter.isZero()) {
-            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(seconds(retryAfter)));
+        String retryAfter = retryAfter(refusal);
+        if (retryAfter != null) {
+            headers.set(HttpHeaders.RETRY_AFTER, retryAfter);
         }
         DataBuffer buffer = response.bufferFactory().wrap(body);
         return response.writeWith(Mono.just(buffer));
     }
 
-    private Duration retryAfter(Refusal refusal) {
-        return switch (refusal.reason()) {
-            case UNAVAILABLE -> unavailableRetryAfter;
-            case THROTTLED ->
-                    refusal.retryAfter().isZero() ? Duration.ofSeconds(1) : refusal.retryAfter();
-            default -> refusal.retryAfter();
-        };
+    /** The {@code Retry-After} value, or {@code null} for none. */
+    private String retryAfter(Refusal refusal) {
+        if (refusal.reason() == Refusal.Reason.UNAVAILABLE) {
+            return unavailableRetryAfter;
+        }
+        if (refusal.reason() == Refusal.Reason.THROTTLED || !refusal.retryAfter().isZero()) {
+            return Long.toString(seconds(refusal.retryAfter()));
+        }
+        return null;
     }
 
     /** Whole seconds, rounded up, at least one. */

@@ -195,7 +195,10 @@ public record Refusal(Reason reason, Duration retryAfter, Set<String> requiredSc
             return error;
         }
 
-        /** Whether the answer carries a {@code WWW-Authenticate} challenge (401 and 403). */
+        /**
+         * Whether the answer carries a {@code WWW-Authenticate} challenge: 401 and 403, and the 400
+         * for two keys ({@code invalid_request}).
+         */
         public boolean challenges() {
             return status == 401 || status == 403 || this == AMBIGUOUS;
         }

@@ -2,6 +2,8 @@ package dev.keygate.gateway.authentication;
 
 import dev.keygate.gateway.authentication.RouteRequirements.MalformedRouteRequirementsException;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.cloud.gateway.event.RefreshRoutesResultEvent;
@@ -10,7 +12,10 @@ import org.springframework.cloud.gateway.route.CompositeRouteLocator;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.Lifecycle;
 import org.springframework.context.event.GenericApplicationListener;
+import org.springframework.core.Ordered;
 import org.springframework.core.ResolvableType;
 import reactor.core.publisher.Flux;
 
@@ -21,16 +26,23 @@ import reactor.core.publisher.Flux;
  *
  * <ul>
  *   <li>On a refresh ({@code /actuator/gateway/refresh}, a discovery change), Spring Cloud
- *       Gateway's {@link CachingRouteLocator} then keeps the routes it had and logs the error: the
- *       refresh is refused, no route is served with requirements nobody can read.
+ *       Gateway's {@link CachingRouteLocator} then keeps the routes it had: the refresh is refused,
+ *       no route is served with requirements nobody can read. A <em>scoped</em> refresh (one with
+ *       metadata) is SCG's other path: it turns a failed load into no routes for that scope, so the
+ *       routes of that scope are dropped (404, still closed). Either way the error is logged here,
+ *       naming the route.
  *   <li>At start, the application does not start: the first load's failure is rethrown when the
  *       application has started ({@link ApplicationStartedEvent}), before it reports ready.
  * </ul>
  *
- * Thread-safe.
+ * <p>Locators that are also listeners or lifecycle beans are not wrapped (the wrapper would hide
+ * what they are); their routes' metadata is read on their first request instead, and a malformed
+ * one answers 503. The wrapper keeps a locator's {@link Ordered} order. Thread-safe.
  */
 public final class RouteRequirementsValidation
         implements BeanPostProcessor, GenericApplicationListener {
+
+    private static final Logger log = LoggerFactory.getLogger(RouteRequirementsValidation.class);
 
     private volatile boolean started;
     private volatile MalformedRouteRequirementsException atStart;
@@ -40,7 +52,9 @@ public final class RouteRequirementsValidation
         if (bean instanceof RouteLocator locator
                 && !(bean instanceof CachingRouteLocator)
                 && !(bean instanceof CompositeRouteLocator)
-                && !(bean instanceof ValidatingRouteLocator)) {
+                && !(bean instanceof ValidatingRouteLocator)
+                && !(bean instanceof ApplicationListener<?>)
+                && !(bean instanceof Lifecycle)) {
             return new ValidatingRouteLocator(locator);
         }
         return bean;
@@ -79,7 +93,7 @@ public final class RouteRequirementsValidation
     }
 
     /** A route locator whose routes' Keygate metadata has been read once, as they load. */
-    static final class ValidatingRouteLocator implements RouteLocator {
+    static final class ValidatingRouteLocator implements RouteLocator, Ordered {
 
         private final RouteLocator delegate;
 
@@ -89,12 +103,29 @@ public final class RouteRequirementsValidation
 
         @Override
         public Flux<Route> getRoutes() {
-            return delegate.getRoutes().doOnNext(RouteRequirements::of);
+            return validated(delegate.getRoutes());
         }
 
         @Override
         public Flux<Route> getRoutesByMetadata(Map<String, Object> metadata) {
-            return delegate.getRoutesByMetadata(metadata).doOnNext(RouteRequirements::of);
+            return validated(delegate.getRoutesByMetadata(metadata));
+        }
+
+        private static Flux<Route> validated(Flux<Route> routes) {
+            return routes.doOnNext(RouteRequirements::of)
+                    .doOnError(
+                            MalformedRouteRequirementsException.class,
+                            malformed ->
+                                    log.error(
+                                            "Routes not loaded: {}. Fix the route's metadata.",
+                                            malformed.getMessage()));
+        }
+
+        @Override
+        public int getOrder() {
+            return delegate instanceof Ordered ordered
+                    ? ordered.getOrder()
+                    : Ordered.LOWEST_PRECEDENCE;
         }
 
         @Override

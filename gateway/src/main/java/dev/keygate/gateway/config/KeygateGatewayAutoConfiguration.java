@@ -58,10 +58,11 @@ import org.springframework.security.web.server.firewall.StrictServerWebExchangeF
  * {@code spring.data.redis.*}). Every bean backs off when the application defines its own, so each
  * part of the request path can be replaced on its own: {@link ApiKeyCredentialResolver}, {@link
  * ApiKeyAuthenticator}, {@link ApiKeyAuthorizer}, {@link ApiKeyFailureHandler}, {@link
- * AuthenticationThrottle} and SCG's {@link RemoteAddressResolver}. Turn it off with {@code
- * keygate.gateway.enabled=false}. Keygate adds no bare {@code Clock} or {@code Ticker} bean; it
- * reads a {@code Clock} bean named {@value #CLOCK_BEAN} and a {@code Ticker} bean named {@value
- * #TICKER_BEAN} when there are (tests move time with them).
+ * AuthenticationThrottle} and SCG's {@link RemoteAddressResolver} (the bean named {@value
+ * #ADDRESS_RESOLVER_BEAN}). Turn it off with {@code keygate.gateway.enabled=false}. Keygate adds no
+ * bare {@code Clock} or {@code Ticker} bean; it reads a {@code Clock} bean named {@value
+ * #CLOCK_BEAN} and a {@code Ticker} bean named {@value #TICKER_BEAN} when there are (tests move
+ * time with them).
  *
  * <p>Fails closed: with the filter on the classpath but no Redis connection factory, the
  * application does not start rather than run unprotected.
@@ -89,6 +90,9 @@ public class KeygateGatewayAutoConfiguration {
 
     /** The same for the Caffeine {@code Ticker} of the caches and the throttle. */
     static final String TICKER_BEAN = "keygateTicker";
+
+    /** The name of the throttle's {@code RemoteAddressResolver} bean. */
+    static final String ADDRESS_RESOLVER_BEAN = "keygateRemoteAddressResolver";
 
     private static Clock clock(ObjectProvider<Clock> clock) {
         return clock.getIfAvailable(Clock::systemUTC);
@@ -196,9 +200,13 @@ public class KeygateGatewayAutoConfiguration {
         return ApiKeyAuthorizer.scopesAndOrganizations();
     }
 
-    /** Where the throttle's client address comes from: SCG's extension point. */
-    @Bean
-    @ConditionalOnMissingBean
+    /**
+     * Where the throttle's client address comes from: SCG's extension point, by name ({@value
+     * #ADDRESS_RESOLVER_BEAN}), so that a resolver the application has for its own routes (a {@code
+     * RemoteAddr} predicate) is not taken for the throttle's, and one of its own replaces this.
+     */
+    @Bean(ADDRESS_RESOLVER_BEAN)
+    @ConditionalOnMissingBean(name = ADDRESS_RESOLVER_BEAN)
     RemoteAddressResolver keygateRemoteAddressResolver(KeygateGatewayProperties properties) {
         return new ClientAddressResolver(properties.throttle().trustedProxies());
     }
@@ -207,7 +215,7 @@ public class KeygateGatewayAutoConfiguration {
     @ConditionalOnMissingBean
     AuthenticationThrottle keygateAuthenticationThrottle(
             KeygateGatewayProperties properties,
-            RemoteAddressResolver addresses,
+            @Qualifier(ADDRESS_RESOLVER_BEAN) RemoteAddressResolver addresses,
             @Qualifier(TICKER_BEAN) ObjectProvider<Ticker> ticker) {
         KeygateGatewayProperties.Throttle throttle = properties.throttle();
         if (!throttle.enabled()) {
@@ -285,16 +293,22 @@ public class KeygateGatewayAutoConfiguration {
     }
 
     /**
-     * Hides what the configured credential places hold, whatever resolver is in use: the credential
-     * headers are a property of the configuration, not of the resolver bean.
+     * Hides the credential from the upstream: the places the application's own {@link
+     * ApiKeyCredentialConverter} reads when it defines one, else the configured places ({@code
+     * keygate.gateway.credentials.*}), which a resolver of another kind must keep to (its other
+     * places are its own to strip, see {@link ApiKeyCredentialResolver}).
      */
     @Bean
     @ConditionalOnMissingBean
-    UpstreamHeadersFilter keygateUpstreamHeadersFilter(KeygateGatewayProperties properties) {
+    UpstreamHeadersFilter keygateUpstreamHeadersFilter(
+            KeygateGatewayProperties properties,
+            ObjectProvider<ApiKeyCredentialResolver> resolver) {
+        ApiKeyCredentialConverter places =
+                resolver.getIfAvailable() instanceof ApiKeyCredentialConverter own
+                        ? own
+                        : credentialConverter(properties);
         return new UpstreamHeadersFilter(
-                properties.identityHeaders(),
-                credentialConverter(properties),
-                properties.credentials().strip());
+                properties.identityHeaders(), places, properties.credentials().strip());
     }
 
     @Bean

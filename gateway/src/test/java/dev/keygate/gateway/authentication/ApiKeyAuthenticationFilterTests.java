@@ -223,30 +223,154 @@ class ApiKeyAuthenticationFilterTests {
     @Test
     void everyKindOfBadKeyGetsTheSameAnswerAndItsOwnMetric() {
         String removed = issue();
-        store.forget(removed.substring(3, 3 + ApiKeyFormat.ID_LENGTH));
+        run(filter(), withKey(removed)); // cached, then removed as the admin API does it:
+        store.forget(idOf(removed)); // the record goes, then the invalidation arrives
+        cache.invalidate(idOf(removed));
         String valid = issue();
-        Map<String, String> cases =
-                Map.of(
-                        "malformed", "not-a-key",
-                        "unknown", generator.newKey().token(),
-                        "bad_secret",
-                                generator
-                                        .forId(valid.substring(3, 3 + ApiKeyFormat.ID_LENGTH))
-                                        .token(),
-                        "expired", issue(Set.of(), T0.minusSeconds(1), true),
-                        "disabled", issue(Set.of(), null, false));
+        List<List<String>> cases =
+                List.of(
+                        List.of("malformed", "not-a-key"),
+                        List.of("unknown", generator.newKey().token()),
+                        List.of("unknown", removed),
+                        List.of("bad_secret", generator.forId(idOf(valid)).token()),
+                        List.of("expired", issue(Set.of(), T0.minusSeconds(1), true)),
+                        List.of("disabled", issue(Set.of(), null, false)));
         String firstBody = null;
-        for (Map.Entry<String, String> bad : cases.entrySet()) {
+        for (List<String> bad : cases) {
             forwarded.set(null);
-            MockServerWebExchange exchange = run(filter(), withKey(bad.getValue()));
-            assertRefused(exchange, HttpStatus.UNAUTHORIZED, "invalid-api-key", bad.getKey());
+            MockServerWebExchange exchange = run(filter(), withKey(bad.get(1)));
+            assertThat(forwarded.get()).as(bad.get(0)).isNull();
+            assertThat(exchange.getResponse().getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
             String body = exchange.getResponse().getBodyAsString().block();
-            assertThat(body).as(bad.getKey()).isEqualTo(firstBody == null ? body : firstBody);
+            assertThat(body).as(bad.get(0)).isEqualTo(firstBody == null ? body : firstBody);
             firstBody = body;
             assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
                     .contains("error=\"invalid_token\"");
         }
-        assertThat(registry.get("keygate.auth.malformed").counters()).isNotEmpty();
+        assertThat(firstBody)
+                .isEqualTo(
+                        "{\"type\":\"https://keygate.dev/problems/invalid-api-key\",\"title\":"
+                                + "\"Invalid API key\",\"status\":401,\"detail\":\"The API key is"
+                                + " not valid.\"}");
+        assertThat(outcomes("malformed")).isEqualTo(1.0);
+        assertThat(outcomes("unknown")).isEqualTo(2.0);
+        assertThat(outcomes("bad_secret")).isEqualTo(1.0);
+        assertThat(outcomes("expired")).isEqualTo(1.0);
+        assertThat(outcomes("disabled")).isEqualTo(1.0);
+        assertThat(
+                        registry.get("keygate.auth.malformed").counters().stream()
+                                .mapToDouble(counter -> counter.count())
+                                .sum())
+                .isEqualTo(1.0);
+    }
+
+    private static String idOf(String key) {
+        return key.substring(3, 3 + ApiKeyFormat.ID_LENGTH);
+    }
+
+    @Test
+    void aPartThatThrowsAfterTheKeyWasCheckedIsA503NotAPassThrough() {
+        ApiKeyAuthenticationFilter filter =
+                new ApiKeyAuthenticationFilter(
+                        new ApiKeyCredentialConverter(SCHEMES, List.of("X-Api-Key"), List.of()),
+                        authenticator,
+                        (record, requirements) -> {
+                            throw new IllegalStateException("an authorizer bug");
+                        },
+                        new ProblemJsonFailureHandler(SCHEMES, "keygate", Duration.ofSeconds(5)),
+                        AuthenticationThrottle.NONE,
+                        registry);
+        MockServerWebExchange exchange = run(filter, withKey(issue()));
+
+        assertRefused(
+                exchange, HttpStatus.SERVICE_UNAVAILABLE, "key-store-unavailable", "unavailable");
+        assertThat(errors("unexpected", "IllegalStateException")).isEqualTo(1.0);
+    }
+
+    @Test
+    void anAuthenticatorThatReturnsNoMonoOrAnImmediateErrorIsA503CountedByItsCause() {
+        List<ApiKeyAuthenticator> broken =
+                List.of(
+                        (credential, permit) -> null,
+                        (credential, permit) -> Mono.error(new IllegalStateException("a bug")));
+        for (ApiKeyAuthenticator authenticator : broken) {
+            MockServerWebExchange exchange =
+                    run(filter(authenticator, AuthenticationThrottle.NONE), withKey(issue()));
+            assertThat(exchange.getResponse().getStatusCode())
+                    .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        }
+        assertThat(forwarded.get()).isNull();
+        assertThat(errors("unexpected", "IllegalStateException")).isEqualTo(2.0);
+    }
+
+    @Test
+    void onlyFailuresAreChargedAndOnlyKeysReadFromTheStoreAreRememberedAsVerified() {
+        List<String> charged = new java.util.ArrayList<>();
+        List<String> verified = new java.util.ArrayList<>();
+        AuthenticationThrottle recording =
+                new AuthenticationThrottle() {
+                    @Override
+                    public void recordFailure(String client) {
+                        charged.add(client);
+                    }
+
+                    @Override
+                    public void recordVerified(String keyId) {
+                        verified.add(keyId);
+                    }
+                };
+        ApiKeyAuthenticationFilter filter = filter(authenticator, recording);
+        String key = issue();
+        run(filter, withKey(key)); // read from the store
+        run(filter, withKey(key)); // from the cache
+        run(filter, exchange(route(null), MockServerHttpRequest.get("/orders"))); // missing
+        run(
+                filter,
+                exchange(
+                        route(Map.of("scopes", List.of("orders:write"))),
+                        MockServerHttpRequest.get("/orders")
+                                .header(HttpHeaders.AUTHORIZATION, "Bearer " + key))); // forbidden
+        assertThat(charged).isEmpty();
+        assertThat(verified).containsExactly(idOf(key));
+
+        run(filter, withKey("not-a-key"));
+        run(filter, withKey(generator.newKey().token()));
+        assertThat(charged).hasSize(2);
+    }
+
+    @Test
+    void aLookupRefusedByTheThrottleIsNotChargedAsAFailure() {
+        List<String> charged = new java.util.ArrayList<>();
+        AuthenticationThrottle noLookups =
+                new AuthenticationThrottle() {
+                    @Override
+                    public Duration retryAfter(String client) {
+                        return Duration.ofSeconds(30);
+                    }
+
+                    @Override
+                    public boolean tryLookup(String client, String keyId) {
+                        return false;
+                    }
+
+                    @Override
+                    public Duration retryAfterLookup() {
+                        return Duration.ofMillis(400);
+                    }
+
+                    @Override
+                    public void recordFailure(String client) {
+                        charged.add(client);
+                    }
+                };
+        MockServerWebExchange exchange =
+                run(filter(authenticator, noLookups), withKey(generator.newKey().token()));
+
+        assertThat(exchange.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
+                .isEqualTo("1");
+        assertThat(store.reads()).isZero();
+        assertThat(charged).isEmpty();
     }
 
     @Test

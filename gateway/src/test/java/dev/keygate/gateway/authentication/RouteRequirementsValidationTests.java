@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.cloud.gateway.event.RefreshRoutesEvent;
 import org.springframework.cloud.gateway.event.RefreshRoutesResultEvent;
 import org.springframework.cloud.gateway.handler.predicate.PredicateDefinition;
@@ -69,6 +70,32 @@ class RouteRequirementsValidationTests {
                 .verify(Duration.ofSeconds(5));
     }
 
+    @Test
+    void aFailedFirstLoadStopsTheStartAndALaterOneDoesNot() {
+        RouteRequirementsValidation validation = new RouteRequirementsValidation();
+        MalformedRouteRequirementsException malformed =
+                new MalformedRouteRequirementsException("route 'typo': bad");
+        validation.onApplicationEvent(new RefreshRoutesResultEvent(this, malformed));
+
+        assertThatThrownBy(() -> validation.onApplicationEvent(started()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Keygate refuses to start")
+                .hasMessageContaining("route 'typo'");
+
+        RouteRequirementsValidation running = new RouteRequirementsValidation();
+        running.onApplicationEvent(started());
+        // a refresh after the start is refused by SCG (routes in force stay), not by a crash
+        running.onApplicationEvent(new RefreshRoutesResultEvent(this, malformed));
+    }
+
+    private static ApplicationStartedEvent started() {
+        return new ApplicationStartedEvent(
+                new org.springframework.boot.SpringApplication(),
+                new String[0],
+                null,
+                Duration.ZERO);
+    }
+
     private String[] args(String... extra) {
         return java.util.stream.Stream.concat(
                         java.util.stream.Stream.of(
@@ -93,8 +120,8 @@ class RouteRequirementsValidationTests {
                                                         route + "predicates[0]=Path=/typo/**",
                                                         route
                                                                 + "metadata.keygate.scope=orders:write")))
-                // (SCG's own CORS listener already rethrows the load's failure during the refresh;
-                // Keygate's start check would otherwise: either way, the message names the route)
+                // the start fails on the load's error, raised while SCG reads the routes during the
+                // context refresh (Keygate's start check below is the backstop): it names the route
                 .hasStackTraceContaining("route 'typo'")
                 .hasStackTraceContaining("unknown entry 'scope'");
     }

@@ -19,10 +19,12 @@ import dev.keygate.gateway.authentication.CredentialExtraction;
 import dev.keygate.gateway.authentication.FailedAuthenticationThrottle;
 import dev.keygate.gateway.authentication.ProblemJsonFailureHandler;
 import dev.keygate.gateway.authentication.Refusal;
+import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
 import io.lettuce.core.ReadFrom;
 import java.time.Clock;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
@@ -31,12 +33,16 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
+import org.springframework.cloud.gateway.support.ipresolver.XForwardedRemoteAddressResolver;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.test.util.ReflectionTestUtils;
 import reactor.core.publisher.Mono;
 
@@ -78,14 +84,16 @@ class KeygateGatewayAutoConfigurationTests {
                             assertThat(context)
                                     .getBean(AuthenticationThrottle.class)
                                     .isInstanceOf(FailedAuthenticationThrottle.class);
-                            assertThat(context)
-                                    .getBean(RemoteAddressResolver.class)
+                            assertThat(
+                                            context.getBean(
+                                                    KeygateGatewayAutoConfiguration
+                                                            .ADDRESS_RESOLVER_BEAN))
                                     .isInstanceOf(ClientAddressResolver.class);
                         });
     }
 
     @Test
-    void applicationPartsReplaceKeygatesOneByOne() {
+    void applicationPartsReplaceKeygates() {
         runner.withUserConfiguration(OwnStore.class, OwnParts.class)
                 .run(
                         context -> {
@@ -105,7 +113,73 @@ class KeygateGatewayAutoConfigurationTests {
     }
 
     @Test
-    void withTheThrottleOffNothingIsCounted() {
+    void oneReplacedPartLeavesTheOthersAndTheFilterUsesIt() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(ApiKeyAuthorizer.class, () -> OwnParts.AUTHORIZER)
+                .run(
+                        context -> {
+                            ApiKeyAuthenticationFilter filter =
+                                    context.getBean(ApiKeyAuthenticationFilter.class);
+                            assertThat(ReflectionTestUtils.getField(filter, "authorizer"))
+                                    .isSameAs(OwnParts.AUTHORIZER);
+                            assertThat(ReflectionTestUtils.getField(filter, "authenticator"))
+                                    .isInstanceOf(CachingApiKeyAuthenticator.class);
+                            assertThat(ReflectionTestUtils.getField(filter, "failures"))
+                                    .isInstanceOf(ProblemJsonFailureHandler.class);
+                        });
+    }
+
+    @Test
+    void theApplicationsOwnConverterDecidesWhatTheUpstreamMustNotSee() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(
+                        ApiKeyCredentialConverter.class,
+                        () ->
+                                new ApiKeyCredentialConverter(
+                                        List.of("Token"), List.of("X-My-Key"), List.of()))
+                .run(
+                        context -> {
+                            UpstreamHeadersFilter upstream =
+                                    context.getBean(UpstreamHeadersFilter.class);
+                            MockServerWebExchange exchange =
+                                    MockServerWebExchange.from(
+                                            MockServerHttpRequest.get("/")
+                                                    .header("X-My-Key", "kg_secret")
+                                                    .header(
+                                                            HttpHeaders.AUTHORIZATION,
+                                                            "Token kg_secret"));
+                            HttpHeaders forwarded =
+                                    upstream.filter(exchange.getRequest().getHeaders(), exchange);
+                            assertThat(forwarded.containsHeader("X-My-Key")).isFalse();
+                            assertThat(forwarded.containsHeader(HttpHeaders.AUTHORIZATION))
+                                    .isFalse();
+                        });
+    }
+
+    @Test
+    void aRemoteAddressResolverOfTheApplicationsRoutesIsNotTakenForTheThrottles() {
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(
+                        "routesResolver",
+                        RemoteAddressResolver.class,
+                        () -> XForwardedRemoteAddressResolver.trustAll())
+                .withBean(
+                        "otherResolver",
+                        RemoteAddressResolver.class,
+                        () -> XForwardedRemoteAddressResolver.maxTrustedIndex(1))
+                .run(
+                        context -> {
+                            assertThat(context).hasNotFailed();
+                            assertThat(
+                                            context.getBean(
+                                                    KeygateGatewayAutoConfiguration
+                                                            .ADDRESS_RESOLVER_BEAN))
+                                    .isInstanceOf(ClientAddressResolver.class);
+                        });
+    }
+
+    @Test
+    void withTheThrottleOffTheThrottleIsTheNoOp() {
         runner.withUserConfiguration(OwnStore.class)
                 .withPropertyValues("keygate.gateway.throttle.enabled=false")
                 .run(
