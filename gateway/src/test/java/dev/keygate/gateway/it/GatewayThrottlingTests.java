@@ -1,6 +1,7 @@
 package dev.keygate.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
@@ -12,6 +13,8 @@ import dev.keygate.test.redis.RedisServer;
 import dev.keygate.test.redis.RespClient;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -91,6 +94,7 @@ class GatewayThrottlingTests {
             ApiKeyGenerator generator =
                     new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom());
             long readsBefore = hgetallCalls(resp);
+            long started = System.nanoTime();
             int refused = 0;
             for (int i = 0; i < 20; i++) {
                 int status = status(client, generator.newKey().token(), null);
@@ -98,9 +102,13 @@ class GatewayThrottlingTests {
                 refused += status == 429 ? 1 : 0;
             }
             long reads = hgetallCalls(resp) - readsBefore;
-            // 2 per second: the loop may straddle a few one-second slots, never twenty
-            assertThat(reads).isLessThanOrEqualTo(8);
-            assertThat(refused).isGreaterThanOrEqualTo(12);
+            // 2 per one-second slot, in however many slots the loop took (a loaded machine may
+            // stretch it): never one read per made-up id
+            long slots = Duration.ofNanos(System.nanoTime() - started).toSeconds() + 2;
+            long allowed = Math.min(20, 2 * slots);
+            assertThat(reads).isLessThanOrEqualTo(allowed);
+            assertThat(refused).isGreaterThanOrEqualTo((int) (20 - allowed));
+            assertThat(reads).isLessThan(20);
             // a missing key is no attempt: still the plain 401
             client.get().uri("/things").exchange().expectStatus().isUnauthorized();
         }
@@ -128,19 +136,20 @@ class GatewayThrottlingTests {
             ApiKeyGenerator generator =
                     new ApiKeyGenerator(ApiKeyFormat.defaults(), new SecureRandom());
             double loadsBefore = storeLoads(gateway);
-            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            int rounds = 0;
-            while (System.nanoTime() < until) {
-                for (int i = 0; i < 5; i++) {
-                    status(client, generator.newKey().token(), null);
-                }
-                assertThat(status(client, valid.key(), null)).as("round %d", rounds).isEqualTo(200);
-                rounds++;
-            }
-            // the valid key's entry expired several times in those 3 s: it was read again, past
-            // the allowance the flood had used up
-            assertThat(storeLoads(gateway) - loadsBefore).isGreaterThan(1);
-            assertThat(rounds).isGreaterThan(3);
+            List<Integer> validStatuses = new ArrayList<>();
+            // flood, then the valid key, round after round, until its entry (max-age 500 ms) has
+            // expired and been read again past the allowance the flood keeps using up
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(
+                            () -> {
+                                for (int i = 0; i < 5; i++) {
+                                    status(client, generator.newKey().token(), null);
+                                }
+                                validStatuses.add(status(client, valid.key(), null));
+                                return storeLoads(gateway) - loadsBefore > 1;
+                            });
+            assertThat(validStatuses).isNotEmpty().containsOnly(200);
         }
     }
 
