@@ -19,12 +19,13 @@ import reactor.netty.NettyPipeline;
  * Closes an HTTP/1.1 connection whose request head (request line and headers) is not complete
  * within a deadline: from the moment the connection opens, or from the first byte of each later
  * request on a keep-alive connection. A request answered before its body is complete (a 401 to an
- * upload) gets the same deadline for the rest of its body. Reactor Netty has timeouts for the
- * request body ({@code readTimeout}, {@code requestTimeout}) and for idle connections ({@code
- * idleTimeout}, reset by every byte read), but none for the head, so a client trickling one header
- * line a second (slowloris) holds its connection open for as long as it likes. Idle keep-alive
- * connections between requests are left to {@code server.netty.idle-timeout}, so a load balancer's
- * pool is not cut short.
+ * upload) gets the same deadline for the rest of its body; the answer to an earlier pipelined
+ * request does not count as that (heads read and responses completed are counted). Reactor Netty
+ * has timeouts for the request body ({@code readTimeout}, {@code requestTimeout}) and for idle
+ * connections ({@code idleTimeout}, reset by every byte read), but none for the head, so a client
+ * trickling one header line a second (slowloris) holds its connection open for as long as it likes.
+ * Idle keep-alive connections between requests are left to {@code server.netty.idle-timeout}, so a
+ * load balancer's pool is not cut short.
  *
  * <p>Two handlers share one deadline per connection: one first in the pipeline sees every byte
  * arrive (and arms the deadline when a new request starts), one after the HTTP codec sees the head
@@ -68,6 +69,10 @@ public final class HeaderReadTimeout {
         private ScheduledFuture<?> timer;
         private boolean inRequest;
         private boolean forBody; // the timer runs for the rest of an answered request's body
+        // requests whose head was read, and responses completed: with pipelining, a response
+        // completed while a later request's body is read answers an earlier request, not that one
+        private long heads;
+        private long answered;
 
         final ChannelInboundHandlerAdapter start =
                 new ChannelInboundHandlerAdapter() {
@@ -114,6 +119,7 @@ public final class HeaderReadTimeout {
                         if (msg instanceof HttpRequest) {
                             disarm();
                             inRequest = true;
+                            heads++;
                         }
                         if (msg instanceof LastHttpContent) {
                             inRequest = false;
@@ -127,12 +133,16 @@ public final class HeaderReadTimeout {
                     @Override
                     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
                             throws Exception {
-                        if (msg instanceof LastHttpContent && inRequest && !isInformational(msg)) {
-                            // answered before the request body is in (a 401 to an upload, say):
-                            // the rest of the body gets the same deadline, or a client could
-                            // trickle it for as long as the idle timeout allows
-                            arm(ctx);
-                            forBody = true;
+                        if (msg instanceof LastHttpContent && !isInformational(msg)) {
+                            answered++;
+                            if (inRequest && answered == heads) {
+                                // the request being read is answered before its body is in (a
+                                // 401 to an upload, say): the rest of the body gets the same
+                                // deadline, or a client could trickle it for as long as the idle
+                                // timeout allows
+                                arm(ctx);
+                                forBody = true;
+                            }
                         }
                         super.write(ctx, msg, promise);
                     }
