@@ -173,6 +173,61 @@ class AdminAuthenticationTests extends AdminApiTestSupport {
     }
 
     @Test
+    void thePublishedContractIsReadWithHeadAndDespiteAStaleToken() {
+        client.head().uri("/v3/api-docs").exchange().expectStatus().isOk();
+        client.get()
+                .uri("/v3/api-docs")
+                .header("Authorization", "Bearer stale-token-0123456789abcdef")
+                .exchange()
+                .expectStatus()
+                .isOk();
+    }
+
+    /**
+     * As before the move to Spring Security: an admin gets 404 for a path not in normal form, 405
+     * for a method no route has, and matrix parameters are ignored.
+     */
+    @Test
+    void anAdminGetsTheAnswersOfTheRoutesNotOfTheFirewall() {
+        String id =
+                admin().post()
+                        .uri("/v1/keys")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"owner\":\"a\"}")
+                        .exchange()
+                        .expectStatus()
+                        .isCreated()
+                        .expectBody(dev.keygate.admin.web.KeyView.class)
+                        .returnResult()
+                        .getResponseBody()
+                        .id();
+        admin().get()
+                .uri(java.net.URI.create("http://localhost:" + port + "//v1/keys?owner=a"))
+                .exchange()
+                .expectStatus()
+                .isNotFound()
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo("https://keygate.dev/problems/not-found");
+        admin().method(HttpMethod.TRACE)
+                .uri("/v1/keys/" + id)
+                .exchange()
+                .expectStatus()
+                .isEqualTo(405);
+        admin().get()
+                .uri(java.net.URI.create("http://localhost:" + port + "/v1/keys/" + id + ";v=1"))
+                .exchange()
+                .expectStatus()
+                .isOk();
+        // without a token, a path not in normal form is the same 401 as any other
+        client.get()
+                .uri(java.net.URI.create("http://localhost:" + port + "/v1/x/../keys?owner=a"))
+                .exchange()
+                .expectStatus()
+                .isUnauthorized();
+    }
+
+    @Test
     void springSecurityAddsNoDefaultUserLoginPageOrSessionButKeepsItsHeaders() {
         assertThat(context.getBeansOfType(ReactiveUserDetailsService.class)).isEmpty();
         client.get().uri("/login").exchange().expectStatus().isUnauthorized();

@@ -21,6 +21,35 @@ class OperationsTests extends AdminApiTestSupport {
         return WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort).build();
     }
 
+    /**
+     * Regression: the API's security firewall ran on the management port too, answering odd
+     * spellings of a probe path with an admin login challenge (and a WARN and a count each).
+     */
+    @Test
+    void theManagementPortAnswersOddPathSpellingsWithoutAnAdminChallenge() {
+        management()
+                .get()
+                .uri(
+                        java.net.URI.create(
+                                "http://localhost:" + managementPort + "/actuator/health;x"))
+                .exchange()
+                .expectStatus()
+                .isOk();
+        management()
+                .get()
+                .uri(
+                        java.net.URI.create(
+                                "http://localhost:" + managementPort + "//actuator/health"))
+                .exchange()
+                .expectHeader()
+                .doesNotExist("WWW-Authenticate")
+                .expectStatus()
+                .value(
+                        status ->
+                                org.assertj.core.api.Assertions.assertThat(status)
+                                        .isNotEqualTo(401));
+    }
+
     @Test
     void managementPortServesProbesInfoMetricsAndPrometheusOnly() {
         management().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();

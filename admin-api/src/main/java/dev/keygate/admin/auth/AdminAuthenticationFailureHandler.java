@@ -15,18 +15,16 @@ import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
-import org.springframework.security.web.server.firewall.ServerExchangeRejectedException;
-import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * The security chain's entry point (401) and access-denied handler (403), and the handler of
- * requests Spring Security's firewall rejects before any chain runs (a path with double slashes,
- * dot segments or encoded separators: 401 {@code malformed}, since no token is looked at for it):
- * counts and logs each refusal, then signals a {@link ProblemException} that the problem handler
- * writes as {@code application/problem+json} ({@code unauthorized} with {@code WWW-Authenticate:
- * Bearer realm="keygate-admin"}, or {@code forbidden}).
+ * The security chain's entry point (401) and access-denied handler (403), also used for paths
+ * Spring Security's firewall rejects before any chain runs (see {@code
+ * AdminSecurityConfiguration.adminRejectedPaths}): counts and logs each refusal, then signals a
+ * {@link ProblemException} that the problem handler writes as {@code application/problem+json}
+ * ({@code unauthorized} with {@code WWW-Authenticate: Bearer realm="keygate-admin"}, or {@code
+ * forbidden}).
  *
  * <p>Refusals are counted in {@value #FAILURES_METRIC} with tag {@code reason}: {@code missing} (no
  * {@code Authorization} header), {@code malformed} (a header that is not exactly one {@code Bearer
@@ -35,9 +33,7 @@ import reactor.core.publisher.Mono;
  * and request id, never with the token. Stateless and thread-safe; never blocks.
  */
 public final class AdminAuthenticationFailureHandler
-        implements ServerAuthenticationEntryPoint,
-                ServerAccessDeniedHandler,
-                ServerExchangeRejectedHandler {
+        implements ServerAuthenticationEntryPoint, ServerAccessDeniedHandler {
 
     /** Counter of refused admin requests. */
     public static final String FAILURES_METRIC = "keygate.admin.auth.failures";
@@ -70,15 +66,6 @@ public final class AdminAuthenticationFailureHandler
             detail = "an admin token is required";
         }
         return unauthorized(exchange, reason, detail);
-    }
-
-    @Override
-    public Mono<Void> handle(ServerWebExchange exchange, ServerExchangeRejectedException ex) {
-        return unauthorized(
-                exchange,
-                "malformed",
-                "the request path is not in normal form (double slashes, dot segments or encoded"
-                        + " separators)");
     }
 
     private Mono<Void> unauthorized(ServerWebExchange exchange, String reason, String detail) {

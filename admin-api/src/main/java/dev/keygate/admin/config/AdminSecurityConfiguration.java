@@ -4,6 +4,7 @@ import dev.keygate.admin.auth.AdminAuthenticationFailureHandler;
 import dev.keygate.admin.auth.AdminAuthenticationManager;
 import dev.keygate.admin.auth.AdminRole;
 import dev.keygate.admin.auth.AdminTokenRegistry;
+import dev.keygate.admin.problem.ProblemException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
@@ -12,9 +13,11 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.AuthenticationCredentialsNotFoundException;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.server.resource.BearerTokenErrors;
 import org.springframework.security.oauth2.server.resource.web.server.authentication.ServerBearerTokenAuthenticationConverter;
@@ -23,9 +26,14 @@ import org.springframework.security.web.server.authentication.AuthenticationWebF
 import org.springframework.security.web.server.authentication.ServerAuthenticationConverter;
 import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
+import org.springframework.security.web.server.firewall.ServerWebExchangeFirewall;
+import org.springframework.security.web.server.firewall.StrictServerWebExchangeFirewall;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.OrServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
@@ -81,6 +89,8 @@ public class AdminSecurityConfiguration {
             AdminAuthenticationFailureHandler failures) {
         AuthenticationWebFilter bearer = new AuthenticationWebFilter(authenticationManager);
         bearer.setServerAuthenticationConverter(singleBearerToken());
+        // the published contract is read without a token, even by a client holding a stale one
+        bearer.setRequiresAuthenticationMatcher(new NegatedServerWebExchangeMatcher(publicPaths()));
         bearer.setAuthenticationFailureHandler(
                 new ServerAuthenticationEntryPointFailureHandler(failures));
         bearer.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
@@ -92,8 +102,7 @@ public class AdminSecurityConfiguration {
                 .authorizeExchange(
                         exchanges ->
                                 exchanges
-                                        .pathMatchers(
-                                                HttpMethod.GET, PUBLIC_PATHS.toArray(String[]::new))
+                                        .matchers(publicPaths())
                                         .permitAll()
                                         .pathMatchers(HttpMethod.GET, "/**")
                                         .hasAnyAuthority(admin, readOnly)
@@ -135,6 +144,68 @@ public class AdminSecurityConfiguration {
             }
             return spring.convert(exchange);
         };
+    }
+
+    /** GET and HEAD on the {@link #PUBLIC_PATHS}. */
+    private static ServerWebExchangeMatcher publicPaths() {
+        String[] paths = PUBLIC_PATHS.toArray(String[]::new);
+        return new OrServerWebExchangeMatcher(
+                ServerWebExchangeMatchers.pathMatchers(HttpMethod.GET, paths),
+                ServerWebExchangeMatchers.pathMatchers(HttpMethod.HEAD, paths));
+    }
+
+    /**
+     * Spring Security's firewall, on the API's server only, as loose as the API was before it:
+     * matrix parameters ({@code ;v=1}, ignored by routing) and any method (answered 401, 403 or 405
+     * by the chain and WebFlux) pass; paths not in normal form (double slashes, dot segments,
+     * encoded separators) are refused ({@link #adminRejectedPaths}). The actuator's management
+     * server, which needs no token, is left alone: its probes answer as they always did.
+     */
+    @Bean
+    ServerWebExchangeFirewall adminFirewall() {
+        StrictServerWebExchangeFirewall strict = new StrictServerWebExchangeFirewall();
+        strict.setAllowSemicolon(true);
+        strict.setUnsafeAllowAnyHttpMethod(true);
+        return exchange ->
+                onManagementServer(exchange)
+                        .flatMap(
+                                management ->
+                                        management.isMatch()
+                                                ? Mono.just(exchange)
+                                                : strict.getFirewalledExchange(exchange));
+    }
+
+    /**
+     * A path the firewall refused is no route: 404 for an admin token, and for everyone else the
+     * same 401 an unknown path gets (so it tells a caller without a token nothing), counted and
+     * logged as any refusal.
+     */
+    @Bean
+    ServerExchangeRejectedHandler adminRejectedPaths(
+            AdminAuthenticationManager authenticationManager,
+            AdminAuthenticationFailureHandler failures) {
+        ServerAuthenticationConverter tokens = singleBearerToken();
+        return (exchange, rejected) ->
+                tokens.convert(exchange)
+                        .flatMap(authenticationManager::authenticate)
+                        .flatMap(
+                                admin ->
+                                        Mono.<Void>error(
+                                                ProblemException.notFound(
+                                                        "no resource at "
+                                                                + exchange.getRequest()
+                                                                        .getPath()
+                                                                        .value())))
+                        .switchIfEmpty(
+                                Mono.defer(
+                                        () ->
+                                                failures.commence(
+                                                        exchange,
+                                                        new AuthenticationCredentialsNotFoundException(
+                                                                "no token"))))
+                        .onErrorResume(
+                                AuthenticationException.class,
+                                refused -> failures.commence(exchange, refused));
     }
 
     /** Whether the exchange is served by the actuator's own server (management port). */
