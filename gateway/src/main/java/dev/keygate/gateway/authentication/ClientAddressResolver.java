@@ -17,11 +17,12 @@ import org.springframework.web.server.ServerWebExchange;
  * RemoteAddressResolver}, with trust by address rather than by position. (SCG's {@link
  * XForwardedRemoteAddressResolver} trusts the n-th {@code X-Forwarded-For} entry from the right
  * whoever the peer is; here a client that is not a trusted proxy is never believed. A plugin user
- * who prefers SCG's may define it as the {@code RemoteAddressResolver} bean.) It is the TCP peer,
- * unless that peer is one of the configured trusted proxies: then it is the right-most {@code
- * X-Forwarded-For} entry that is not itself a trusted proxy. A client that is not a trusted proxy
- * cannot change its address by sending {@code X-Forwarded-For}. Trusted proxies are exact IP
- * addresses or CIDR blocks ({@code 10.0.0.0/8}). Immutable and thread-safe.
+ * who prefers SCG's may define it as the {@code RemoteAddressResolver} bean named {@code
+ * keygateRemoteAddressResolver}.) It is the TCP peer, unless that peer is one of the configured
+ * trusted proxies: then it is the right-most {@code X-Forwarded-For} entry that is not itself a
+ * trusted proxy. A client that is not a trusted proxy cannot change its address by sending {@code
+ * X-Forwarded-For}. Trusted proxies are exact IP addresses or CIDR blocks ({@code 10.0.0.0/8}).
+ * Immutable and thread-safe.
  */
 public final class ClientAddressResolver implements RemoteAddressResolver {
 
