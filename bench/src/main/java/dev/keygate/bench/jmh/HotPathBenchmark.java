@@ -88,6 +88,7 @@ public class HotPathBenchmark extends JmhDefaults {
                                 100_000,
                                 new ClientAddressResolver(List.of()),
                                 Ticker.systemTicker()),
+                        dev.keygate.gateway.limits.UsageLimiter.NONE,
                         new SimpleMeterRegistry());
         headerFilters =
                 FilterBreakdownBenchmark.proxyHeaderFilters(

@@ -123,6 +123,8 @@ public final class HotPathFixture {
                 null,
                 null,
                 Map.of(),
+                null,
+                null,
                 1);
     }
 

@@ -1,5 +1,6 @@
 package dev.keygate.core.key;
 
+import dev.keygate.core.limit.UsageLimits;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
@@ -29,6 +30,11 @@ import java.util.TreeMap;
  * @param previousSecretExpiresAt when the previous secret stops (or stopped) being accepted: after
  *     {@code rotatedAt} during a grace period, equal to it for a rotation without grace
  * @param metadata small free-form string map
+ * @param limits the key's own rate limit and quota ({@link UsageLimits#NONE} for none); they belong
+ *     to the id, so a rotation keeps them and their counters
+ * @param ownerLimits the owner's limits, shared by all the owner's keys together: not part of the
+ *     key's hash but read with it by {@code KeyStore.findById} (what a gateway caches); {@link
+ *     UsageLimits#NONE} in the records that writes return
  * @param version incremented by every change, starting at 1
  */
 public record KeyRecord(
@@ -45,6 +51,8 @@ public record KeyRecord(
         SecretHash previousSecretHash,
         Instant previousSecretExpiresAt,
         Map<String, String> metadata,
+        UsageLimits limits,
+        UsageLimits ownerLimits,
         long version) {
 
     public KeyRecord {
@@ -64,6 +72,29 @@ public record KeyRecord(
                 metadata == null || metadata.isEmpty()
                         ? Map.of()
                         : Collections.unmodifiableSortedMap(new TreeMap<>(metadata));
+        limits = limits == null ? UsageLimits.NONE : limits;
+        ownerLimits = ownerLimits == null ? UsageLimits.NONE : ownerLimits;
+    }
+
+    /** This record with the owner's limits as read from the store. */
+    public KeyRecord withOwnerLimits(UsageLimits ownerLimits) {
+        return new KeyRecord(
+                id,
+                owner,
+                name,
+                organizations,
+                scopes,
+                createdAt,
+                rotatedAt,
+                expiresAt,
+                enabled,
+                secretHash,
+                previousSecretHash,
+                previousSecretExpiresAt,
+                metadata,
+                limits,
+                ownerLimits,
+                version);
     }
 
     /** Whether the key has an expiry and it has passed at {@code now}. */
@@ -128,6 +159,10 @@ public record KeyRecord(
                 + enabled
                 + ", previousSecretExpiresAt="
                 + previousSecretExpiresAt
+                + ", limits="
+                + limits
+                + ", ownerLimits="
+                + ownerLimits
                 + ", version="
                 + version
                 + "]";

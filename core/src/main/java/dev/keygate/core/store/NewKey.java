@@ -1,5 +1,6 @@
 package dev.keygate.core.store;
 
+import dev.keygate.core.limit.UsageLimits;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +16,8 @@ import java.util.Set;
  * @param organizations may be empty
  * @param expiresAt {@code null} for never
  * @param metadata may be empty
+ * @param limits the key's own rate limit and quota, {@link UsageLimits#NONE} (or {@code null}) for
+ *     none
  */
 public record NewKey(
         String owner,
@@ -22,13 +25,26 @@ public record NewKey(
         Set<String> scopes,
         Set<String> organizations,
         Instant expiresAt,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        UsageLimits limits) {
+
+    /** A key without limits of its own. */
+    public NewKey(
+            String owner,
+            String name,
+            Set<String> scopes,
+            Set<String> organizations,
+            Instant expiresAt,
+            Map<String, String> metadata) {
+        this(owner, name, scopes, organizations, expiresAt, metadata, UsageLimits.NONE);
+    }
 
     public NewKey {
         Objects.requireNonNull(owner, "owner");
         scopes = scopes == null ? Set.of() : Set.copyOf(scopes);
         organizations = organizations == null ? Set.of() : Set.copyOf(organizations);
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        limits = limits == null ? UsageLimits.NONE : limits;
     }
 
     /** A key for {@code owner} with nothing else set. */
@@ -37,18 +53,22 @@ public record NewKey(
     }
 
     public NewKey withScopes(Set<String> scopes) {
-        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata);
+        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata, limits);
     }
 
     public NewKey withOrganizations(Set<String> organizations) {
-        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata);
+        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata, limits);
     }
 
     public NewKey withExpiresAt(Instant expiresAt) {
-        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata);
+        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata, limits);
     }
 
     public NewKey withName(String name) {
-        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata);
+        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata, limits);
+    }
+
+    public NewKey withLimits(UsageLimits limits) {
+        return new NewKey(owner, name, scopes, organizations, expiresAt, metadata, limits);
     }
 }

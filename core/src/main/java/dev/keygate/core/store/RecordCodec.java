@@ -2,6 +2,9 @@ package dev.keygate.core.store;
 
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.key.SecretHash;
+import dev.keygate.core.limit.Quota;
+import dev.keygate.core.limit.RateLimit;
+import dev.keygate.core.limit.UsageLimits;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,6 +33,8 @@ final class RecordCodec {
     static final String PREVIOUS_HASH = "prevHash";
     static final String PREVIOUS_UNTIL = "prevUntil";
     static final String VERSION = "version";
+    static final String RATE_LIMIT = "rateLimit";
+    static final String QUOTA = "quota";
     static final String META_PREFIX = "meta.";
 
     private RecordCodec() {}
@@ -57,8 +62,28 @@ final class RecordCodec {
             put(out, PREVIOUS_UNTIL, record.previousSecretExpiresAt().toString());
         }
         record.metadata().forEach((name, value) -> put(out, META_PREFIX + name, value));
+        putLimits(out, record.limits());
         put(out, VERSION, Long.toString(record.version()));
         return out;
+    }
+
+    /** A key's or an owner's limits as {@code HSET} pairs: {@code rateLimit}, {@code quota}. */
+    static void putLimits(List<String> out, UsageLimits limits) {
+        if (limits.rateLimit() != null) {
+            put(out, RATE_LIMIT, limits.rateLimit().encoded());
+        }
+        if (limits.quota() != null) {
+            put(out, QUOTA, limits.quota().encoded());
+        }
+    }
+
+    /** Reads the limit fields of a key's or an owner's hash. */
+    static UsageLimits limits(Map<String, String> fields) {
+        String rateLimit = fields.get(RATE_LIMIT);
+        String quota = fields.get(QUOTA);
+        return UsageLimits.of(
+                rateLimit == null ? null : RateLimit.decode(rateLimit),
+                quota == null ? null : Quota.decode(quota));
     }
 
     private static void put(List<String> out, String field, String value) {
@@ -127,6 +152,8 @@ final class RecordCodec {
                     previousHash == null ? null : SecretHash.decode(previousHash),
                     previousHash == null ? null : Instant.parse(required(fields, PREVIOUS_UNTIL)),
                     metadata,
+                    limits(fields),
+                    UsageLimits.NONE,
                     Long.parseLong(required(fields, VERSION)));
         } catch (RuntimeException ex) {
             throw new IllegalStateException(

@@ -3,6 +3,8 @@ package dev.keygate.core.store;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.key.ApiKeyGenerator.GeneratedKey;
 import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.limit.RedisLimitCounters;
+import dev.keygate.core.limit.UsageLimits;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +73,7 @@ public final class RedisKeyStore implements KeyStore {
     private final RedisKeyspace keyspace;
     private final ApiKeyGenerator generator;
     private final Clock clock;
+    private final RedisLimitCounters limitCounters;
 
     public RedisKeyStore(
             ReactiveStringRedisTemplate redis,
@@ -95,6 +98,7 @@ public final class RedisKeyStore implements KeyStore {
         this.keyspace = Objects.requireNonNull(keyspace, "keyspace");
         this.generator = Objects.requireNonNull(generator, "generator");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.limitCounters = new RedisLimitCounters(redis, keyspace);
     }
 
     private static <T> RedisScript<T> script(String name, Class<T> type) {
@@ -105,8 +109,28 @@ public final class RedisKeyStore implements KeyStore {
         return keyspace;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With the owner's shared limits ({@link KeyRecord#ownerLimits()}), read right after the
+     * record: two reads, since the owner's hash is in another slot. A change to the owner's limits
+     * announces every key of the owner ({@link #setOwnerLimits}), so a cached record never keeps
+     * stale owner limits beyond the invalidation window.
+     */
     @Override
     public Mono<KeyRecord> findById(String id) {
+        return recordOnly(id)
+                .flatMap(
+                        record ->
+                                ownerLimits(record.owner())
+                                        .map(
+                                                limits ->
+                                                        limits.isEmpty()
+                                                                ? record
+                                                                : record.withOwnerLimits(limits)));
+    }
+
+    private Mono<KeyRecord> recordOnly(String id) {
         return redis.<String, String>opsForHash()
                 .entries(keyspace.key(id))
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue)
@@ -115,6 +139,50 @@ public final class RedisKeyStore implements KeyStore {
                                 fields.isEmpty()
                                         ? Mono.empty()
                                         : Mono.fromCallable(() -> RecordCodec.decode(fields)));
+    }
+
+    /** The owner's shared limits; {@link UsageLimits#NONE} when none are set. */
+    public Mono<UsageLimits> ownerLimits(String owner) {
+        return redis.<String, String>opsForHash()
+                .entries(keyspace.ownerLimits(owner))
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                .flatMap(fields -> Mono.fromCallable(() -> RecordCodec.limits(fields)));
+    }
+
+    /**
+     * Sets (or, with {@link UsageLimits#NONE}, removes) the owner's shared limits, then announces
+     * every key of the owner so that gateways drop the records they cached with the old limits. The
+     * announcements go one per key (the owner index and the epoch are in different slots): an owner
+     * with many keys takes as many round trips, on the admin side only.
+     *
+     * @return the epoch of the last announcement, or the current epoch when the owner has no keys
+     */
+    public Mono<Long> setOwnerLimits(String owner, UsageLimits limits) {
+        Objects.requireNonNull(limits, "limits");
+        String hash = keyspace.ownerLimits(owner);
+        Mono<?> write;
+        if (limits.isEmpty()) {
+            write = redis.delete(hash);
+        } else {
+            List<String> pairs = new ArrayList<>();
+            RecordCodec.putLimits(pairs, limits);
+            Map<String, String> fields = new java.util.LinkedHashMap<>();
+            for (int i = 0; i + 1 < pairs.size(); i += 2) {
+                fields.put(pairs.get(i), pairs.get(i + 1));
+            }
+            write =
+                    redis.delete(hash)
+                            .then(redis.<String, String>opsForHash().putAll(hash, fields));
+        }
+        return write.then(announceOwner(owner));
+    }
+
+    private Mono<Long> announceOwner(String owner) {
+        return redis.opsForZSet()
+                .range(keyspace.ownerIndex(owner), Range.unbounded())
+                .flatMap(this::announce, 16)
+                .reduce(Math::max)
+                .switchIfEmpty(Mono.defer(this::currentEpoch));
     }
 
     @Override
@@ -153,6 +221,8 @@ public final class RedisKeyStore implements KeyStore {
                         null,
                         null,
                         key.metadata(),
+                        key.limits(),
+                        null,
                         1);
         // Index first: a crash between the two leaves an id in the index that listing skips,
         // never a record that listing cannot find.
@@ -241,6 +311,20 @@ public final class RedisKeyStore implements KeyStore {
                     if (update.enabled() != null) {
                         pair(set, RecordCodec.ENABLED, update.enabled() ? "1" : "0");
                     }
+                    if (update.rateLimit() != null) {
+                        if (update.rateLimit().isPresent()) {
+                            pair(set, RecordCodec.RATE_LIMIT, update.rateLimit().get().encoded());
+                        } else {
+                            delete.add(RecordCodec.RATE_LIMIT);
+                        }
+                    }
+                    if (update.quota() != null) {
+                        if (update.quota().isPresent()) {
+                            pair(set, RecordCodec.QUOTA, update.quota().get().encoded());
+                        } else {
+                            delete.add(RecordCodec.QUOTA);
+                        }
+                    }
                     if (update.metadata() != null) {
                         update.metadata()
                                 .forEach(
@@ -292,9 +376,13 @@ public final class RedisKeyStore implements KeyStore {
                 .switchIfEmpty(Mono.defer(() -> announce(id).then(Mono.empty())));
     }
 
-    /** Best effort: an id left in the index has no record, and listing skips it. */
+    /**
+     * Best effort: an id left in the index has no record, and listing skips it; its limit counters
+     * go too (left behind, they would expire by themselves within a day).
+     */
     private Mono<Void> unindex(String owner, String id) {
         return retried(redis.opsForZSet().remove(keyspace.ownerIndex(owner), id))
+                .then(retried(limitCounters.deleteKeyCounters(owner, id)))
                 .onErrorResume(error -> Mono.empty())
                 .then();
     }

@@ -22,6 +22,13 @@ import java.util.regex.Pattern;
  *       changes as {@code "<epoch> <id>"}, so a subscriber that missed messages can catch
  *       up</td></tr>
  *   <tr><td>{@code <ns>:audit}</td><td>stream, capped</td><td>the admin API's audit trail</td></tr>
+ *   <tr><td>{@code <ns>:limits:{<owner>}}</td><td>hash</td><td>the owner's shared limits
+ *       ({@code rateLimit}, {@code quota}, {@code version})</td></tr>
+ *   <tr><td>{@code <ns>:usage:{<owner>}:<counter>}</td><td>string (a GCRA's theoretical arrival
+ *       time, microseconds) or hash ({@code p} period start, {@code n} used), with TTL</td><td>one
+ *       limit's counter: {@code k:<id>:rate}, {@code k:<id>:quota}, {@code o:rate}, {@code
+ *       o:quota}, {@code k:<id>:route:<route>:rate}; all of an owner's counters share the owner's
+ *       slot, so one script checks a key's and its owner's limits together</td></tr>
  *   <tr><td>{@code <ns>:idem:{<slot>}}</td><td>string with TTL</td><td>one admin idempotency key's
  *       claim or encrypted answer</td></tr>
  * </table>
@@ -65,6 +72,19 @@ public record RedisKeyspace(String namespace) {
     /** The sorted set of an owner's key ids: {@code <ns>:owner:{<owner>}}. */
     public String ownerIndex(String owner) {
         return namespace + ":owner:{" + owner + "}";
+    }
+
+    /** The owner's shared limits: {@code <ns>:limits:{<owner>}}, in the owner's slot. */
+    public String ownerLimits(String owner) {
+        return namespace + ":limits:{" + owner + "}";
+    }
+
+    /**
+     * One limit counter of {@code owner} or of one of its keys: {@code
+     * <ns>:usage:{<owner>}:<counter>}. Every counter a request touches has the owner as hash tag.
+     */
+    public String usage(String owner, String counter) {
+        return namespace + ":usage:{" + owner + "}:" + counter;
     }
 
     /** The change counter: {@code <ns>:epoch}. */

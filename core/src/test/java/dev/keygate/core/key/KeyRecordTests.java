@@ -32,6 +32,8 @@ class KeyRecordTests {
                 null,
                 null,
                 metadata,
+                null,
+                null,
                 1);
     }
 

@@ -2,6 +2,8 @@ package dev.keygate.gateway.authentication;
 
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.gateway.authentication.AuthenticationResult.Authenticated;
+import dev.keygate.gateway.limits.LimitOutcome;
+import dev.keygate.gateway.limits.UsageLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.ZoneOffset;
@@ -34,6 +36,8 @@ import reactor.core.publisher.Mono;
  *   <li>{@link ApiKeyAuthenticator}: is it a valid key? parse offline, cache, then Redis (no: 401;
  *       store down: 503)
  *   <li>{@link ApiKeyAuthorizer}: may it use this route? (no: 403)
+ *   <li>{@link UsageLimiter}: is it within its rate limits and quotas? (no: 429; answers carry the
+ *       {@code RateLimit} and {@code RateLimit-Policy} fields when limits apply)
  *   <li>{@link ApiKeyFailureHandler}: writes every refusal, {@code refuse(exchange, Refusal)}
  * </ol>
  *
@@ -68,8 +72,18 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     public static final String VERIFIED_KEY_ATTRIBUTE =
             ApiKeyAuthenticationFilter.class.getName() + ".verifiedKey";
 
+    /** The draft-ietf-httpapi-ratelimit-headers field of the limits that apply. */
+    public static final String RATE_LIMIT_POLICY = "RateLimit-Policy";
+
+    /** The draft-ietf-httpapi-ratelimit-headers field of what remains of them. */
+    public static final String RATE_LIMIT = "RateLimit";
+
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    /** What a limiter that broke its contract (an error, no outcome) gets: a 503. */
+    private static final LimitOutcome LIMITER_FAILED =
+            new LimitOutcome(Refusal.of(Refusal.Reason.UNAVAILABLE), null, null);
 
     private static final Mono<AuthenticationResult> UNAVAILABLE =
             Mono.just(Refusal.of(Refusal.Reason.UNAVAILABLE));
@@ -79,6 +93,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private final ApiKeyAuthorizer authorizer;
     private final ApiKeyFailureHandler failures;
     private final AuthenticationThrottle throttle;
+    private final UsageLimiter limiter;
     private final RouteRequirementsCache requirements = new RouteRequirementsCache();
     private final RequestPathErrors errors;
     private final Counter valid;
@@ -90,12 +105,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             ApiKeyAuthorizer authorizer,
             ApiKeyFailureHandler failures,
             AuthenticationThrottle throttle,
+            UsageLimiter limiter,
             MeterRegistry registry) {
         this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.failures = Objects.requireNonNull(failures, "failures");
         this.throttle = Objects.requireNonNull(throttle, "throttle");
+        this.limiter = Objects.requireNonNull(limiter, "limiter");
         this.errors = new RequestPathErrors(registry, System::nanoTime);
         this.valid = outcomeCounter(registry, "valid");
         for (Refusal.Reason reason : Refusal.Reason.values()) {
@@ -165,7 +182,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             }
             return now == null
                     ? unavailable(exchange, noResult())
-                    : proceed(exchange, chain, required, now, client, limited);
+                    : proceed(exchange, chain, route, required, now, client, limited);
         }
         return result.switchIfEmpty(Mono.error(this::noResult))
                 .onErrorResume(
@@ -176,7 +193,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                 .flatMap(
                         decided -> {
                             try {
-                                return proceed(exchange, chain, required, decided, client, limited);
+                                return proceed(
+                                        exchange, chain, route, required, decided, client, limited);
                             } catch (RuntimeException ex) {
                                 return unavailable(exchange, ex);
                             }
@@ -186,6 +204,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private Mono<Void> proceed(
             ServerWebExchange exchange,
             GatewayFilterChain chain,
+            Route route,
             RouteRequirements required,
             AuthenticationResult result,
             String client,
@@ -209,6 +228,50 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         }
         if (authenticated.previousSecret()) {
             announceDeprecation(exchange, record);
+        }
+        Mono<LimitOutcome> limits =
+                limiter.limit(record, required, route == null ? null : route.getId());
+        if (limits instanceof Fuseable.ScalarCallable<?> scalar) {
+            // no limit applies (the usual case): answered at once, as for the authenticator
+            LimitOutcome outcome;
+            try {
+                outcome = (LimitOutcome) scalar.call();
+            } catch (Exception ex) {
+                errors.record(Exceptions.unwrap(ex));
+                outcome = LIMITER_FAILED;
+            }
+            return within(exchange, chain, record, outcome);
+        }
+        // the limiter's contract: no errors, no empty result; a breach is a bug, answered 503
+        return limits.switchIfEmpty(Mono.error(this::noOutcome))
+                .onErrorResume(
+                        error -> {
+                            errors.record(error);
+                            return Mono.just(LIMITER_FAILED);
+                        })
+                .flatMap(outcome -> within(exchange, chain, record, outcome));
+    }
+
+    private IllegalStateException noOutcome() {
+        return new IllegalStateException(limiter + " completed without an outcome");
+    }
+
+    /** Forwards a request its limits allow, with their header fields; refuses one they do not. */
+    private Mono<Void> within(
+            ServerWebExchange exchange,
+            GatewayFilterChain chain,
+            KeyRecord record,
+            LimitOutcome outcome) {
+        if (outcome == null) {
+            return unavailable(exchange, noOutcome());
+        }
+        if (outcome.policy() != null) {
+            HttpHeaders headers = exchange.getResponse().getHeaders();
+            headers.set(RATE_LIMIT_POLICY, outcome.policy());
+            headers.set(RATE_LIMIT, outcome.state());
+        }
+        if (!outcome.allowed()) {
+            return refuse(exchange, outcome.refusal());
         }
         exchange.getAttributes().put(VERIFIED_KEY_ATTRIBUTE, record);
         return chain.filter(withoutCredentials(exchange));

@@ -34,6 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  *   <tr><td>429</td><td>{@code too-many-failed-attempts}</td><td>the client's address failed too often this minute; with {@code Retry-After}</td></tr>
  *   <tr><td>400</td><td>{@code rejected-request}</td><td>a path that is not in canonical form, or a method not allowed (the request firewall)</td></tr>
  *   <tr><td>503</td><td>{@code key-store-unavailable}</td><td>the key store cannot be asked; with {@code Retry-After}</td></tr>
+ *   <tr><td>429</td><td>{@code rate-limited}</td><td>a valid key over a rate limit (its own, its owner's, the route's); with {@code Retry-After}, {@code violated-policies}</td></tr>
+ *   <tr><td>429</td><td>{@code quota-exceeded}</td><td>a valid key over its or its owner's quota for the day or month; with {@code Retry-After}, {@code violated-policies}</td></tr>
+ *   <tr><td>503</td><td>{@code limits-unavailable}</td><td>the quota could not be checked and quotas fail closed; with {@code Retry-After}</td></tr>
  * </table>
  *
  * Immutable and thread-safe.
@@ -46,6 +49,7 @@ public final class ProblemJsonFailureHandler implements ApiKeyFailureHandler {
     private final Map<Refusal.Response, byte[]> bodies = new EnumMap<>(Refusal.Response.class);
     private final Map<Refusal.Response, List<String>> challenges =
             new EnumMap<>(Refusal.Response.class);
+    private final JsonMapper json = JsonMapper.builder().build();
 
     /**
      * @param schemes the {@code Authorization} schemes keys are accepted with (one challenge each;
@@ -60,7 +64,6 @@ public final class ProblemJsonFailureHandler implements ApiKeyFailureHandler {
         this.realm = realm;
         // whole seconds, at least one: a 503 always says when to come back
         this.unavailableRetryAfter = Long.toString(Math.max(1, unavailableRetryAfter.toSeconds()));
-        JsonMapper json = JsonMapper.builder().build();
         for (Refusal.Response response : Refusal.Response.values()) {
             bodies.put(response, json.writeValueAsBytes(members(problem(response))));
             challenges.put(
@@ -96,7 +99,10 @@ public final class ProblemJsonFailureHandler implements ApiKeyFailureHandler {
             return Mono.empty();
         }
         Refusal.Response answer = refusal.reason().response();
-        byte[] body = bodies.get(answer);
+        byte[] body =
+                refusal.violatedPolicies().isEmpty()
+                        ? bodies.get(answer)
+                        : withViolatedPolicies(answer, refusal.violatedPolicies());
         HttpHeaders headers = response.getHeaders();
         response.setStatusCode(HttpStatus.valueOf(answer.status()));
         headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
@@ -117,9 +123,19 @@ public final class ProblemJsonFailureHandler implements ApiKeyFailureHandler {
         return response.writeWith(Mono.just(buffer));
     }
 
+    /**
+     * A usage-limit refusal's body: the problem with the draft RateLimit fields' {@code
+     * violated-policies} member (policy names only, nothing from the request).
+     */
+    private byte[] withViolatedPolicies(Refusal.Response answer, List<String> violated) {
+        Map<String, Object> members = members(problem(answer));
+        members.put("violated-policies", violated);
+        return json.writeValueAsBytes(members);
+    }
+
     /** The {@code Retry-After} value, or {@code null} for none. */
     private String retryAfter(Refusal refusal) {
-        if (refusal.reason() == Refusal.Reason.UNAVAILABLE) {
+        if (refusal.reason().response().status() == 503 && refusal.retryAfter().isZero()) {
             return unavailableRetryAfter;
         }
         if (refusal.reason() == Refusal.Reason.THROTTLED || !refusal.retryAfter().isZero()) {

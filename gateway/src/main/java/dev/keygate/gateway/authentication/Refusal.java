@@ -2,6 +2,7 @@ package dev.keygate.gateway.authentication;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -18,15 +19,22 @@ import java.util.Set;
  * @param reason what went wrong
  * @param retryAfter how long the caller should wait ({@code Retry-After}); zero when not said
  * @param requiredScopes the scopes the route requires, for {@link Reason#FORBIDDEN}; else empty
+ * @param violatedPolicies the usage-limit policies that refused the request (named as in the {@code
+ *     RateLimit} header fields), for {@link Reason#RATE_LIMITED} and {@link Reason#QUOTA_EXCEEDED};
+ *     else empty
  */
-public record Refusal(Reason reason, Duration retryAfter, Set<String> requiredScopes)
+public record Refusal(
+        Reason reason,
+        Duration retryAfter,
+        Set<String> requiredScopes,
+        List<String> violatedPolicies)
         implements AuthenticationResult {
 
     private static final Map<Reason, Refusal> PLAIN = new EnumMap<>(Reason.class);
 
     static {
         for (Reason reason : Reason.values()) {
-            PLAIN.put(reason, new Refusal(reason, Duration.ZERO, Set.of()));
+            PLAIN.put(reason, new Refusal(reason, Duration.ZERO, Set.of(), List.of()));
         }
     }
 
@@ -34,6 +42,12 @@ public record Refusal(Reason reason, Duration retryAfter, Set<String> requiredSc
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(retryAfter, "retryAfter");
         requiredScopes = Set.copyOf(requiredScopes);
+        violatedPolicies = List.copyOf(violatedPolicies);
+    }
+
+    /** A refusal without violated policies. */
+    public Refusal(Reason reason, Duration retryAfter, Set<String> requiredScopes) {
+        this(reason, retryAfter, requiredScopes, List.of());
     }
 
     /** The refusal for {@code reason} with no details (the handler adds its default wait). */
@@ -51,6 +65,17 @@ public record Refusal(Reason reason, Duration retryAfter, Set<String> requiredSc
     /** 429: the client failed too often; it may try again after {@code retryAfter}. */
     public static Refusal throttled(Duration retryAfter) {
         return new Refusal(Reason.THROTTLED, retryAfter, Set.of());
+    }
+
+    /**
+     * 429: a usage limit refused the request ({@link Reason#RATE_LIMITED} or {@link
+     * Reason#QUOTA_EXCEEDED}); it may be sent again after {@code retryAfter}.
+     */
+    public static Refusal overLimit(Reason reason, Duration retryAfter, List<String> violated) {
+        if (reason != Reason.RATE_LIMITED && reason != Reason.QUOTA_EXCEEDED) {
+            throw new IllegalArgumentException("not a usage-limit reason: " + reason);
+        }
+        return new Refusal(reason, retryAfter, Set.of(), violated);
     }
 
     /**
@@ -85,7 +110,16 @@ public record Refusal(Reason reason, Duration retryAfter, Set<String> requiredSc
          */
         UNAVAILABLE(Response.UNAVAILABLE),
         /** The request firewall refused the path or method (not an authentication attempt). */
-        REJECTED(Response.REJECTED);
+        REJECTED(Response.REJECTED),
+        /** A valid key over one of its rate limits (the key's, its owner's, the route's). */
+        RATE_LIMITED(Response.RATE_LIMITED),
+        /** A valid key over its quota, or its owner's, for the current day or month. */
+        QUOTA_EXCEEDED(Response.QUOTA_EXCEEDED),
+        /**
+         * The quota could not be checked (Redis did not answer in time) and quotas fail closed
+         * ({@code keygate.gateway.limits.quota-on-failure=closed}).
+         */
+        LIMITS_UNAVAILABLE(Response.LIMITS_UNAVAILABLE);
 
         private final Response response;
 
@@ -103,9 +137,15 @@ public record Refusal(Reason reason, Duration retryAfter, Set<String> requiredSc
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** Whether this is the verdict of an authentication attempt (counted in keygate.auth). */
+        /**
+         * Whether this is the verdict of an authentication attempt (counted in keygate.auth); the
+         * firewall's and the usage limits' refusals are not (limits count in keygate.limits).
+         */
         public boolean isAuthenticationOutcome() {
-            return this != REJECTED;
+            return this != REJECTED
+                    && this != RATE_LIMITED
+                    && this != QUOTA_EXCEEDED
+                    && this != LIMITS_UNAVAILABLE;
         }
     }
 
@@ -158,6 +198,24 @@ public record Refusal(Reason reason, Duration retryAfter, Set<String> requiredSc
                 "key-store-unavailable",
                 "API keys cannot be verified",
                 "API keys cannot be verified right now. Retry later.",
+                null),
+        RATE_LIMITED(
+                429,
+                "rate-limited",
+                "Rate limit exceeded",
+                "The API key sent more requests than its rate limit allows. Retry later.",
+                null),
+        QUOTA_EXCEEDED(
+                429,
+                "quota-exceeded",
+                "Quota exceeded",
+                "The API key has used its request quota for the current period.",
+                null),
+        LIMITS_UNAVAILABLE(
+                503,
+                "limits-unavailable",
+                "Usage limits cannot be checked",
+                "The request's quota cannot be checked right now. Retry later.",
                 null);
 
         private final int status;

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.key.ApiKeyParser;
+import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.core.store.KeyStore;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
@@ -27,6 +28,8 @@ import dev.keygate.gateway.cache.InvalidationTracker;
 import dev.keygate.gateway.cache.KeyCache;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
 import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
+import dev.keygate.gateway.limits.UsageLimiter;
+import dev.keygate.gateway.limits.UsageLimiters;
 import io.lettuce.core.ReadFrom;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,6 +37,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.function.LongSupplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -90,6 +94,9 @@ public class KeygateGatewayAutoConfiguration {
 
     /** The same for the Caffeine {@code Ticker} of the caches and the throttle. */
     static final String TICKER_BEAN = "keygateTicker";
+
+    /** The name of the limit script's clock shift, a {@code LongSupplier} (tests only). */
+    static final String LIMITS_TIME_SHIFT_BEAN = "keygateLimitsTimeShift";
 
     /** The name of the throttle's {@code RemoteAddressResolver} bean. */
     static final String ADDRESS_RESOLVER_BEAN = "keygateRemoteAddressResolver";
@@ -354,9 +361,48 @@ public class KeygateGatewayAutoConfiguration {
             ApiKeyAuthorizer authorizer,
             ApiKeyFailureHandler failures,
             AuthenticationThrottle throttle,
+            UsageLimiter limiter,
             ObjectProvider<MeterRegistry> registry) {
         return new ApiKeyAuthenticationFilter(
-                credentials, authenticator, authorizer, failures, throttle, meters(registry));
+                credentials,
+                authenticator,
+                authorizer,
+                failures,
+                throttle,
+                limiter,
+                meters(registry));
+    }
+
+    /**
+     * The usage limiter: {@link UsageLimiter#NONE} when limits are off, else the mode's. The limit
+     * script adds the {@code LongSupplier} bean named {@value #LIMITS_TIME_SHIFT_BEAN} (if any) to
+     * Redis's clock, in microseconds: a test hook to cross a day boundary.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    UsageLimiter keygateUsageLimiter(
+            ReactiveRedisConnectionFactory connectionFactory,
+            KeygateGatewayProperties properties,
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock,
+            @Qualifier(LIMITS_TIME_SHIFT_BEAN) ObjectProvider<LongSupplier> timeShift,
+            ObjectProvider<MeterRegistry> registry) {
+        KeygateGatewayProperties.Limits limits = properties.limits();
+        if (!limits.enabled()) {
+            return UsageLimiter.NONE;
+        }
+        RedisLimitCounters counters =
+                new RedisLimitCounters(
+                        new ReactiveStringRedisTemplate(connectionFactory),
+                        new RedisKeyspace(properties.redisNamespace()));
+        return UsageLimiters.exact(
+                counters,
+                limits.defaults(),
+                limits.headers(),
+                limits.timeout(),
+                limits.quotaOnFailure() == KeygateGatewayProperties.Limits.FailureMode.CLOSED,
+                timeShift.getIfAvailable(() -> () -> 0L),
+                clock(clock),
+                meters(registry));
     }
 
     @Bean

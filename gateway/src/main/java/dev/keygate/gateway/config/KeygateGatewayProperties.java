@@ -1,8 +1,13 @@
 package dev.keygate.gateway.config;
 
 import dev.keygate.core.key.ApiKeyFormat;
+import dev.keygate.core.limit.Quota;
+import dev.keygate.core.limit.RateLimit;
+import dev.keygate.core.limit.UsageLimits;
 import dev.keygate.core.store.RedisKeyspace;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
@@ -33,6 +38,7 @@ import org.springframework.validation.annotation.Validated;
  * @param realm the realm named in {@code WWW-Authenticate} challenges
  * @param throttle refusing clients that fail too often
  * @param firewall refusing request paths a router and an upstream could read differently
+ * @param limits usage limits: rate limits and quotas per key, per owner and per route
  * @param nodeId this gateway's name in {@code /actuator/keygate}; default {@code <hostname>-<pid>}
  */
 @Validated
@@ -53,6 +59,7 @@ public record KeygateGatewayProperties(
         @DefaultValue("keygate") @Pattern(regexp = "[A-Za-z0-9._-]{1,64}") String realm,
         @DefaultValue @Valid @NotNull Throttle throttle,
         @DefaultValue @Valid @NotNull Firewall firewall,
+        @DefaultValue @Valid @NotNull Limits limits,
         @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
@@ -197,6 +204,92 @@ public record KeygateGatewayProperties(
 
         public Firewall {
             allowedMethods = allowedMethods == null ? List.of() : List.copyOf(allowedMethods);
+        }
+    }
+
+    /**
+     * Usage limits (rate limits and quotas). Limits are set per key and per owner through the admin
+     * API, per route in route metadata ({@code keygate.rate-limit}); these are the gateway's side.
+     *
+     * @param enabled enforce limits at all; off, no request is counted or refused by a limit
+     * @param mode {@code exact}: every limited request runs one script in Redis (one round trip);
+     *     {@code local-then-sync}: each gateway decides from its own estimate and reconciles with
+     *     Redis at most every {@code sync-interval}, faster but able to let a little more through
+     *     (docs/benchmarks.md measures how much)
+     * @param syncInterval how often, in {@code local-then-sync} mode, a counter in use is
+     *     reconciled
+     * @param timeout how long the limit script may take before the request is decided without it
+     *     (see {@code quota-on-failure})
+     * @param quotaOnFailure when Redis does not answer in time: rate limits always let the request
+     *     through (it was authenticated), quotas let it through ({@code open}, the default) or
+     *     answer 503 ({@code closed})
+     * @param headers send the {@code RateLimit} and {@code RateLimit-Policy} fields on every answer
+     *     to a limited request, allowed or refused
+     * @param defaultRateLimit the rate limit of keys without one of their own; none by default
+     * @param defaultQuota the quota of keys without one of their own; none by default
+     * @param maximumLocalCounters in {@code local-then-sync} mode, how many counters a gateway
+     *     keeps
+     */
+    public record Limits(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("exact") @NotNull Mode mode,
+            @DefaultValue("100ms") @NotNull Duration syncInterval,
+            @DefaultValue("50ms") @NotNull Duration timeout,
+            @DefaultValue("open") @NotNull FailureMode quotaOnFailure,
+            @DefaultValue("true") boolean headers,
+            @Valid RateLimitSpec defaultRateLimit,
+            @Valid QuotaSpec defaultQuota,
+            @DefaultValue("100000") @Positive long maximumLocalCounters) {
+
+        /** The defaults as core values. */
+        public UsageLimits defaults() {
+            return UsageLimits.of(
+                    defaultRateLimit == null ? null : defaultRateLimit.toRateLimit(),
+                    defaultQuota == null ? null : defaultQuota.toQuota());
+        }
+
+        /** How limits are counted. */
+        public enum Mode {
+            EXACT,
+            LOCAL_THEN_SYNC
+        }
+
+        /** What a limit whose counter cannot be read does. */
+        public enum FailureMode {
+            OPEN,
+            CLOSED
+        }
+    }
+
+    /**
+     * A rate limit: {@code requests} every {@code per}, at most {@code burst} at once.
+     *
+     * @param requests refilled every {@code per}
+     * @param per whole seconds from 1s to 1d
+     * @param burst the bucket's size; default {@code requests}
+     */
+    public record RateLimitSpec(
+            @NotNull @Min(1) @Max(RateLimit.MAX_REQUESTS) Long requests,
+            @DefaultValue("1s") @NotNull Duration per,
+            @Min(1) @Max(RateLimit.MAX_REQUESTS) Long burst) {
+
+        RateLimit toRateLimit() {
+            return new RateLimit(requests, per, burst == null ? requests : burst);
+        }
+    }
+
+    /**
+     * A quota: {@code requests} per UTC day or month.
+     *
+     * @param requests allowed per period
+     * @param period {@code day} or {@code month}
+     */
+    public record QuotaSpec(
+            @NotNull @Min(1) @Max(RateLimit.MAX_REQUESTS) Long requests,
+            @DefaultValue("day") @NotNull Quota.Period period) {
+
+        Quota toQuota() {
+            return new Quota(requests, period);
         }
     }
 }

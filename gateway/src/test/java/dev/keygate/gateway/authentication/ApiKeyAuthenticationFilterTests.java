@@ -11,6 +11,7 @@ import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.key.SecretHash;
 import dev.keygate.core.testing.MapKeyStore;
 import dev.keygate.gateway.cache.KeyCache;
+import dev.keygate.gateway.limits.UsageLimiter;
 import dev.keygate.test.time.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
@@ -80,6 +81,7 @@ class ApiKeyAuthenticationFilterTests {
                 ApiKeyAuthorizer.scopesAndOrganizations(),
                 new ProblemJsonFailureHandler(SCHEMES, "keygate", Duration.ofSeconds(5)),
                 throttle,
+                UsageLimiter.NONE,
                 registry);
     }
 
@@ -119,6 +121,8 @@ class ApiKeyAuthenticationFilterTests {
                 previous,
                 previousExpiresAt,
                 Map.of(),
+                null,
+                null,
                 1);
     }
 
@@ -279,6 +283,7 @@ class ApiKeyAuthenticationFilterTests {
                         },
                         new ProblemJsonFailureHandler(SCHEMES, "keygate", Duration.ofSeconds(5)),
                         AuthenticationThrottle.NONE,
+                        UsageLimiter.NONE,
                         registry);
         MockServerWebExchange exchange = run(filter, withKey(issue()));
 

@@ -30,6 +30,8 @@ class ApiKeyAuthorizerTests {
                 null,
                 null,
                 Map.of(),
+                null,
+                null,
                 1);
     }
 

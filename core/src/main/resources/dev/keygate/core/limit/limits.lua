@@ -1,0 +1,123 @@
+-- Checks and counts one request against every limit that applies to it, atomically, with Redis's
+-- own clock (TIME): gateways with skewed clocks agree. Every counter has the owner as hash tag, so
+-- on Redis Cluster the script touches one slot.
+-- KEYS[i] = the counter of limit i
+-- ARGV[1] = microseconds to add to Redis's time (0; a test hook), ARGV[2] = the cost (requests),
+-- ARGV[3] = '1' to count the cost even when a limit refuses it (local-then-sync reconciliation:
+-- the requests were already served), '0' to count it only when every limit allows it;
+-- then 3 arguments per limit: 'r', emission interval (microseconds per request), burst
+--                         or: 'q', quota, period ('day' or 'month')
+-- Returns {refused, retry_ms, then per limit: remaining, reset_seconds, violated (0/1)}:
+-- refused is the 1-based index of the first limit that refused (0: allowed).
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2]) + tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+local force = ARGV[3] == '1'
+
+-- days since 1970-01-01 to (year, month), after Howard Hinnant's civil_from_days
+local function civil(days)
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then y = y + 1 end
+  return y, m
+end
+
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doy = math.floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+-- the current period of a quota, as [start, end) in microseconds
+local function period(kind)
+  local day = math.floor(now / 86400000000)
+  if kind == 'day' then
+    return day * 86400000000, (day + 1) * 86400000000
+  end
+  local y, m = civil(day)
+  local ny, nm = y, m + 1
+  if nm == 13 then ny, nm = y + 1, 1 end
+  return days_from_civil(y, m, 1) * 86400000000, days_from_civil(ny, nm, 1) * 86400000000
+end
+
+local n = #KEYS
+local plans = {}
+local refused, retry = 0, 0
+for i = 1, n do
+  local base = 3 + (i - 1) * 3
+  local kind = ARGV[base + 1]
+  local plan = { kind = kind }
+  if kind == 'r' then
+    local interval = tonumber(ARGV[base + 2])
+    local tolerance = interval * tonumber(ARGV[base + 3])
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if tat < now then tat = now end
+    local new_tat = tat + cost * interval
+    local allow_at = new_tat - tolerance
+    plan.new_tat = new_tat
+    if now < allow_at then
+      plan.violated = 1
+      plan.remaining = math.max(0, math.floor((tolerance - (tat - now)) / interval))
+      plan.wait = allow_at - now
+      plan.reset = tat - now
+    else
+      plan.violated = 0
+      plan.remaining = math.floor((tolerance - (new_tat - now)) / interval)
+      plan.wait = 0
+      plan.reset = new_tat - now
+    end
+  else
+    local quota = tonumber(ARGV[base + 2])
+    local first, last = period(ARGV[base + 3])
+    local stored = redis.call('HMGET', KEYS[i], 'p', 'n')
+    local used = 0
+    if tonumber(stored[1]) == first then used = tonumber(stored[2]) or 0 end
+    plan.first, plan.last, plan.used = first, last, used
+    plan.reset = last - now
+    if used + cost > quota then
+      plan.violated = 1
+      plan.remaining = math.max(0, quota - used)
+      plan.wait = last - now
+    else
+      plan.violated = 0
+      plan.remaining = quota - used - cost
+      plan.wait = 0
+    end
+  end
+  if plan.violated == 1 and refused == 0 then
+    refused = i
+  end
+  if plan.wait > retry then retry = plan.wait end
+  plans[i] = plan
+end
+
+if refused == 0 or force then
+  for i = 1, n do
+    local plan = plans[i]
+    if plan.kind == 'r' then
+      redis.call('SET', KEYS[i], string.format('%d', plan.new_tat), 'PX', math.ceil((plan.new_tat - now) / 1000) + 1000)
+    else
+      redis.call('HSET', KEYS[i], 'p', string.format('%d', plan.first), 'n', plan.used + cost)
+      redis.call('PEXPIRE', KEYS[i], math.ceil((plan.last - now) / 1000) + 60000)
+    end
+  end
+end
+
+local reply = { refused, math.ceil(retry / 1000) }
+for i = 1, n do
+  local plan = plans[i]
+  reply[#reply + 1] = plan.remaining
+  reply[#reply + 1] = math.ceil(plan.reset / 1000000)
+  reply[#reply + 1] = plan.violated
+end
+return reply
