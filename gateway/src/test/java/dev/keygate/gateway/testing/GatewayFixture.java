@@ -102,7 +102,9 @@ public final class GatewayFixture
             all.putAll(builder.properties);
             builder.routes.forEach(routes -> all.putAll(routes.apply(uri(upstream))));
             for (int i = 0; i < builder.instances; i++) {
-                gateways.add(TestGateway.start(builder.application, all, builder.clock));
+                gateways.add(
+                        TestGateway.start(
+                                builder.application, all, builder.clock, builder.singletons));
             }
             if (builder.keys != null) {
                 keys = builder.keys.get();
@@ -204,6 +206,7 @@ public final class GatewayFixture
         private final List<AutoCloseable> closeables = new ArrayList<>();
         private Supplier<TestKeys> keys;
         private Supplier<SpringApplication> application = KeygateGatewayApplication::application;
+        private final Map<String, Object> singletons = new LinkedHashMap<>();
         private boolean routeToUpstream = true;
         private Clock clock;
         private int instances = 1;
@@ -316,6 +319,12 @@ public final class GatewayFixture
         public Builder application(Class<?> source) {
             application = () -> new SpringApplication(source);
             routeToUpstream = false;
+            return this;
+        }
+
+        /** A bean every gateway gets under {@code name}, registered before its context starts. */
+        public Builder singleton(String name, Object bean) {
+            singletons.put(name, bean);
             return this;
         }
 

@@ -54,6 +54,19 @@ public final class TestGateway implements AutoCloseable {
     /** Starts {@code application} (another Spring Cloud Gateway) as {@link #start(Map, Clock)}. */
     public static TestGateway start(
             Supplier<SpringApplication> application, Map<String, String> properties, Clock clock) {
+        return start(application, properties, clock, Map.of());
+    }
+
+    /**
+     * Starts {@code application} as {@link #start(Map, Clock)}, with {@code singletons} registered
+     * as beans under their names before the context refreshes (test hooks such as {@code
+     * keygateLimitsTimeShift}).
+     */
+    public static TestGateway start(
+            Supplier<SpringApplication> application,
+            Map<String, String> properties,
+            Clock clock,
+            Map<String, Object> singletons) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("server.port", "0");
         // a real port, not 0: Spring Cloud Gateway keeps its routes off the management port only
@@ -71,6 +84,14 @@ public final class TestGateway implements AutoCloseable {
         if (clock != null) {
             app.addInitializers(
                     context -> context.getBeanFactory().registerSingleton("keygateClock", clock));
+        }
+        if (!singletons.isEmpty()) {
+            app.addInitializers(
+                    context ->
+                            singletons.forEach(
+                                    (name, bean) ->
+                                            context.getBeanFactory()
+                                                    .registerSingleton(name, bean)));
         }
         return new TestGateway(app.run(args.toArray(String[]::new)));
     }
