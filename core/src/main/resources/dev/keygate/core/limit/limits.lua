@@ -106,9 +106,20 @@ if refused == 0 or force then
     local plan = plans[i]
     if plan.kind == 'r' then
       redis.call('SET', KEYS[i], string.format('%d', plan.new_tat), 'PX', math.ceil((plan.new_tat - now) / 1000) + 1000)
+      if plan.violated == 1 then
+        -- forced past the limit: what remains is what remains after counting it anyway
+        local base = 3 + (i - 1) * 3
+        local interval = tonumber(ARGV[base + 2])
+        local tolerance = interval * tonumber(ARGV[base + 3])
+        plan.remaining = math.max(0, math.floor((tolerance - (plan.new_tat - now)) / interval))
+        plan.reset = plan.new_tat - now
+      end
     else
       redis.call('HSET', KEYS[i], 'p', string.format('%d', plan.first), 'n', plan.used + cost)
       redis.call('PEXPIRE', KEYS[i], math.ceil((plan.last - now) / 1000) + 60000)
+      if plan.violated == 1 then
+        plan.remaining = 0
+      end
     end
   end
 end

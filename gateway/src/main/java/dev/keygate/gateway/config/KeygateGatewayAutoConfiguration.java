@@ -394,13 +394,29 @@ public class KeygateGatewayAutoConfiguration {
                 new RedisLimitCounters(
                         new ReactiveStringRedisTemplate(connectionFactory),
                         new RedisKeyspace(properties.redisNamespace()));
+        boolean quotaFailsClosed =
+                limits.quotaOnFailure() == KeygateGatewayProperties.Limits.FailureMode.CLOSED;
+        LongSupplier shift = timeShift.getIfAvailable(() -> () -> 0L);
+        if (limits.mode() == KeygateGatewayProperties.Limits.Mode.LOCAL_THEN_SYNC) {
+            return UsageLimiters.localThenSync(
+                    counters,
+                    limits.defaults(),
+                    limits.headers(),
+                    limits.timeout(),
+                    quotaFailsClosed,
+                    limits.syncInterval(),
+                    limits.maximumLocalCounters(),
+                    shift,
+                    clock(clock),
+                    meters(registry));
+        }
         return UsageLimiters.exact(
                 counters,
                 limits.defaults(),
                 limits.headers(),
                 limits.timeout(),
-                limits.quotaOnFailure() == KeygateGatewayProperties.Limits.FailureMode.CLOSED,
-                timeShift.getIfAvailable(() -> () -> 0L),
+                quotaFailsClosed,
+                shift,
                 clock(clock),
                 meters(registry));
     }

@@ -36,4 +36,30 @@ public final class UsageLimiters {
                 timeout,
                 timeShiftMicros);
     }
+
+    /**
+     * The {@code local-then-sync} limiter: decides locally, reconciles every {@code syncInterval};
+     * close it (Spring does, as a bean) to count what it let through before the gateway stops.
+     */
+    public static UsageLimiter localThenSync(
+            RedisLimitCounters counters,
+            UsageLimits defaults,
+            boolean headers,
+            Duration timeout,
+            boolean quotaFailsClosed,
+            Duration syncInterval,
+            long maximumCounters,
+            LongSupplier timeShiftMicros,
+            Clock clock,
+            MeterRegistry registry) {
+        return new LocalThenSyncLimiter(
+                counters,
+                new LimitPolicies(counters, defaults, headers, clock),
+                new LimitFailurePolicy(quotaFailsClosed, registry, System::nanoTime),
+                timeout,
+                syncInterval,
+                maximumCounters,
+                timeShiftMicros,
+                System::nanoTime);
+    }
 }
