@@ -2,6 +2,7 @@ package dev.keygate.gateway.authentication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -155,5 +156,39 @@ class RouteRequirementsTests {
     void anyValidKeyAsksNothing() {
         assertThat(RouteRequirements.ANY_VALID_KEY)
                 .isEqualTo(new RouteRequirements(false, Set.of(), Set.of()));
+    }
+
+    @Test
+    void readsARoutesRateLimitWithDurationAndDefaultBurst() {
+        RouteRequirements requirements =
+                RouteRequirements.of(
+                        routeWithKeygate(
+                                Map.of("rate-limit", Map.of("requests", "10", "per", "1m"))));
+
+        assertThat(requirements.rateLimit())
+                .isEqualTo(
+                        new dev.keygate.core.limit.RateLimit(
+                                10, java.time.Duration.ofMinutes(1), 10));
+    }
+
+    @Test
+    void aMalformedRateLimitRefusesTheRouteNamingIt() {
+        for (Object limit :
+                List.of(
+                        Map.of("requests", "ten"),
+                        Map.of("requests", "10", "per", "500ms"),
+                        Map.of("requests", "10", "per", "2d"),
+                        Map.of("requests", "0"),
+                        Map.of("requests", "10", "pre", "1s"),
+                        "10/s")) {
+            assertThatThrownBy(
+                            () ->
+                                    RouteRequirements.of(
+                                            routeWithKeygate(Map.of("rate-limit", limit))))
+                    .as("%s", limit)
+                    .isInstanceOf(RouteRequirements.MalformedRouteRequirementsException.class)
+                    .hasMessageContaining("route 'orders'")
+                    .hasMessageContaining("rate-limit");
+        }
     }
 }
