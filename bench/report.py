@@ -13,7 +13,9 @@ def med(s, f): return st.median(float(r[f]) for r in by[s])
 def per_round(s): return {r["round"]: float(r["rps"]) for r in by[s]}
 names = {"S1": "nginx reverse proxy (keepalive)", "S2": "Spring Cloud Gateway, Keygate off",
          "S3": "Keygate, cache hit, %s keys" % keys,
-         "S3pub": "S3's JVM, public route (no key check)", "S3nio": "S3 with -Dreactor.netty.native=false",
+         "S3pub": "S3's JVM, public route (no key check)",
+         "S3rl": "S3's JVM, route with a per-key rate limit (exact: one script in Redis per request)",
+         "S3ls": "S3rl's route on a JVM in local-then-sync mode", "S3nio": "S3 with -Dreactor.netty.native=false",
          "S4": "Keygate, cache %s < %s keys" % (s4cache, keys),
          "S5a": "malformed keys (bad checksum)", "S5b": "%s unknown well-formed ids" % unknown}
 print("## Macro benchmark (%s run: %s rounds x %ss, %s connections, wrk 1 thread, pinning %s)\n"
@@ -23,7 +25,7 @@ def cpu(s):
     return st.median(v) if v else float("nan")
 print("| scenario | what | req/s (median) | req/s per round | p50 ms | p99 ms | CPU µs/req (median) | unexpected status | Redis cmds/req | HGETALL/req |")
 print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
-for s in ["S1", "S2", "S3", "S3pub", "S3nio", "S4", "S5a", "S5b"]:
+for s in ["S1", "S2", "S3", "S3pub", "S3rl", "S3ls", "S3nio", "S4", "S5a", "S5b"]:
     if s not in by: continue
     reqs = sum(int(r["requests"]) for r in by[s])
     non2xx = sum(int(r["non2xx"]) for r in by[s])
@@ -42,7 +44,8 @@ def ratio(a, b):
     return st.median(paired), min(paired), max(paired)
 print("| ratio | median of per-round ratios | min | max | target |")
 print("|---|---:|---:|---:|---|")
-for a, b, target in [("S2", "S1", ""), ("S3", "S2", ">= 0.95"), ("S3", "S3pub", ">= 0.95 (same JVM)"), ("S4", "S3", ""),
+for a, b, target in [("S2", "S1", ""), ("S3", "S2", ">= 0.95"), ("S3", "S3pub", ">= 0.95 (same JVM)"),
+                     ("S3rl", "S3", ">= 0.85 (same JVM)"), ("S3ls", "S3", ">= 0.95"), ("S4", "S3", ""),
                      ("S5a", "S3", ""), ("S5b", "S3", ""), ("S3", "S3nio", "native (epoll) / NIO")]:
     r = ratio(a, b)
     if r:
@@ -61,6 +64,14 @@ for base in ("S2", "S3pub"):
               " round %s, median %.3f: the throughput ratio S3/%s that Keygate's own CPU cost allows -> %s" % (
               base, cpu(base), cpu("S3"), base, " ".join("%.3f" % (a / b) for a, b in pairs), bound, base,
               "met" if bound >= 0.95 else "MISSED"))
+for limited in ("S3rl", "S3ls"):
+    if limited in by and "S3" in by:
+        pairs = [(float(a["cpu_us_per_req"]), float(b["cpu_us_per_req"])) for a in by["S3"] for b in by[limited]
+                 if a["round"] == b["round"]]
+        if pairs:
+            print("- %s CPU per request %.1f µs against S3's %.1f µs (medians); S3/%s per round %s, median %.3f" % (
+                limited, cpu(limited), cpu("S3"), limited, " ".join("%.3f" % (a / b) for a, b in pairs),
+                st.median(a / b for a, b in pairs)))
 if "S5a" in by:
     hget = sum(int(r["redis_hgetall"]) for r in by["S5a"])
     allreq = sum(int(r["redis_all"]) - int(r["redis_get"]) for r in by["S5a"])

@@ -18,10 +18,14 @@
 # Pinning (default on, BENCH_PIN=0 turns it off): the process under test (nginx proxy or gateway
 # JVMs) on CPU 0; wrk, the backend stub and Redis on CPU 1.
 #
+# Usage limits: S3rl is S3's JVM on a route with a per-key rate limit no request reaches (every
+# request runs the limit script in Redis: the exact mode's cost); S3ls the same route on a JVM of
+# its own in local-then-sync mode (BENCH_LIMITS_LOCAL=0 leaves that JVM out).
+#
 # Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
 # BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
-# BENCH_JAVA_OPTS, BENCH_NIO (1: also S3 on NIO), BENCH_PROFILE (0/1), BENCH_OUT (the output
-# directory).
+# BENCH_JAVA_OPTS, BENCH_NIO (1: also S3 on NIO), BENCH_LIMITS_LOCAL (0/1), BENCH_PROFILE (0/1),
+# BENCH_OUT (the output directory).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -44,17 +48,20 @@ if [[ $MODE == quick ]]; then
   TIME_LIMIT=178
   NIO=0 # the native/NIO comparison needs one more JVM (BENCH_NIO=1 in the default run)
   PROFILE=${BENCH_PROFILE:-0}
+  LIMITS_LOCAL=${BENCH_LIMITS_LOCAL:-0}
 else
   # a minute of warm-up per JVM: the stack keeps speeding up for about 40 s of load
   ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-7}; WARMUP=${BENCH_WARMUP:-60}
   REVOCATIONS=${BENCH_REVOCATIONS:-200}; REVOCATIONS_KILLED=${BENCH_REVOCATIONS_KILLED:-60}
   REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-15}
   export REVOCATION_ADMIN_WARMUP=${REVOCATION_ADMIN_WARMUP:-300}
-  TIME_LIMIT=595
+  # one more JVM for S3ls (local-then-sync limits) and its minute of warm-up
+  TIME_LIMIT=780
   # native (epoll) vs NIO was measured in earlier runs (docs/benchmarks.md: epoll never slower);
   # BENCH_NIO=1 measures it again, with one more JVM to warm up (over 10 minutes with WARMUP=60)
   NIO=${BENCH_NIO:-0}
   PROFILE=${BENCH_PROFILE:-1}
+  LIMITS_LOCAL=${BENCH_LIMITS_LOCAL:-1}
 fi
 PROFILE_ROUNDS=2
 PROFILE_INTERVAL_US=500
@@ -68,7 +75,7 @@ JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
 NEGATIVE_TTL=10 # seconds, the gateway's default keygate.gateway.cache.negative-ttl
 
 P_REDIS=$((BASE + 379)); P_S0=$((BASE + 0)); P_S1=$((BASE + 1))
-P_S2=$((BASE + 2)); P_K=$((BASE + 3)); P_K4=$((BASE + 4)); P_KNIO=$((BASE + 5))
+P_S2=$((BASE + 2)); P_K=$((BASE + 3)); P_K4=$((BASE + 4)); P_KNIO=$((BASE + 5)); P_KLS=$((BASE + 6))
 P_ADMIN=$((BASE + 81))
 
 GATEWAY_JAR="$ROOT/gateway/target/keygate-gateway-0.1.0-SNAPSHOT-exec.jar"
@@ -165,8 +172,8 @@ ADMIN_JAR="$OUT/jars/$(basename "$ADMIN_JAR")"
 WATCHDOG=$!
 PIDS+=("$WATCHDOG")
 BENCH_CP="$BENCH/target/classes:$(cat "$BENCH/target/classpath.txt")"
-for port in $P_REDIS $P_S0 $P_S1 $P_S2 $P_K $P_K4 $P_KNIO $P_ADMIN \
-  $((P_S2 + 1000)) $((P_K + 1000)) $((P_K4 + 1000)) $((P_KNIO + 1000)) $((P_ADMIN + 1000)); do
+for port in $P_REDIS $P_S0 $P_S1 $P_S2 $P_K $P_K4 $P_KNIO $P_KLS $P_ADMIN \
+  $((P_S2 + 1000)) $((P_K + 1000)) $((P_K4 + 1000)) $((P_KNIO + 1000)) $((P_KLS + 1000)) $((P_ADMIN + 1000)); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use; set BENCH_PORT_BASE" >&2; exit 1
   fi
@@ -232,10 +239,14 @@ declare -A GW_PID
 # A second route, /public/**, marked public (keygate.public=true): on a Keygate JVM its requests
 # skip the key check (the filter only reads the route's metadata), which gives S3pub, the same JVM
 # with Keygate's work left out, as the baseline for S3 (see S3pub below).
+# A third, /limited/**, has a per-key rate limit (keygate.rate-limit) far above what any key sends
+# there: every request runs the limit script and none is refused (S3rl, S3ls).
 R=--spring.cloud.gateway.server.webflux.routes
 ROUTE=("$R[0].id=public" "$R[0].uri=http://127.0.0.1:$P_S0" "$R[0].predicates[0]=Path=/public/**"
   "$R[0].metadata.keygate.public=true"
-  "$R[1].id=stub" "$R[1].uri=http://127.0.0.1:$P_S0" "$R[1].predicates[0]=Path=/**")
+  "$R[1].id=limited" "$R[1].uri=http://127.0.0.1:$P_S0" "$R[1].predicates[0]=Path=/limited/**"
+  "$R[1].metadata.keygate.rate-limit.requests=1000000000" "$R[1].metadata.keygate.rate-limit.per=1s"
+  "$R[2].id=stub" "$R[2].uri=http://127.0.0.1:$P_S0" "$R[2].predicates[0]=Path=/**")
 start_gateway() { # start_gateway <name> <port> <extra jvm opts> <extra args...>
   local name=$1 port=$2 jvm=$3
   shift 3
@@ -267,6 +278,10 @@ LONG_AGE=--keygate.gateway.cache.max-age=1h
 start_gateway k "$P_K" "" "$NO_LIMIT" "$LONG_AGE"
 start_gateway k4 "$P_K4" "" "$NO_LIMIT" --keygate.gateway.cache.maximum-size="$S4_CACHE"
 GATEWAY_PORTS=("$P_S2" "$P_K" "$P_K4")
+if [[ $LIMITS_LOCAL == 1 ]]; then
+  start_gateway kls "$P_KLS" "" "$NO_LIMIT" "$LONG_AGE" --keygate.gateway.limits.mode=local-then-sync
+  GATEWAY_PORTS+=("$P_KLS")
+fi
 if [[ $NIO == 1 ]]; then
   start_gateway knio "$P_KNIO" "-Dreactor.netty.native=false" "$NO_LIMIT" "$LONG_AGE"
   GATEWAY_PORTS+=("$P_KNIO")
@@ -365,6 +380,8 @@ log "warm-up: ${WARMUP}s per JVM (S2, S3, S4, S3-nio), a quarter of it for S1 an
 run_wrk "$P_S1" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s1.txt"
 for port in "${GATEWAY_PORTS[@]}"; do run_wrk "$port" "$WARMUP" "$VALID" "$OUT/warmup-$port.txt" warmup; done
 WRK_PATH=/public/x run_wrk "$P_K" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s3pub.txt" warmup
+WRK_PATH=/limited/x run_wrk "$P_K" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s3rl.txt" warmup
+[[ $LIMITS_LOCAL == 1 ]] && WRK_PATH=/limited/x run_wrk "$P_KLS" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s3ls.txt" warmup
 run_wrk "$P_K4" $((WARMUP / 6 + 1)) "$BAD" "$OUT/warmup-s5a.txt" warmup
 run_wrk "$P_K4" $((WARMUP / 6 + 1)) "$UNK" "$OUT/warmup-s5b.txt" warmup
 grep -H 'Requests/sec' "$OUT"/warmup-*.txt | sed "s|$OUT/||" >&2 || true
@@ -377,6 +394,8 @@ for round in $(seq "$ROUNDS"); do
   measure "$round" S2 "$P_S2" "$VALID"
   measure "$round" S3 "$P_K" "$VALID"
   WRK_PATH=/public/x measure "$round" S3pub "$P_K" "$VALID"
+  WRK_PATH=/limited/x measure "$round" S3rl "$P_K" "$VALID"
+  [[ $LIMITS_LOCAL == 1 ]] && WRK_PATH=/limited/x measure "$round" S3ls "$P_KLS" "$VALID"
   [[ $NIO == 1 ]] && measure "$round" S3nio "$P_KNIO" "$VALID"
   measure "$round" S4 "$P_K4" "$VALID"
   measure "$round" S5a "$P_K4" "$BAD"

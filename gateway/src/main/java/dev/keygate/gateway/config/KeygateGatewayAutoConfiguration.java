@@ -374,20 +374,24 @@ public class KeygateGatewayAutoConfiguration {
     }
 
     /**
-     * The usage limiter: {@link UsageLimiter#NONE} when limits are off, else the mode's. The limit
-     * script adds the {@code LongSupplier} bean named {@value #LIMITS_TIME_SHIFT_BEAN} (if any) to
-     * Redis's clock, in microseconds: a test hook to cross a day boundary.
+     * The usage limiter: {@link UsageLimiter#NONE} when limits are off (or there is no Redis
+     * connection factory: a key store of the application's own), else the mode's. The limit script
+     * adds the {@code LongSupplier} bean named {@value #LIMITS_TIME_SHIFT_BEAN} (if any) to Redis's
+     * clock, in microseconds: a test hook to cross a day boundary.
      */
     @Bean
     @ConditionalOnMissingBean
     UsageLimiter keygateUsageLimiter(
-            ReactiveRedisConnectionFactory connectionFactory,
+            ObjectProvider<ReactiveRedisConnectionFactory> redis,
             KeygateGatewayProperties properties,
             @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock,
             @Qualifier(LIMITS_TIME_SHIFT_BEAN) ObjectProvider<LongSupplier> timeShift,
             ObjectProvider<MeterRegistry> registry) {
         KeygateGatewayProperties.Limits limits = properties.limits();
-        if (!limits.enabled()) {
+        ReactiveRedisConnectionFactory connectionFactory = redis.getIfAvailable();
+        if (!limits.enabled() || connectionFactory == null) {
+            // limits live in Redis (the admin API sets them there): a gateway on a key store of
+            // its own, without Redis, has none to enforce
             return UsageLimiter.NONE;
         }
         RedisLimitCounters counters =

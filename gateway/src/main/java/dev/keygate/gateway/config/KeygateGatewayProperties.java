@@ -216,8 +216,9 @@ public record KeygateGatewayProperties(
      *     {@code local-then-sync}: each gateway decides from its own estimate and reconciles with
      *     Redis at most every {@code sync-interval}, faster but able to let a little more through
      *     (docs/benchmarks.md measures how much)
-     * @param syncInterval how often, in {@code local-then-sync} mode, a counter in use is
-     *     reconciled
+     * @param syncInterval in {@code local-then-sync} mode, the shortest time between two
+     *     reconciliations of a counter: one near its limit is reconciled this often, one far from
+     *     it less often (at least every 10 s while in use)
      * @param timeout how long the limit script may take before the request is decided without it
      *     (see {@code quota-on-failure})
      * @param quotaOnFailure when Redis does not answer in time: rate limits always let the request

@@ -25,9 +25,13 @@ import reactor.core.scheduler.Schedulers;
  * limits is checked in Redis, as in the exact mode; after that this gateway decides from its own
  * estimate of what remains, with no round trip, and reconciles with Redis at most every {@code
  * sync-interval}: one script call that counts the requests it let through since (even past a limit:
- * they were served) and brings back what remains across all gateways. A sweeper does the same for
- * counters with uncounted requests once traffic stops, and a counter evicted from the bounded table
- * is reconciled on its way out.
+ * they were served) and brings back what remains across all gateways. A counter is reconciled when,
+ * an interval after the last time, it is exhausted here or this gateway has spent a tenth of what
+ * remained then; and at least every {@value #MAX_DEFER_SECONDS} s while it has uncounted requests.
+ * So a key far from its limits costs Redis about one call per {@value #MAX_DEFER_SECONDS} s per
+ * gateway, and one near a limit one per interval: exactness is given up only where there is
+ * headroom. A sweeper reconciles counters once traffic stops, and a counter evicted from the
+ * bounded table is reconciled on its way out.
  *
  * <p>What it costs in exactness: between two reconciliations every gateway spends what it last saw
  * as remaining, so with <i>G</i> gateways the limit can be overrun by up to about <i>G</i>-1 times
@@ -40,6 +44,11 @@ import reactor.core.scheduler.Schedulers;
  * (never around I/O); never blocks on I/O.
  */
 public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
+
+    /** The longest a counter in use goes without reconciliation. */
+    static final long MAX_DEFER_SECONDS = 10;
+
+    private static final long MAX_DEFER_NANOS = MAX_DEFER_SECONDS * 1_000_000_000L;
 
     private final RedisLimitCounters counters;
     private final LimitPolicies policies;
@@ -106,7 +115,7 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
                     .onErrorResume(error -> Mono.just(failures.unavailable(checks, error)));
         }
         LimitOutcome outcome = local.take();
-        if (nanoTime.getAsLong() - local.syncedAt >= intervalNanos) {
+        if (local.due(nanoTime.getAsLong())) {
             sync(local);
         }
         return Mono.just(failures.counted(outcome));
@@ -127,7 +136,7 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
     private void sweep() {
         long now = nanoTime.getAsLong();
         for (Local local : locals.asMap().values()) {
-            if (local.hasPending() && now - local.syncedAt >= intervalNanos) {
+            if (local.hasPending() && local.due(now)) {
                 sync(local);
             }
         }
@@ -166,13 +175,35 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
         private final long[] reset;
         private long pending;
         private boolean syncing;
+        private long headroom;
         volatile long syncedAt;
 
         Local(List<LimitCheck> checks, LimitVerdict verdict, long now) {
             this.checks = checks;
             this.remaining = verdict.remaining().clone();
             this.reset = verdict.resetSeconds().clone();
+            this.headroom = least(remaining);
             this.syncedAt = now;
+        }
+
+        private static long least(long[] values) {
+            long least = Long.MAX_VALUE;
+            for (long value : values) {
+                least = Math.min(least, value);
+            }
+            return least;
+        }
+
+        /**
+         * Whether to reconcile now: an interval has passed and the counter is exhausted here or a
+         * tenth of the headroom it had is spent; or it was last reconciled too long ago.
+         */
+        synchronized boolean due(long now) {
+            long age = now - syncedAt;
+            if (syncing || age < intervalNanos) {
+                return false;
+            }
+            return age >= MAX_DEFER_NANOS || least(remaining) <= 0 || pending * 10 >= headroom;
         }
 
         /** Decides one request from the estimate. */
@@ -231,6 +262,7 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
                 remaining[i] = verdict.remaining()[i] - pending;
                 reset[i] = verdict.resetSeconds()[i];
             }
+            headroom = least(verdict.remaining());
             syncing = false;
             syncedAt = now;
         }

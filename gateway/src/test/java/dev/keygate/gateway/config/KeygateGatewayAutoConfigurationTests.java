@@ -21,6 +21,10 @@ import dev.keygate.gateway.authentication.ProblemJsonFailureHandler;
 import dev.keygate.gateway.authentication.Refusal;
 import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
+import dev.keygate.gateway.limits.ExactUsageLimiter;
+import dev.keygate.gateway.limits.LimitOutcome;
+import dev.keygate.gateway.limits.LocalThenSyncLimiter;
+import dev.keygate.gateway.limits.UsageLimiter;
 import io.lettuce.core.ReadFrom;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -87,6 +91,37 @@ class KeygateGatewayAutoConfigurationTests {
                                     .isInstanceOf(FailedAuthenticationThrottle.class);
                             assertThrottleAddressesAreKeygates(context);
                         });
+    }
+
+    @Test
+    void theUsageLimiterFollowsTheModeNeedsRedisAndCanBeReplaced() {
+        runner.withUserConfiguration(OwnStore.class)
+                .run(
+                        context ->
+                                assertThat(context.getBean(UsageLimiter.class))
+                                        .as("no Redis, no limits to enforce")
+                                        .isSameAs(UsageLimiter.NONE));
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(
+                        ReactiveRedisConnectionFactory.class,
+                        () -> new LettuceConnectionFactory("127.0.0.1", 1))
+                .run(
+                        context ->
+                                assertThat(context.getBean(UsageLimiter.class))
+                                        .isInstanceOf(ExactUsageLimiter.class));
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(
+                        ReactiveRedisConnectionFactory.class,
+                        () -> new LettuceConnectionFactory("127.0.0.1", 1))
+                .withPropertyValues("keygate.gateway.limits.mode=local-then-sync")
+                .run(
+                        context ->
+                                assertThat(context.getBean(UsageLimiter.class))
+                                        .isInstanceOf(LocalThenSyncLimiter.class));
+        UsageLimiter own = (record, route, routeId) -> LimitOutcome.UNLIMITED_MONO;
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(UsageLimiter.class, () -> own)
+                .run(context -> assertThat(context.getBean(UsageLimiter.class)).isSameAs(own));
     }
 
     /** The throttle's client addresses come from Keygate's resolver, whatever else is defined. */
