@@ -10,7 +10,7 @@
 #    content of the file that ${VARIABLE}_FILE names (a mounted secret; one trailing newline is
 #    dropped). Unset, empty or shorter than 16 characters: refused, nothing is written. The rendered
 #    file holds hashes only, never a password; it is written with mode 600.
-#  - KEYGATE_REDIS_NAMESPACE (default kg, as keygate.*.redis-namespace): ~kg:* and &kg:* become
+#  - KEYGATE_REDIS_NAMESPACE (default kg, as keygate.*.redis-namespace): ~kg:* (and ~kg:usage:*) and &kg:* become
 #    ~<namespace>:* and &<namespace>:*.
 #  - +client|setinfo is dropped unless the redis-server that will load the file ($KEYGATE_REDIS_SERVER,
 #    default redis-server on the PATH) is 7.2 or newer: older servers refuse the whole file for a
@@ -71,7 +71,7 @@ setinfo_known() {
     [ "$1" -gt 7 ] || { [ "$1" -eq 7 ] && [ "$2" -ge 2 ]; }
 }
 
-script="s/~kg:\\*/~$namespace:*/g; s/&kg:\\*/\\&$namespace:*/g"
+script="s/~kg:/~$namespace:/g; s/&kg:\\*/\\&$namespace:*/g"
 for variable in $(grep -v '^[[:space:]]*#' "$template" | grep -o '#\${[A-Za-z_][A-Za-z0-9_]*}' | sed 's/^#\${\(.*\)}$/\1/' | sort -u); do
     hash=$(password_hash "$variable")
     script="$script; s/#\\\${$variable}/#$hash/g"

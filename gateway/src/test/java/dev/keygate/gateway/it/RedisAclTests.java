@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
+import dev.keygate.core.limit.Quota;
+import dev.keygate.core.limit.UsageLimits;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyChange;
 import dev.keygate.core.store.KeyUpdate;
@@ -247,6 +249,9 @@ class RedisAclTests {
                         new String[] {"ZADD", "kg:changes:{kg:epoch}", "1", "1 x"},
                         new String[] {"ZADD", "kg:owner:{acct-acl-4}", "0", "forged"},
                         new String[] {"XADD", "kg:audit", "*", "action", "forged"},
+                        // a gateway may count usage, never raise an owner's limits
+                        new String[] {"HSET", "kg:limits:{acct-acl-4}", "quota", "1000000000 day"},
+                        new String[] {"DEL", "kg:limits:{acct-acl-4}"},
                         new String[] {
                             "EVAL", "return redis.call('HSET', KEYS[1], 'a', 'b')", "1", record
                         },
@@ -307,6 +312,26 @@ class RedisAclTests {
                                             "AUTH", RedisAclFile.GATEWAY_USER, "wrong-password"))
                     .hasMessageContaining("WRONGPASS");
         }
+    }
+
+    @Test
+    void gatewayUserEnforcesUsageLimitsWritingOnlyTheirCounters() {
+        IssuedKey key =
+                fixture.keys()
+                        .store()
+                        .create(
+                                NewKey.forOwner("acct-acl-limits")
+                                        .withLimits(
+                                                UsageLimits.of(
+                                                        null, new Quota(2, Quota.Period.DAY))))
+                        .block(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> status(key.key()) != 401);
+        // the probe above spent one; one left, then the quota refuses
+        assertThat(status(key.key())).isEqualTo(200);
+        assertThat(status(key.key())).isEqualTo(429);
+        assertThat(acl().denials(redis())).isEmpty();
     }
 
     private IssuedKey create(String owner) {
