@@ -326,4 +326,38 @@ class UsageLimitTests {
         await().atMost(BOUND)
                 .untilAsserted(() -> assertThat(alternate(key.key(), "/things", 4)).contains(429));
     }
+
+    private static long scriptCalls() {
+        java.util.Properties stats =
+                keys().template()
+                        .getConnectionFactory()
+                        .getReactiveConnection()
+                        .serverCommands()
+                        .info("commandstats")
+                        .block(BOUND);
+        long calls = 0;
+        for (String command : List.of("cmdstat_evalsha", "cmdstat_eval")) {
+            String value = stats.getProperty(command);
+            if (value != null) {
+                calls += Long.parseLong(value.replaceAll("^calls=(\\d+),.*$", "$1"));
+            }
+        }
+        return calls;
+    }
+
+    @Test
+    void aClientHammeringPastItsLimitCostsRedisAboutOneScriptASecondPerGateway() {
+        IssuedKey key = mint("acct-hammer", UsageLimits.of(new RateLimit(1, DAY, 1), null));
+        WebTestClient client = fixture.gateway().client();
+        assertThat(call(client, key.key(), "/things").getStatus().value()).isEqualTo(200);
+        long before = scriptCalls();
+        long start = System.nanoTime();
+
+        for (int i = 0; i < 50; i++) {
+            assertThat(call(client, key.key(), "/things").getStatus().value()).isEqualTo(429);
+        }
+
+        long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+        assertThat(scriptCalls() - before).isBetween(1L, seconds + 1);
+    }
 }
