@@ -84,7 +84,7 @@ class RequestBindingTests {
     }
 
     private static CreateKeyRequest expiring(Instant expiresAt) {
-        return new CreateKeyRequest("o", null, null, null, expiresAt, null, null);
+        return new CreateKeyRequest("o", null, null, null, expiresAt, null, null, null, null);
     }
 
     @Test
@@ -137,6 +137,8 @@ class RequestBindingTests {
                                         null,
                                         NOW.plusSeconds(60),
                                         Duration.ofHours(1),
+                                        null,
+                                        null,
                                         null)))
                 .containsExactly("ttl");
     }
