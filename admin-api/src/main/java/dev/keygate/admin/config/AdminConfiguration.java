@@ -31,6 +31,7 @@ import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
+import io.swagger.v3.oas.models.media.JsonSchema;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
@@ -38,6 +39,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
@@ -379,6 +383,42 @@ public class AdminConfiguration {
                                                 .schema(new IntegerSchema()));
                             }
                         });
+    }
+
+    /**
+     * A nullable property whose schema is a reference (a limit that {@code null} removes) is
+     * written {@code anyOf: [{$ref}, {type: "null"}]}: springdoc writes {@code $ref} next to {@code
+     * type: "null"}, which in OpenAPI 3.1 means both at once, so no value (not even null) would
+     * match.
+     */
+    @Bean
+    OpenApiCustomizer nullableReferencesInContract() {
+        return openApi ->
+                openApi.getComponents()
+                        .getSchemas()
+                        .values()
+                        .forEach(
+                                schema -> {
+                                    Map<String, Schema> properties = schema.getProperties();
+                                    if (properties != null) {
+                                        properties.replaceAll(
+                                                (name, property) -> nullableReference(property));
+                                    }
+                                });
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static Schema nullableReference(Schema property) {
+        Set<String> types = property.getTypes();
+        if (property.get$ref() == null || types == null || !types.contains("null")) {
+            return property;
+        }
+        return new JsonSchema()
+                .description(property.getDescription())
+                .anyOf(
+                        List.of(
+                                new JsonSchema().$ref(property.get$ref()),
+                                new JsonSchema().types(Set.of("null"))));
     }
 
     @Bean

@@ -45,6 +45,7 @@ public class OwnerLimitsController {
 
     @GetMapping
     @Operation(
+            operationId = "getOwnerLimits",
             summary = "Read an owner's limits",
             description =
                     "With their usage by all the owner's keys together. An owner without limits"
@@ -59,6 +60,7 @@ public class OwnerLimitsController {
 
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(
+            operationId = "setOwnerLimits",
             summary = "Set an owner's limits",
             description =
                     "Replaces both limits; one left out or null is not set, and {} removes them"
@@ -75,6 +77,7 @@ public class OwnerLimitsController {
 
     @DeleteMapping
     @Operation(
+            operationId = "removeOwnerLimits",
             summary = "Remove an owner's limits",
             description = "And their counters. An owner without limits is 204 too.")
     @ApiResponse(responseCode = "204", description = "Removed")
