@@ -104,6 +104,29 @@ class KeyLimitsTests extends AdminApiTestSupport {
     }
 
     @Test
+    void anIdempotentReplayOfACreateWithLimitsAnswersTheSameLimitsAndCreatesNothing() {
+        Map<String, Object> request = Map.of("owner", "acct-1", "rateLimit", RATE, "quota", QUOTA);
+        KeyView first =
+                AdminApi.key(adminApi().create(request, "limits-1").expectStatus().isCreated());
+        KeyView replay =
+                AdminApi.key(
+                        adminApi()
+                                .create(request, "limits-1")
+                                .expectStatus()
+                                .isCreated()
+                                .expectHeader()
+                                .valueEquals("Idempotent-Replayed", "true"));
+        assertThat(replay).usingRecursiveComparison().isEqualTo(first);
+        assertThat(adminApi().list("owner=acct-1").keys()).hasSize(1);
+
+        // other limits under the same Idempotency-Key are a different request
+        adminApi()
+                .create(Map.of("owner", "acct-1", "quota", QUOTA), "limits-1")
+                .expectStatus()
+                .isEqualTo(422);
+    }
+
+    @Test
     void aRateLimitWithoutBurstGetsABurstOfItsRequests() {
         KeyView created =
                 createKey(
