@@ -12,9 +12,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec;
 
 /**
- * The one admin test client: the calls tests make to {@code /v1/keys}, answers read as {@link
- * KeyView}s. Methods returning a {@link ResponseSpec} leave the status to the test; {@link
- * #created} and {@link #get} expect success. Not thread-safe beyond what {@link WebTestClient} is.
+ * The one admin test client: the calls tests make to {@code /v1/keys} (answers read as {@link
+ * KeyView}s), {@code /v1/owners/{owner}/limits} and {@code /v1/audit}. Methods returning a {@link
+ * ResponseSpec} leave the status to the test; {@link #created} and {@link #get} expect success. Not
+ * thread-safe beyond what {@link WebTestClient} is.
  */
 public final class AdminApi {
 
@@ -102,6 +103,38 @@ public final class AdminApi {
     public List<AuditEvent> auditOf(String id) {
         return client.get()
                 .uri("/v1/audit?keyId={id}&limit=100", id)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(AuditController.AuditPageView.class)
+                .returnResult()
+                .getResponseBody()
+                .events();
+    }
+
+    /** {@code GET /v1/owners/{owner}/limits}. */
+    public ResponseSpec ownerLimits(String owner) {
+        return client.get().uri("/v1/owners/{owner}/limits", owner).exchange();
+    }
+
+    /** {@code PUT /v1/owners/{owner}/limits}. */
+    public ResponseSpec setOwnerLimits(String owner, Object body) {
+        return client.put()
+                .uri("/v1/owners/{owner}/limits", owner)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange();
+    }
+
+    /** {@code DELETE /v1/owners/{owner}/limits}. */
+    public ResponseSpec removeOwnerLimits(String owner) {
+        return client.delete().uri("/v1/owners/{owner}/limits", owner).exchange();
+    }
+
+    /** An owner's audit events (its keys' and its limits', at most 100), newest first. */
+    public List<AuditEvent> auditOfOwner(String owner) {
+        return client.get()
+                .uri("/v1/audit?owner={owner}&limit=100", owner)
                 .exchange()
                 .expectStatus()
                 .isOk()

@@ -55,7 +55,10 @@ class AdminAuthenticationTests extends AdminApiTestSupport {
                         new Route(HttpMethod.POST, "/v1/keys/AAAAAAAAAAA/rotate"),
                         new Route(HttpMethod.PATCH, "/v1/keys/AAAAAAAAAAA"),
                         new Route(HttpMethod.DELETE, "/v1/keys/AAAAAAAAAAA"),
-                        new Route(HttpMethod.GET, "/v1/audit"));
+                        new Route(HttpMethod.GET, "/v1/audit"),
+                        new Route(HttpMethod.GET, "/v1/owners/AAAAAAAAAAA/limits"),
+                        new Route(HttpMethod.PUT, "/v1/owners/AAAAAAAAAAA/limits"),
+                        new Route(HttpMethod.DELETE, "/v1/owners/AAAAAAAAAAA/limits"));
     }
 
     @Test

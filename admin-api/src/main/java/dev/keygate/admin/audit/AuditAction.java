@@ -2,12 +2,16 @@ package dev.keygate.admin.audit;
 
 import java.util.Locale;
 
-/** What an audited change did. */
+/** What an audited change did: to a key, or ({@code limits_*}) to an owner's shared limits. */
 public enum AuditAction {
     CREATED,
     ROTATED,
     REMOVED,
-    UPDATED;
+    UPDATED,
+    /** An owner's shared limits were set (the event has no key id). */
+    LIMITS_SET,
+    /** An owner's shared limits were removed, with their counters (the event has no key id). */
+    LIMITS_REMOVED;
 
     /** Lower-case name, as stored and shown. */
     public String value() {

@@ -12,8 +12,8 @@ import java.util.TreeMap;
  * @param id the stream entry id ({@code <ms>-<seq>}), {@code null} before it is written
  * @param time when the change was made (the admin API's clock)
  * @param action what was done
- * @param keyId the key changed
- * @param owner the key's owner
+ * @param keyId the key changed; {@code null} for a change of an owner's limits
+ * @param owner the key's owner, or the owner whose limits changed
  * @param actor the name of the admin token that made the change
  * @param requestId the request's {@code X-Request-Id}
  * @param changes what changed: property name to its new value (sets space-separated, metadata as

@@ -20,8 +20,8 @@ import reactor.core.publisher.Mono;
  * The audit trail: a Redis Stream ({@link RedisKeyspace#audit()}, {@code <ns>:audit}) capped with
  * {@code XADD MAXLEN ~ <max>}, so it keeps roughly the last {@code keygate.admin.audit-max-length}
  * events (Redis may keep a few more; older ones are trimmed). Entries are flat field maps: {@code
- * time}, {@code action}, {@code keyId}, {@code owner}, {@code actor}, {@code requestId} and one
- * {@code change.<property>} per changed property.
+ * time}, {@code action}, {@code keyId} (not in an owner's events, which belong to no key), {@code
+ * owner}, {@code actor}, {@code requestId} and one {@code change.<property>} per changed property.
  *
  * <p>Non-blocking and thread-safe. Failure policy: an append that fails is an error signal; the
  * caller answers 503 although the key change it follows was already made (the store cannot undo
@@ -60,7 +60,10 @@ public final class AuditTrail {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put(TIME, event.time().toString());
         fields.put(ACTION, event.action());
-        fields.put(KEY_ID, event.keyId());
+        if (event.keyId() != null) {
+            // an owner's event (its limits) belongs to no key
+            fields.put(KEY_ID, event.keyId());
+        }
         fields.put(OWNER, event.owner());
         fields.put(ACTOR, event.actor());
         fields.put(REQUEST_ID, event.requestId());
@@ -83,17 +86,17 @@ public final class AuditTrail {
     }
 
     /**
-     * The newest events first, at most {@code limit}; only those of {@code keyId} when it is not
-     * {@code null}. Filtering scans the stream backwards in batches, so its cost is bounded by the
-     * stream's cap.
+     * The newest events first, at most {@code limit}; only those of {@code keyId} and only those of
+     * {@code owner} when they are not {@code null}. Filtering scans the stream backwards in
+     * batches, so its cost is bounded by the stream's cap.
      */
-    public Mono<List<AuditEvent>> read(String keyId, int limit) {
-        return scan(keyId, limit, Range.unbounded(), new ArrayList<>());
+    public Mono<List<AuditEvent>> read(String keyId, String owner, int limit) {
+        return scan(keyId, owner, limit, Range.unbounded(), new ArrayList<>());
     }
 
     private Mono<List<AuditEvent>> scan(
-            String keyId, int limit, Range<String> range, List<AuditEvent> found) {
-        int batch = keyId == null ? limit : SCAN_BATCH;
+            String keyId, String owner, int limit, Range<String> range, List<AuditEvent> found) {
+        int batch = keyId == null && owner == null ? limit : SCAN_BATCH;
         return redis.<String, String>opsForStream()
                 .reverseRange(stream, range, Limit.limit().count(batch))
                 .collectList()
@@ -101,7 +104,8 @@ public final class AuditTrail {
                         records -> {
                             for (MapRecord<String, String, String> record : records) {
                                 AuditEvent event = decode(record);
-                                if (keyId == null || keyId.equals(event.keyId())) {
+                                if ((keyId == null || keyId.equals(event.keyId()))
+                                        && (owner == null || owner.equals(event.owner()))) {
                                     found.add(event);
                                     if (found.size() == limit) {
                                         return Mono.just(List.copyOf(found));
@@ -118,6 +122,7 @@ public final class AuditTrail {
                             }
                             return scan(
                                     keyId,
+                                    owner,
                                     limit,
                                     Range.leftUnbounded(Range.Bound.inclusive(before)),
                                     found);

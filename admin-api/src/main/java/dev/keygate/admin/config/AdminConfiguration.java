@@ -7,12 +7,14 @@ import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.problem.Problem;
 import dev.keygate.admin.problem.ProblemWebExceptionHandler;
 import dev.keygate.admin.service.KeyAdminService;
+import dev.keygate.admin.service.OwnerLimitsService;
 import dev.keygate.admin.web.CallerArgumentResolver;
 import dev.keygate.admin.web.KeyController;
 import dev.keygate.admin.web.RequestIdWebFilter;
 import dev.keygate.admin.web.RequestSizeWebFilter;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
+import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.core.store.RecordWriter;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
@@ -29,6 +31,7 @@ import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
+import io.swagger.v3.oas.models.media.JsonSchema;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
@@ -36,6 +39,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
@@ -181,16 +187,34 @@ public class AdminConfiguration {
                 redis, keyspace, properties.idempotencyWindow(), clock, random, json);
     }
 
+    /** The limit counters: the usage the admin API shows, and their removal. */
+    @Bean
+    RedisLimitCounters redisLimitCounters(
+            ReactiveStringRedisTemplate redis, RedisKeyspace keyspace) {
+        return new RedisLimitCounters(redis, keyspace);
+    }
+
     @Bean
     KeyAdminService keyAdminService(
-            RedisKeyStore store, AuditTrail audit, IdempotencyStore idempotency, Clock clock) {
-        return new KeyAdminService(store, audit, idempotency, clock);
+            RedisKeyStore store,
+            RedisLimitCounters counters,
+            AuditTrail audit,
+            IdempotencyStore idempotency,
+            Clock clock) {
+        return new KeyAdminService(store, counters, audit, idempotency, clock);
+    }
+
+    @Bean
+    OwnerLimitsService ownerLimitsService(
+            RedisKeyStore store, RedisLimitCounters counters, AuditTrail audit, Clock clock) {
+        return new OwnerLimitsService(store, counters, audit, clock);
     }
 
     /**
      * Bodies are read strictly: an unknown property is refused, and a string property does not
-     * accept a number or a boolean (nor a boolean a string), so {@code "owner": 12} is an error of
-     * {@code owner} rather than the owner "12".
+     * accept a number or a boolean (nor a boolean a string, nor a whole number a string, a fraction
+     * or a boolean), so {@code "owner": 12} is an error of {@code owner} rather than the owner
+     * "12", and {@code "requests": 1.5} an error rather than 1.
      */
     @Bean
     JsonMapperBuilderCustomizer strictRequestBodies() {
@@ -224,6 +248,18 @@ public class AdminConfiguration {
                                                         Duration::parse,
                                                         "an ISO-8601 duration such as PT1H or"
                                                                 + " P7D")))
+                        .withCoercionConfig(
+                                LogicalType.Integer,
+                                config ->
+                                        config.setCoercion(
+                                                        CoercionInputShape.String,
+                                                        CoercionAction.Fail)
+                                                .setCoercion(
+                                                        CoercionInputShape.Float,
+                                                        CoercionAction.Fail)
+                                                .setCoercion(
+                                                        CoercionInputShape.Boolean,
+                                                        CoercionAction.Fail))
                         .withCoercionConfig(
                                 LogicalType.Boolean,
                                 config ->
@@ -298,7 +334,9 @@ public class AdminConfiguration {
 
     /**
      * The contract documents the {@code Keygate-Replicas-*} headers once for every successful
-     * answer to a change (every operation but reads), rather than on each controller method.
+     * answer to a change of a key (every operation of the {@code keys} tag but reads), rather than
+     * on each controller method. An owner's limits are not written through the record writer, so
+     * their answers never carry them.
      */
     @Bean
     OpenApiCustomizer replicaHeadersInContract() {
@@ -310,7 +348,11 @@ public class AdminConfiguration {
                                         path.readOperationsMap()
                                                 .forEach(
                                                         (method, operation) -> {
-                                                            if (method != PathItem.HttpMethod.GET) {
+                                                            if (method != PathItem.HttpMethod.GET
+                                                                    && operation.getTags() != null
+                                                                    && operation
+                                                                            .getTags()
+                                                                            .contains("keys")) {
                                                                 addReplicaHeaders(operation);
                                                             }
                                                         }));
@@ -341,6 +383,42 @@ public class AdminConfiguration {
                                                 .schema(new IntegerSchema()));
                             }
                         });
+    }
+
+    /**
+     * A nullable property whose schema is a reference (a limit that {@code null} removes) is
+     * written {@code anyOf: [{$ref}, {type: "null"}]}: springdoc writes {@code $ref} next to {@code
+     * type: "null"}, which in OpenAPI 3.1 means both at once, so no value (not even null) would
+     * match.
+     */
+    @Bean
+    OpenApiCustomizer nullableReferencesInContract() {
+        return openApi ->
+                openApi.getComponents()
+                        .getSchemas()
+                        .values()
+                        .forEach(
+                                schema -> {
+                                    Map<String, Schema> properties = schema.getProperties();
+                                    if (properties != null) {
+                                        properties.replaceAll(
+                                                (name, property) -> nullableReference(property));
+                                    }
+                                });
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static Schema nullableReference(Schema property) {
+        Set<String> types = property.getTypes();
+        if (property.get$ref() == null || types == null || !types.contains("null")) {
+            return property;
+        }
+        return new JsonSchema()
+                .description(property.getDescription())
+                .anyOf(
+                        List.of(
+                                new JsonSchema().$ref(property.get$ref()),
+                                new JsonSchema().types(Set.of("null"))));
     }
 
     @Bean

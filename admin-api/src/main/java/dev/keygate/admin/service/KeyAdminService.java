@@ -9,6 +9,8 @@ import dev.keygate.admin.idempotency.IdempotentOutcome;
 import dev.keygate.admin.idempotency.IdempotentRequest;
 import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.core.key.KeyRecord;
+import dev.keygate.core.limit.LimitUsage;
+import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.core.store.KeyPage;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
@@ -45,13 +47,19 @@ import reactor.core.publisher.Mono;
 public final class KeyAdminService {
 
     private final RedisKeyStore store;
+    private final RedisLimitCounters counters;
     private final AuditTrail audit;
     private final IdempotencyStore idempotency;
     private final Clock clock;
 
     public KeyAdminService(
-            RedisKeyStore store, AuditTrail audit, IdempotencyStore idempotency, Clock clock) {
+            RedisKeyStore store,
+            RedisLimitCounters counters,
+            AuditTrail audit,
+            IdempotencyStore idempotency,
+            Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
+        this.counters = Objects.requireNonNull(counters, "counters");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -63,6 +71,14 @@ public final class KeyAdminService {
     /** The key with this id; a {@code not-found} problem when there is none. */
     public Mono<KeyRecord> get(String id) {
         return store.findById(id).switchIfEmpty(notFound(id));
+    }
+
+    /**
+     * What the key used of its own limits now (read from the counters without counting); {@link
+     * LimitUsage#NONE} without limits, with no Redis call.
+     */
+    public Mono<LimitUsage> usage(KeyRecord record) {
+        return counters.keyUsage(record.owner(), record.id(), record.limits());
     }
 
     /** One page of an owner's keys, in id order, after {@code cursor} (or from the start). */
@@ -226,9 +242,12 @@ public final class KeyAdminService {
                 });
     }
 
-    /** The newest audit events first, at most {@code limit}; only {@code keyId}'s unless null. */
-    public Mono<List<AuditEvent>> audit(String keyId, int limit) {
-        return audit.read(keyId, limit);
+    /**
+     * The newest audit events first, at most {@code limit}; only {@code keyId}'s and only {@code
+     * owner}'s (its keys' and its own limits' events) unless null.
+     */
+    public Mono<List<AuditEvent>> audit(String keyId, String owner, int limit) {
+        return audit.read(keyId, owner, limit);
     }
 
     private Mono<AuditEvent> audit(
@@ -279,6 +298,13 @@ public final class KeyAdminService {
         changes.put("expiresAt", record.expiresAt() == null ? "" : record.expiresAt().toString());
         changes.put("enabled", Boolean.toString(record.enabled()));
         record.metadata().forEach((k, v) -> changes.put("metadata." + k, v));
+        if (record.limits().rateLimit() != null) {
+            changes.put(
+                    LimitChanges.RATE_LIMIT, LimitChanges.rateLimit(record.limits().rateLimit()));
+        }
+        if (record.limits().quota() != null) {
+            changes.put(LimitChanges.QUOTA, LimitChanges.quota(record.limits().quota()));
+        }
         return changes;
     }
 
@@ -304,6 +330,14 @@ public final class KeyAdminService {
         if (update.metadata() != null) {
             changes.put("metadata", String.join(" ", new TreeMap<>(update.metadata()).keySet()));
             update.metadata().forEach((k, v) -> changes.put("metadata." + k, v));
+        }
+        if (update.rateLimit() != null) {
+            changes.put(
+                    LimitChanges.RATE_LIMIT,
+                    LimitChanges.rateLimit(update.rateLimit().orElse(null)));
+        }
+        if (update.quota() != null) {
+            changes.put(LimitChanges.QUOTA, LimitChanges.quota(update.quota().orElse(null)));
         }
         return changes;
     }

@@ -50,11 +50,19 @@ public class AuditController {
                             regexp = InputLimits.KEY_ID_OR_EMPTY,
                             message = "must be a key id (11 base62 characters)")
                     String keyId,
+            @Parameter(description = "Only this owner's events: its keys' and its limits'")
+                    @RequestParam(required = false)
+                    @Pattern(
+                            regexp = "(" + InputLimits.OWNER + ")?",
+                            message = InputLimits.OWNER_RULE)
+                    String owner,
             @Parameter(description = "1-500, default 50")
                     @RequestParam(defaultValue = "" + InputLimits.DEFAULT_PAGE_SIZE)
                     @Min(1)
                     @Max(InputLimits.MAX_PAGE_SIZE)
                     int limit) {
-        return service.audit(KeyController.emptyToNull(keyId), limit).map(AuditPageView::new);
+        return service.audit(
+                        KeyController.emptyToNull(keyId), KeyController.emptyToNull(owner), limit)
+                .map(AuditPageView::new);
     }
 }

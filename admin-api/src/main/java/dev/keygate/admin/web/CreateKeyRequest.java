@@ -1,5 +1,6 @@
 package dev.keygate.admin.web;
 
+import dev.keygate.core.limit.UsageLimits;
 import dev.keygate.core.store.NewKey;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -7,6 +8,7 @@ import jakarta.validation.Constraint;
 import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;
 import jakarta.validation.Payload;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -83,11 +85,15 @@ public record CreateKeyRequest(
                                 String,
                                 @NotNull @Size(max = InputLimits.MAX_METADATA_VALUE_LENGTH)
                                 @InputLimits.Text String>
-                        metadata) {
+                        metadata,
+        @Schema(description = "The key's own rate limit; none when left out.") @Valid
+                RateLimitJson rateLimit,
+        @Schema(description = "The key's own quota; none when left out.") @Valid QuotaJson quota) {
 
     /**
      * The key to create, as of {@code now}: a {@code ttl} becomes an expiry from now, the name is
-     * stripped, instants are kept to the millisecond.
+     * stripped, instants are kept to the millisecond, a rate limit without a burst gets a burst of
+     * its requests.
      */
     public NewKey toNewKey(Instant now) {
         Instant millis = now.truncatedTo(ChronoUnit.MILLIS);
@@ -96,12 +102,16 @@ public record CreateKeyRequest(
                         ? millis.plus(ttl)
                         : expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.MILLIS);
         return new NewKey(
-                owner,
-                name == null ? null : name.strip(),
-                tokens(scopes),
-                tokens(organizations),
-                expiry,
-                metadata == null ? Map.of() : metadata);
+                        owner,
+                        name == null ? null : name.strip(),
+                        tokens(scopes),
+                        tokens(organizations),
+                        expiry,
+                        metadata == null ? Map.of() : metadata)
+                .withLimits(
+                        UsageLimits.of(
+                                rateLimit == null ? null : rateLimit.toRateLimit(),
+                                quota == null ? null : quota.toQuota()));
     }
 
     static Set<String> tokens(List<String> values) {

@@ -1,7 +1,12 @@
 package dev.keygate.admin.web;
 
+import dev.keygate.core.limit.RateLimit;
 import jakarta.validation.Constraint;
+import jakarta.validation.ConstraintValidator;
+import jakarta.validation.ConstraintValidatorContext;
 import jakarta.validation.Payload;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -87,6 +92,22 @@ public final class InputLimits {
     /** Idempotency-Key: 1–255 visible ASCII characters. */
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
+    /** The most requests a rate limit, its burst or a quota can name (core's limit). */
+    public static final long MAX_LIMIT_REQUESTS = RateLimit.MAX_REQUESTS;
+
+    /** What a refused request count is told. */
+    public static final String LIMIT_REQUESTS_RULE = "must be 1 to 1000000000";
+
+    /** What a refused rate-limit period is told. */
+    public static final String RATE_PER_RULE =
+            "must be whole seconds from PT1S to P1D (an ISO-8601 duration such as PT1S, PT1M)";
+
+    /** A quota period: {@code day} or {@code month} (UTC calendar periods). */
+    public static final String QUOTA_PERIOD = "^(day|month)$";
+
+    /** What a refused quota period is told. */
+    public static final String QUOTA_PERIOD_RULE = "must be 'day' or 'month'";
+
     private InputLimits() {}
 
     /** A scope: the {@link #SCOPE} grammar, at most {@value #MAX_SCOPE_LENGTH} characters. */
@@ -144,6 +165,67 @@ public final class InputLimits {
     @Retention(RetentionPolicy.RUNTIME)
     public @interface Text {
         String message() default "must not contain control characters";
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+    }
+
+    /**
+     * A request count of a limit (a rate limit's requests or burst, a quota's requests): 1 to
+     * {@value #MAX_LIMIT_REQUESTS}. {@code null} is valid (say {@code @NotNull} where it is
+     * required).
+     */
+    @Documented
+    @Min(value = 1, message = LIMIT_REQUESTS_RULE)
+    @Max(value = MAX_LIMIT_REQUESTS, message = LIMIT_REQUESTS_RULE)
+    @Constraint(validatedBy = {})
+    @Target({ElementType.FIELD, ElementType.RECORD_COMPONENT, ElementType.TYPE_USE})
+    @Retention(RetentionPolicy.RUNTIME)
+    public @interface LimitRequests {
+        String message() default LIMIT_REQUESTS_RULE;
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+    }
+
+    /**
+     * A rate limit's refill period: whole seconds from {@link RateLimit#MIN_PER} to {@link
+     * RateLimit#MAX_PER}, as core's {@code RateLimit} accepts it. {@code null} is valid (say
+     * {@code @NotNull} where it is required).
+     */
+    @Documented
+    @Constraint(validatedBy = RatePer.Validator.class)
+    @Target({ElementType.FIELD, ElementType.RECORD_COMPONENT, ElementType.TYPE_USE})
+    @Retention(RetentionPolicy.RUNTIME)
+    public @interface RatePer {
+        String message() default RATE_PER_RULE;
+
+        Class<?>[] groups() default {};
+
+        Class<? extends Payload>[] payload() default {};
+
+        /** Stateless and thread-safe. */
+        final class Validator implements ConstraintValidator<RatePer, Duration> {
+            @Override
+            public boolean isValid(Duration value, ConstraintValidatorContext context) {
+                return value == null
+                        || (value.getNano() == 0
+                                && value.compareTo(RateLimit.MIN_PER) >= 0
+                                && value.compareTo(RateLimit.MAX_PER) <= 0);
+            }
+        }
+    }
+
+    /** A quota period: {@link #QUOTA_PERIOD}. {@code null} is valid. */
+    @Documented
+    @Pattern(regexp = QUOTA_PERIOD, message = QUOTA_PERIOD_RULE)
+    @Constraint(validatedBy = {})
+    @Target({ElementType.FIELD, ElementType.RECORD_COMPONENT, ElementType.TYPE_USE})
+    @Retention(RetentionPolicy.RUNTIME)
+    public @interface QuotaPeriod {
+        String message() default QUOTA_PERIOD_RULE;
 
         Class<?>[] groups() default {};
 

@@ -109,9 +109,15 @@ public class KeyController {
 
     @GetMapping("/{id}")
     @Operation(summary = "Read a key")
-    @ApiResponse(responseCode = "200", description = "The key, without its secret")
+    @ApiResponse(
+            responseCode = "200",
+            description = "The key, without its secret, with the usage of its own limits")
     public Mono<KeyView> get(@PathVariable String id) {
-        return Mono.defer(() -> service.get(requireId(id))).map(this::view);
+        return Mono.defer(() -> service.get(requireId(id)))
+                .flatMap(
+                        record ->
+                                service.usage(record)
+                                        .map(usage -> view(record).withUsage(UsageView.of(usage))));
     }
 
     @GetMapping

@@ -25,6 +25,9 @@ import java.util.Map;
  * @param enabled whether it may be used
  * @param status {@code active}, {@code expired} or {@code disabled}, as of the answer
  * @param metadata free-form strings
+ * @param rateLimit the key's own rate limit; absent for none
+ * @param quota the key's own quota; absent for none
+ * @param usage what the key used of its own limits, only when one key is read and it has limits
  * @param version incremented by every change
  * @param key the full key, only in the answer that minted it
  */
@@ -43,11 +46,15 @@ public record KeyView(
         boolean enabled,
         @Schema(allowableValues = {"active", "expired", "disabled"}) String status,
         Map<String, String> metadata,
+        RateLimitJson rateLimit,
+        QuotaJson quota,
+        @Schema(description = "Only when one key is read, and only for the limits it has.")
+                UsageView usage,
         long version,
         @Schema(description = "The full key: shown in this answer only, store it now.")
                 String key) {
 
-    /** The view of a record as of {@code now}, without the key. */
+    /** The view of a record as of {@code now}, without the key and without usage. */
     public static KeyView of(KeyRecord record, ApiKeyFormat format, Instant now) {
         boolean inGrace =
                 record.previousSecretExpiresAt() != null
@@ -66,8 +73,34 @@ public record KeyView(
                 record.enabled(),
                 record.status(now).value(),
                 record.metadata(),
+                RateLimitJson.of(record.limits().rateLimit()),
+                QuotaJson.of(record.limits().quota()),
+                null,
                 record.version(),
                 null);
+    }
+
+    /** This view with the key's usage ({@code null}: none shown). */
+    public KeyView withUsage(UsageView usage) {
+        return new KeyView(
+                id,
+                start,
+                owner,
+                name,
+                scopes,
+                organizations,
+                createdAt,
+                rotatedAt,
+                expiresAt,
+                previousKeyExpiresAt,
+                enabled,
+                status,
+                metadata,
+                rateLimit,
+                quota,
+                usage,
+                version,
+                key);
     }
 
     /** This view with the full key. */
@@ -86,6 +119,9 @@ public record KeyView(
                 enabled,
                 status,
                 metadata,
+                rateLimit,
+                quota,
+                usage,
                 version,
                 key);
     }

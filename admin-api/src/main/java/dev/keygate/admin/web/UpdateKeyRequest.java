@@ -8,6 +8,7 @@ import jakarta.validation.Constraint;
 import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;
 import jakarta.validation.Payload;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -27,8 +28,9 @@ import java.util.Set;
 
 /**
  * The body of {@code PATCH /v1/keys/{id}}: only the properties present change. {@code expiresAt:
- * null} removes the expiry; {@code null} for any other property is refused; {@code metadata}
- * replaces the whole map.
+ * null} removes the expiry, {@code rateLimit: null} and {@code quota: null} remove the limit;
+ * {@code null} for any other property is refused; {@code metadata} replaces the whole map (and a
+ * {@code rateLimit} or {@code quota} given replaces the whole limit).
  *
  * <p><b>Absent versus null.</b> This is a class with setters, not a record, because PATCH must tell
  * "left out" from "null": Jackson calls a setter only for a property present in the body (with
@@ -78,6 +80,14 @@ public final class UpdateKeyRequest {
                     String>
             metadata;
 
+    @Schema(description = "The key's own rate limit, or null to remove it.", nullable = true)
+    @Valid
+    private RateLimitJson rateLimit;
+
+    @Schema(description = "The key's own quota, or null to remove it.", nullable = true)
+    @Valid
+    private QuotaJson quota;
+
     public String getName() {
         return name;
     }
@@ -126,6 +136,22 @@ public final class UpdateKeyRequest {
         this.metadata = present("metadata", metadata);
     }
 
+    public RateLimitJson getRateLimit() {
+        return rateLimit;
+    }
+
+    public void setRateLimit(RateLimitJson rateLimit) {
+        this.rateLimit = present("rateLimit", rateLimit);
+    }
+
+    public QuotaJson getQuota() {
+        return quota;
+    }
+
+    public void setQuota(QuotaJson quota) {
+        this.quota = present("quota", quota);
+    }
+
     /** The properties the body named, in the order it named them. */
     @JsonIgnore
     @Schema(hidden = true)
@@ -138,7 +164,10 @@ public final class UpdateKeyRequest {
         return value;
     }
 
-    /** The change: only the properties present; {@code expiresAt: null} removes the expiry. */
+    /**
+     * The change: only the properties present; {@code expiresAt: null} removes the expiry, {@code
+     * rateLimit: null} and {@code quota: null} remove the limit.
+     */
     public KeyUpdate toKeyUpdate() {
         return new KeyUpdate(
                 name == null ? null : name.strip(),
@@ -149,12 +178,19 @@ public final class UpdateKeyRequest {
                                 .map(instant -> instant.truncatedTo(ChronoUnit.MILLIS))
                         : null,
                 enabled,
-                metadata);
+                metadata,
+                present.contains("rateLimit")
+                        ? Optional.ofNullable(rateLimit).map(RateLimitJson::toRateLimit)
+                        : null,
+                present.contains("quota")
+                        ? Optional.ofNullable(quota).map(QuotaJson::toQuota)
+                        : null);
     }
 
     /**
-     * A body that names at least one property, and none but {@code expiresAt} as {@code null}. An
-     * empty body is an error of the whole body; a null is an error of its property.
+     * A body that names at least one property, and none but {@code expiresAt}, {@code rateLimit}
+     * and {@code quota} as {@code null}. An empty body is an error of the whole body; a null is an
+     * error of its property.
      */
     @Constraint(validatedBy = NamesAChange.Validator.class)
     @Target(ElementType.TYPE)
@@ -163,7 +199,7 @@ public final class UpdateKeyRequest {
 
         String message() default
                 "names nothing to change; give at least one of name, scopes, organizations,"
-                        + " expiresAt, enabled, metadata";
+                        + " expiresAt, enabled, metadata, rateLimit, quota";
 
         Class<?>[] groups() default {};
 

@@ -75,6 +75,38 @@ class ReplicaAcknowledgementTests extends AdminApiTestSupport {
                 .doesNotExist(KeyController.REPLICAS_ACKNOWLEDGED_HEADER);
     }
 
+    /**
+     * An owner's limits are not a record write (core writes them with plain commands), so nothing
+     * waits for replicas and the answers say nothing about them; a key's limit change does.
+     */
+    @Test
+    void ownerLimitChangesDoNotWaitForReplicasAndSaySoByNoHeaders() {
+        double shortfallsBefore = shortfalls();
+        adminApi()
+                .setOwnerLimits("acct-1", Map.of("quota", Map.of("requests", 10, "period", "day")))
+                .expectStatus()
+                .isOk()
+                .expectHeader()
+                .doesNotExist(KeyController.REPLICAS_REQUIRED_HEADER)
+                .expectHeader()
+                .doesNotExist(KeyController.REPLICAS_ACKNOWLEDGED_HEADER);
+        adminApi()
+                .removeOwnerLimits("acct-1")
+                .expectStatus()
+                .isNoContent()
+                .expectHeader()
+                .doesNotExist(KeyController.REPLICAS_REQUIRED_HEADER);
+        assertThat(shortfalls()).isEqualTo(shortfallsBefore);
+
+        String id = createKey(Map.of("owner", "acct-1")).id();
+        adminApi()
+                .update(id, Map.of("quota", Map.of("requests", 10, "period", "day")))
+                .expectStatus()
+                .isOk()
+                .expectHeader()
+                .valueEquals(KeyController.REPLICAS_REQUIRED_HEADER, "1");
+    }
+
     private double shortfalls() {
         var counter =
                 meters.find(ReportingRecordWriter.METER).tag("outcome", "shortfall").counter();

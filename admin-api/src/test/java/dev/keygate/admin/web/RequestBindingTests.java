@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.keygate.admin.config.AdminProperties;
 import dev.keygate.admin.config.TestAdminProperties;
 import dev.keygate.admin.problem.ProblemException;
+import dev.keygate.core.limit.Quota;
+import dev.keygate.core.limit.RateLimit;
+import dev.keygate.core.limit.UsageLimits;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.test.time.MutableClock;
 import jakarta.validation.ConstraintValidator;
@@ -84,7 +87,7 @@ class RequestBindingTests {
     }
 
     private static CreateKeyRequest expiring(Instant expiresAt) {
-        return new CreateKeyRequest("o", null, null, null, expiresAt, null, null);
+        return new CreateKeyRequest("o", null, null, null, expiresAt, null, null, null, null);
     }
 
     @Test
@@ -137,6 +140,8 @@ class RequestBindingTests {
                                         null,
                                         NOW.plusSeconds(60),
                                         Duration.ofHours(1),
+                                        null,
+                                        null,
                                         null)))
                 .containsExactly("ttl");
     }
@@ -170,6 +175,104 @@ class RequestBindingTests {
         assertThat(refused(bind("{\"enabled\":null,\"name\":null}", UpdateKeyRequest.class)))
                 .containsExactly("enabled", "name");
         assertThat(refused(bind("{\"expiresAt\":null}", UpdateKeyRequest.class))).isEmpty();
+    }
+
+    @Test
+    void ratePerAcceptsWholeSecondsFromOneSecondToOneDayAndRefusesTheRest() {
+        for (String good : List.of("PT1S", "PT59S", "PT1M", "PT1H", "P1D", "PT86400S")) {
+            assertThat(refused(rateLimit("{\"requests\":1,\"per\":\"" + good + "\"}")))
+                    .as(good)
+                    .isEmpty();
+        }
+        for (String bad : List.of("PT0S", "PT0.5S", "PT1.5S", "-PT1S", "P2D", "PT86401S")) {
+            assertThat(refused(rateLimit("{\"requests\":1,\"per\":\"" + bad + "\"}")))
+                    .as(bad)
+                    .containsExactly("rateLimit.per");
+        }
+    }
+
+    @Test
+    void limitRequestsAreOneToABillionAndPerAndRequestsAreRequired() {
+        assertThat(refused(rateLimit("{\"requests\":1000000000,\"per\":\"PT1S\",\"burst\":1}")))
+                .isEmpty();
+        assertThat(
+                        refused(
+                                rateLimit(
+                                        "{\"requests\":1000000001,\"per\":\"PT1S\","
+                                                + "\"burst\":0}")))
+                .containsExactly("rateLimit.burst", "rateLimit.requests");
+        assertThat(refused(rateLimit("{}"))).containsExactly("rateLimit.per", "rateLimit.requests");
+        assertThat(refused(bind("{\"owner\":\"o\",\"quota\":{}}", CreateKeyRequest.class)))
+                .containsExactly("quota.period", "quota.requests");
+    }
+
+    @Test
+    void quotaPeriodIsDayOrMonth() {
+        for (String good : List.of("day", "month")) {
+            CreateKeyRequest request =
+                    bind(
+                            "{\"owner\":\"o\",\"quota\":{\"requests\":5,\"period\":\""
+                                    + good
+                                    + "\"}}",
+                            CreateKeyRequest.class);
+            assertThat(refused(request)).as(good).isEmpty();
+            assertThat(request.toNewKey(NOW).limits().quota().period().value()).isEqualTo(good);
+        }
+        for (String bad : List.of("week", "Day", "", "daily")) {
+            assertThat(
+                            refused(
+                                    bind(
+                                            "{\"owner\":\"o\",\"quota\":{\"requests\":5,"
+                                                    + "\"period\":\""
+                                                    + bad
+                                                    + "\"}}",
+                                            CreateKeyRequest.class)))
+                    .as(bad)
+                    .containsExactly("quota.period");
+        }
+    }
+
+    @Test
+    void aRateLimitWithoutBurstHasABurstOfItsRequestsAndNoLimitsIsNone() {
+        CreateKeyRequest request = rateLimit("{\"requests\":7,\"per\":\"PT1M\"}");
+        assertThat(request.toNewKey(NOW).limits().rateLimit())
+                .isEqualTo(new RateLimit(7, Duration.ofMinutes(1), 7));
+        assertThat(request.toNewKey(NOW).limits().quota()).isNull();
+        assertThat(bind("{\"owner\":\"o\"}", CreateKeyRequest.class).toNewKey(NOW).limits())
+                .isSameAs(UsageLimits.NONE);
+    }
+
+    @Test
+    void patchTellsAbsentLimitsFromNullOnesAndAllowsNullForThem() {
+        UpdateKeyRequest clear =
+                bind("{\"rateLimit\":null,\"quota\":null}", UpdateKeyRequest.class);
+        assertThat(refused(clear)).isEmpty();
+        assertThat(clear.toKeyUpdate().rateLimit()).isEqualTo(Optional.empty());
+        assertThat(clear.toKeyUpdate().quota()).isEqualTo(Optional.empty());
+
+        UpdateKeyRequest set =
+                bind("{\"quota\":{\"requests\":9,\"period\":\"month\"}}", UpdateKeyRequest.class);
+        assertThat(set.toKeyUpdate().quota()).contains(new Quota(9, Quota.Period.MONTH));
+        assertThat(set.toKeyUpdate().rateLimit()).as("absent: left as is").isNull();
+        assertThat(
+                        refused(
+                                bind(
+                                        "{\"quota\":{\"requests\":0,\"period\":\"day\"}}",
+                                        UpdateKeyRequest.class)))
+                .containsExactly("quota.requests");
+    }
+
+    @Test
+    void ownerLimitsOfAnEmptyBodyAreNone() {
+        assertThat(bind("{}", OwnerLimitsRequest.class).toUsageLimits()).isSameAs(UsageLimits.NONE);
+        assertThat(
+                        bind("{\"rateLimit\":null,\"quota\":null}", OwnerLimitsRequest.class)
+                                .toUsageLimits())
+                .isSameAs(UsageLimits.NONE);
+    }
+
+    private CreateKeyRequest rateLimit(String rateLimit) {
+        return bind("{\"owner\":\"o\",\"rateLimit\":" + rateLimit + "}", CreateKeyRequest.class);
     }
 
     @Test
