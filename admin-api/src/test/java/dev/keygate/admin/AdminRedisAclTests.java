@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,13 +103,11 @@ class AdminRedisAclTests {
     }
 
     /**
-     * The usage limits' operations (issue 14). Disabled until {@code deploy/redis/users.acl} gives
-     * {@code keygate-admin} what {@code usage.lua} calls, {@code +time +hmget}: without them every
-     * read of a key or an owner with limits is refused by Redis (503). With the two rules added
-     * (tried with {@code ACL SETUSER}) the operations below run with no denial.
+     * The usage limits' operations (issue 14) as the admin user: {@code usage.lua} calls {@code
+     * TIME} and {@code HMGET}, owner limits are written with {@code HMSET}; without them in {@code
+     * deploy/redis/users.acl} every read of a key or an owner with limits would be refused (503).
      */
     @Test
-    @Disabled("deploy/redis/users.acl: keygate-admin lacks +time +hmget (usage.lua)")
     void limitOperationsRunAsTheAclUser() {
         acl.resetDenials(redis);
         String id =
