@@ -245,7 +245,7 @@ R=--spring.cloud.gateway.server.webflux.routes
 ROUTE=("$R[0].id=public" "$R[0].uri=http://127.0.0.1:$P_S0" "$R[0].predicates[0]=Path=/public/**"
   "$R[0].metadata.keygate.public=true"
   "$R[1].id=limited" "$R[1].uri=http://127.0.0.1:$P_S0" "$R[1].predicates[0]=Path=/limited/**"
-  "$R[1].metadata.keygate.rate-limit.requests=1000000000" "$R[1].metadata.keygate.rate-limit.per=1s"
+  "$R[1].metadata.keygate.rate-limit.requests=1000000" "$R[1].metadata.keygate.rate-limit.per=1s"
   "$R[2].id=stub" "$R[2].uri=http://127.0.0.1:$P_S0" "$R[2].predicates[0]=Path=/**")
 start_gateway() { # start_gateway <name> <port> <extra jvm opts> <extra args...>
   local name=$1 port=$2 jvm=$3

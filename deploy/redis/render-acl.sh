@@ -15,6 +15,10 @@
 #  - +client|setinfo is dropped unless the redis-server that will load the file ($KEYGATE_REDIS_SERVER,
 #    default redis-server on the PATH) is 7.2 or newer: older servers refuse the whole file for a
 #    subcommand they do not know.
+#  - %R~ and %RW~ key permissions (Redis 7.0+: the gateway user reads everything, writes only the
+#    usage counters) become one plain ~kg:* for an older redis-server, which does not know them: the
+#    gateway user may then write anything under the namespace. A warning says so; run Redis 7 for
+#    the read-only gateway user (the embedded Redis 6.2 of a local run is the one case).
 #
 # POSIX sh only (busybox, dash, bash); needs sha256sum, shasum or openssl. Prints no secret.
 set -eu
@@ -62,6 +66,15 @@ password_hash() {
     printf '%s' "$hash"
 }
 
+# Whether the target redis-server knows key permissions (%R~, %RW~: 7.0+).
+selectors_known() {
+    server=${KEYGATE_REDIS_SERVER:-redis-server}
+    command -v "$server" >/dev/null 2>&1 || [ -x "$server" ] || return 0
+    version=$("$server" --version 2>/dev/null | sed -n 's/.* v=\([0-9]*\)\..*/\1/p') || return 0
+    [ -n "$version" ] || return 0
+    [ "$version" -ge 7 ]
+}
+
 # Whether the target redis-server knows CLIENT SETINFO (7.2+).
 setinfo_known() {
     server=${KEYGATE_REDIS_SERVER:-redis-server}
@@ -78,6 +91,10 @@ for variable in $(grep -v '^[[:space:]]*#' "$template" | grep -o '#\${[A-Za-z_][
 done
 if ! setinfo_known; then
     script="$script; s/ +client|setinfo//g"
+fi
+if ! selectors_known; then
+    echo "render-acl.sh: WARNING: this redis-server predates Redis 7.0 key permissions; the gateway user may write anything under $namespace: (run Redis 7 to keep it to the usage counters)" >&2
+    script="$script; s/ %R~\([^ ]*\) %RW~[^ ]*/ ~\1/g"
 fi
 
 umask 077

@@ -104,8 +104,9 @@ class AdminRedisAclTests {
 
     /**
      * The usage limits' operations (issue 14) as the admin user: {@code usage.lua} calls {@code
-     * TIME} and {@code HMGET}, owner limits are written with {@code HMSET}; without them in {@code
-     * deploy/redis/users.acl} every read of a key or an owner with limits would be refused (503).
+     * TIME} and {@code HMGET}, owner limits are written by a script ({@code DEL}, {@code HSET});
+     * without them in {@code deploy/redis/users.acl} every read of a key or an owner with limits
+     * would be refused (503).
      */
     @Test
     void limitOperationsRunAsTheAclUser() {

@@ -2,6 +2,8 @@ package dev.keygate.admin.web;
 
 import dev.keygate.core.limit.RateLimit;
 import io.swagger.v3.oas.annotations.media.Schema;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 
@@ -43,6 +45,21 @@ public record RateLimitJson(
                         example = "200")
                 @InputLimits.LimitRequests
                 Long burst) {
+
+    /**
+     * At most {@value RateLimit#MAX_PER_SECOND} requests a second (one a microsecond, the limit
+     * script's resolution); checked only when both members are valid on their own.
+     */
+    @JsonIgnore
+    @Schema(hidden = true)
+    @AssertTrue(message = "must be at most " + RateLimit.MAX_PER_SECOND + " requests a second")
+    public boolean isRate() {
+        return requests == null
+                || per == null
+                || per.isNegative()
+                || per.getSeconds() < 1
+                || requests <= RateLimit.MAX_PER_SECOND * per.getSeconds();
+    }
 
     /** The view of core's rate limit. */
     public static RateLimitJson of(RateLimit limit) {

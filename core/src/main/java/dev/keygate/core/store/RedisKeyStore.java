@@ -59,6 +59,8 @@ public final class RedisKeyStore implements KeyStore {
 
     private static final RedisScript<Long> ANNOUNCE = script("announce.lua", Long.class);
 
+    private static final RedisScript<Long> OWNER_LIMITS = script("owner-limits.lua", Long.class);
+
     @SuppressWarnings("rawtypes")
     private static final RedisScript<List> ROTATE = script("rotate.lua", List.class);
 
@@ -159,21 +161,10 @@ public final class RedisKeyStore implements KeyStore {
      */
     public Mono<Long> setOwnerLimits(String owner, UsageLimits limits) {
         Objects.requireNonNull(limits, "limits");
-        String hash = keyspace.ownerLimits(owner);
-        Mono<?> write;
-        if (limits.isEmpty()) {
-            write = redis.delete(hash);
-        } else {
-            List<String> pairs = new ArrayList<>();
-            RecordCodec.putLimits(pairs, limits);
-            Map<String, String> fields = new java.util.LinkedHashMap<>();
-            for (int i = 0; i + 1 < pairs.size(); i += 2) {
-                fields.put(pairs.get(i), pairs.get(i + 1));
-            }
-            write =
-                    redis.delete(hash)
-                            .then(redis.<String, String>opsForHash().putAll(hash, fields));
-        }
+        List<String> pairs = new ArrayList<>();
+        RecordCodec.putLimits(pairs, limits);
+        Mono<Long> write =
+                redis.execute(OWNER_LIMITS, List.of(keyspace.ownerLimits(owner)), pairs).next();
         return write.then(announceOwner(owner));
     }
 

@@ -11,6 +11,12 @@
 -- refused is the 1-based index of the first limit that refused (0: allowed).
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2]) + tonumber(ARGV[1])
+-- Rate counters hold their theoretical arrival time relative to 2026-01-01 (in microseconds, with
+-- three decimals): small enough for a double to keep the fraction of an emission interval, which
+-- at 1e6 requests a second (the most a rate limit allows) is 1 microsecond.
+local BASE = 1767225600000000
+-- against a floor one ulp short of a whole number
+local EPSILON = 1e-6
 local cost = tonumber(ARGV[2])
 local force = ARGV[3] == '1'
 
@@ -60,19 +66,20 @@ for i = 1, n do
   if kind == 'r' then
     local interval = tonumber(ARGV[base + 2])
     local tolerance = interval * tonumber(ARGV[base + 3])
-    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    local stored = redis.call('GET', KEYS[i])
+    local tat = stored and (tonumber(stored) + BASE) or now
     if tat < now then tat = now end
     local new_tat = tat + cost * interval
     local allow_at = new_tat - tolerance
     plan.new_tat = new_tat
     if now < allow_at then
       plan.violated = 1
-      plan.remaining = math.max(0, math.floor((tolerance - (tat - now)) / interval))
+      plan.remaining = math.max(0, math.floor((tolerance - (tat - now)) / interval + EPSILON))
       plan.wait = allow_at - now
       plan.reset = tat - now
     else
       plan.violated = 0
-      plan.remaining = math.floor((tolerance - (new_tat - now)) / interval)
+      plan.remaining = math.floor((tolerance - (new_tat - now)) / interval + EPSILON)
       plan.wait = 0
       plan.reset = new_tat - now
     end
@@ -105,13 +112,13 @@ if refused == 0 or force then
   for i = 1, n do
     local plan = plans[i]
     if plan.kind == 'r' then
-      redis.call('SET', KEYS[i], string.format('%d', plan.new_tat), 'PX', math.ceil((plan.new_tat - now) / 1000) + 1000)
+      redis.call('SET', KEYS[i], string.format('%.3f', plan.new_tat - BASE), 'PX', math.ceil((plan.new_tat - now) / 1000) + 1000)
       if plan.violated == 1 then
         -- forced past the limit: what remains is what remains after counting it anyway
         local base = 3 + (i - 1) * 3
         local interval = tonumber(ARGV[base + 2])
         local tolerance = interval * tonumber(ARGV[base + 3])
-        plan.remaining = math.max(0, math.floor((tolerance - (plan.new_tat - now)) / interval))
+        plan.remaining = math.max(0, math.floor((tolerance - (plan.new_tat - now)) / interval + EPSILON))
         plan.reset = plan.new_tat - now
       end
     else

@@ -10,9 +10,11 @@ local reply = { -1, -1, -1 }
 if ARGV[1] ~= '' then
   local interval = tonumber(ARGV[1])
   local tolerance = interval * tonumber(ARGV[2])
-  local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+  -- stored relative to 2026-01-01, as limits.lua writes it
+  local stored = redis.call('GET', KEYS[1])
+  local tat = stored and (tonumber(stored) + 1767225600000000) or now
   if tat < now then tat = now end
-  reply[1] = math.max(0, math.floor((tolerance - (tat - now)) / interval))
+  reply[1] = math.max(0, math.floor((tolerance - (tat - now)) / interval + 1e-6))
 end
 if ARGV[3] ~= '' then
   local day = math.floor(now / 86400000000)

@@ -83,7 +83,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
 
     /** What a limiter that broke its contract (an error, no outcome) gets: a 503. */
     private static final LimitOutcome LIMITER_FAILED =
-            new LimitOutcome(Refusal.of(Refusal.Reason.UNAVAILABLE), null, null);
+            new LimitOutcome(Refusal.of(Refusal.Reason.LIMITS_UNAVAILABLE), null, null);
 
     private static final Mono<AuthenticationResult> UNAVAILABLE =
             Mono.just(Refusal.of(Refusal.Reason.UNAVAILABLE));
@@ -266,9 +266,24 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             return unavailable(exchange, noOutcome());
         }
         if (outcome.policy() != null) {
-            HttpHeaders headers = exchange.getResponse().getHeaders();
-            headers.set(RATE_LIMIT_POLICY, outcome.policy());
-            headers.set(RATE_LIMIT, outcome.state());
+            String policy = outcome.policy();
+            String state = outcome.state();
+            if (outcome.allowed()) {
+                // set as the response commits: replaces any the upstream sent (SCG adds the
+                // upstream's headers to the response, so two lists would merge)
+                exchange.getResponse()
+                        .beforeCommit(
+                                () -> {
+                                    HttpHeaders headers = exchange.getResponse().getHeaders();
+                                    headers.set(RATE_LIMIT_POLICY, policy);
+                                    headers.set(RATE_LIMIT, state);
+                                    return Mono.empty();
+                                });
+            } else {
+                HttpHeaders headers = exchange.getResponse().getHeaders();
+                headers.set(RATE_LIMIT_POLICY, policy);
+                headers.set(RATE_LIMIT, state);
+            }
         }
         if (!outcome.allowed()) {
             return refuse(exchange, outcome.refusal());

@@ -2,7 +2,6 @@ package dev.keygate.gateway.limits;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.limit.LimitCheck;
 import dev.keygate.core.limit.LimitVerdict;
@@ -11,9 +10,15 @@ import dev.keygate.gateway.authentication.Refusal;
 import dev.keygate.gateway.authentication.RouteRequirements;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -21,27 +26,32 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The {@code local-then-sync} {@link UsageLimiter}, for operators who prefer speed to exactness
- * (Unkey's async mode and Kong's {@code sync_rate} are the models). The first request of a set of
- * limits is checked in Redis, as in the exact mode; after that this gateway decides from its own
- * estimate of what remains, with no round trip, and reconciles with Redis at most every {@code
- * sync-interval}: one script call that counts the requests it let through since (even past a limit:
- * they were served) and brings back what remains across all gateways. A counter is reconciled when,
- * an interval after the last time, it is exhausted here or this gateway has spent a tenth of what
- * remained then; and at least every {@value #MAX_DEFER_SECONDS} s while it has uncounted requests.
- * So a key far from its limits costs Redis about one call per {@value #MAX_DEFER_SECONDS} s per
- * gateway, and one near a limit one per interval: exactness is given up only where there is
- * headroom. A sweeper reconciles counters once traffic stops, and a counter evicted from the
- * bounded table is reconciled on its way out.
+ * (Unkey's async mode and Kong's {@code sync_rate} are the models).
  *
- * <p>What it costs in exactness: between two reconciliations every gateway spends what it last saw
- * as remaining, so with <i>G</i> gateways the limit can be overrun by up to about <i>G</i>-1 times
- * what remained at the last reconciliation, during one interval (docs/benchmarks.md measures it);
- * Redis's counters stay true, so the overrun is paid back by refusals afterwards. A gateway that
- * loses Redis keeps deciding from its estimate, and its uncounted requests are counted at the next
- * reconciliation that succeeds.
+ * <p>This gateway keeps an estimate of each counter it uses (a key's rate, an owner's quota...),
+ * one per counter, shared by every request that touches it: all of an owner's keys spend the one
+ * estimate of the owner's limits. A request whose counters are all known is decided from the
+ * estimates, with no round trip; a request with a counter not seen yet, with a changed limit, or
+ * refused by an estimate not reconciled for an interval, is decided in Redis as in the exact mode,
+ * and that answer refreshes the estimates. Each counter is reconciled on its own: the limit script
+ * counts the requests this gateway let through since (even past a limit: they were served) and
+ * brings back what remains across all gateways. That happens when, {@code sync-interval} after the
+ * last time, the counter is exhausted here or a tenth of the headroom it had is spent, and at least
+ * every {@value #MAX_DEFER_SECONDS} s while it has uncounted requests: a key far from its limits
+ * costs Redis about one call per {@value #MAX_DEFER_SECONDS} s per gateway, one near a limit one
+ * per interval. A sweeper reconciles counters once traffic stops; a counter evicted or replaced is
+ * reconciled on its way out; {@link #close()} reconciles what is left.
  *
- * <p>Thread-safe: each counter set's state is changed under its own lock, for a few field updates
- * (never around I/O); never blocks on I/O.
+ * <p>What it costs in exactness: between two reconciliations each gateway spends what it last saw
+ * as remaining, so <i>G</i> gateways can overrun a limit by up to <i>G</i>-1 times what remained at
+ * the last reconciliation (docs/benchmarks.md measures it); Redis's counters stay true, so the
+ * overrun is paid back by refusals afterwards. A reconciliation that times out is not retried (its
+ * requests may have been counted: better one batch uncounted than counted twice); one refused at
+ * once (Redis unreachable) is counted at the next that succeeds, the gateway deciding from its
+ * estimates meanwhile.
+ *
+ * <p>Thread-safe: a request takes its counters' locks in name order for a few field updates, never
+ * around I/O; never blocks on I/O.
  */
 public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
 
@@ -50,15 +60,22 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
 
     private static final long MAX_DEFER_NANOS = MAX_DEFER_SECONDS * 1_000_000_000L;
 
+    /** Reconciliations are off the request path: they may wait longer than a request would. */
+    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(1);
+
+    private static final Logger log = LoggerFactory.getLogger(LocalThenSyncLimiter.class);
+
+    private static final Comparator<Counter> BY_NAME =
+            Comparator.comparing(counter -> counter.check.counter());
+
     private final RedisLimitCounters counters;
     private final LimitPolicies policies;
     private final LimitFailurePolicy failures;
-    private final ExactUsageLimiter exact;
     private final Duration timeout;
     private final long intervalNanos;
     private final LongSupplier timeShiftMicros;
     private final LongSupplier nanoTime;
-    private final Cache<String, Local> locals;
+    private final Cache<String, Counter> table;
     private final Disposable sweeper;
 
     LocalThenSyncLimiter(
@@ -75,17 +92,17 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
         this.failures = Objects.requireNonNull(failures, "failures");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.intervalNanos = syncInterval.toNanos();
-        this.timeShiftMicros = timeShiftMicros;
-        this.nanoTime = nanoTime;
-        this.exact = new ExactUsageLimiter(counters, policies, failures, timeout, timeShiftMicros);
-        this.locals =
+        this.timeShiftMicros = Objects.requireNonNull(timeShiftMicros, "timeShiftMicros");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.table =
                 Caffeine.newBuilder()
                         .maximumSize(maximumCounters)
                         .expireAfterAccess(Duration.ofMinutes(10))
-                        .<String, Local>removalListener(
-                                (key, local, cause) -> {
-                                    if (local != null && cause != RemovalCause.REPLACED) {
-                                        sync(local);
+                        // evicted, expired or replaced: what it let through is still counted
+                        .<String, Counter>removalListener(
+                                (name, counter, cause) -> {
+                                    if (counter != null) {
+                                        sync(counter);
                                     }
                                 })
                         .build();
@@ -101,65 +118,187 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
         if (checks.isEmpty()) {
             return LimitOutcome.UNLIMITED_MONO;
         }
-        String name = name(checks);
-        Local local = locals.getIfPresent(name);
-        if (local == null || !local.checks.equals(checks)) {
-            // first sight (or the limits changed): decided in Redis, and the state kept
-            return counters.check(checks, 1, false, timeShiftMicros.getAsLong())
-                    .timeout(timeout)
-                    .map(
-                            verdict -> {
-                                locals.put(name, new Local(checks, verdict, nanoTime.getAsLong()));
-                                return failures.counted(policies.outcome(verdict));
-                            })
-                    .onErrorResume(error -> Mono.just(failures.unavailable(checks, error)));
+        int n = checks.size();
+        Counter[] local = new Counter[n];
+        for (int i = 0; i < n; i++) {
+            LimitCheck check = checks.get(i);
+            Counter counter = table.getIfPresent(check.counter());
+            if (counter == null || !counter.check.equals(check)) {
+                return inRedis(checks);
+            }
+            local[i] = counter;
         }
-        LimitOutcome outcome = local.take();
-        if (local.due(nanoTime.getAsLong())) {
-            sync(local);
+        long now = nanoTime.getAsLong();
+        LimitOutcome outcome = take(checks, local, now);
+        if (outcome == null) {
+            return inRedis(checks);
+        }
+        for (Counter counter : local) {
+            if (counter.due(now)) {
+                sync(counter);
+            }
         }
         return Mono.just(failures.counted(outcome));
     }
 
-    private static String name(List<LimitCheck> checks) {
-        if (checks.size() == 1) {
-            return checks.get(0).counter();
-        }
-        StringBuilder name = new StringBuilder();
-        for (LimitCheck check : checks) {
-            name.append(check.counter()).append('\n');
-        }
-        return name.toString();
+    /** Decided by the script, as in the exact mode; the answer refreshes the estimates. */
+    private Mono<LimitOutcome> inRedis(List<LimitCheck> checks) {
+        return counters.check(checks, 1, false, timeShiftMicros.getAsLong())
+                .timeout(timeout)
+                .map(
+                        verdict -> {
+                            long now = nanoTime.getAsLong();
+                            for (int i = 0; i < checks.size(); i++) {
+                                install(checks.get(i), verdict, i, now);
+                            }
+                            return failures.counted(policies.outcome(verdict));
+                        })
+                .onErrorResume(error -> Mono.just(failures.unavailable(checks, error)));
     }
 
-    /** Reconciles every counter with uncounted requests whose last reconciliation is old. */
-    private void sweep() {
-        long now = nanoTime.getAsLong();
-        for (Local local : locals.asMap().values()) {
-            if (local.hasPending() && local.due(now)) {
-                sync(local);
+    private void install(LimitCheck check, LimitVerdict verdict, int i, long now) {
+        long remaining = verdict.remaining()[i];
+        long reset = verdict.resetSeconds()[i];
+        table.asMap()
+                .compute(
+                        check.counter(),
+                        (name, counter) -> {
+                            if (counter != null && counter.check.equals(check)) {
+                                counter.refresh(remaining, reset, now);
+                                return counter;
+                            }
+                            // a new one, or the limit changed: the old one is reconciled as it goes
+                            return new Counter(check, remaining, reset, now);
+                        });
+    }
+
+    /**
+     * Decides one request from the estimates, under the counters' locks taken in name order: allowed
+     * (each counter spends one), refused, or {@code null} when an estimate that refuses was not
+     * reconciled for an interval (Redis is asked instead: the bucket may have refilled, the day
+     * turned).
+     */
+    private LimitOutcome take(List<LimitCheck> checks, Counter[] local, long now) {
+        Counter[] ordered = local.clone();
+        if (ordered.length > 1) {
+            Arrays.sort(ordered, BY_NAME);
+        }
+        for (Counter counter : ordered) {
+            counter.lock.lock();
+        }
+        try {
+            int n = local.length;
+            long[] remaining = new long[n];
+            long[] reset = new long[n];
+            List<String> violated = null;
+            boolean quota = false;
+            long wait = 1;
+            for (int i = 0; i < n; i++) {
+                Counter counter = local[i];
+                if (counter.remaining <= 0) {
+                    if (now - counter.syncedAt >= intervalNanos && !counter.syncing) {
+                        return null;
+                    }
+                    if (violated == null) {
+                        violated = new ArrayList<>(2);
+                    }
+                    LimitCheck check = checks.get(i);
+                    violated.add(check.policy());
+                    quota |= check.isQuota();
+                    wait = Math.max(wait, check.isQuota() ? counter.reset : perRequest(check));
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                Counter counter = local[i];
+                if (violated == null) {
+                    counter.remaining--;
+                    counter.pending++;
+                }
+                remaining[i] = counter.remaining;
+                reset[i] = counter.reset;
+            }
+            LimitOutcome shape = policies.outcome(checks, remaining, reset, null);
+            if (violated == null) {
+                return shape;
+            }
+            Refusal refusal =
+                    Refusal.overLimit(
+                            quota ? Refusal.Reason.QUOTA_EXCEEDED : Refusal.Reason.RATE_LIMITED,
+                            Duration.ofSeconds(wait),
+                            violated);
+            return new LimitOutcome(refusal, shape.policy(), shape.state());
+        } finally {
+            for (Counter counter : ordered) {
+                counter.lock.unlock();
             }
         }
     }
 
-    /** Counts what this gateway let through since the last reconciliation; one at a time. */
-    private void sync(Local local) {
-        long cost = local.startSync();
-        if (cost < 0) {
-            return;
-        }
-        counters.check(local.checks, cost, true, timeShiftMicros.getAsLong())
-                .timeout(timeout)
-                .subscribe(
-                        verdict -> local.synced(verdict, nanoTime.getAsLong()),
-                        error -> local.failed(cost));
+    /** Seconds until a rate limit gives one more request, rounded up. */
+    private static long perRequest(LimitCheck check) {
+        long perSeconds = check.rateLimit().per().toSeconds();
+        long requests = check.rateLimit().requests();
+        return Math.max(1, (perSeconds + requests - 1) / requests);
     }
 
+    /** Reconciles every counter with uncounted requests that is due. */
+    private void sweep() {
+        try {
+            long now = nanoTime.getAsLong();
+            for (Counter counter : table.asMap().values()) {
+                if (counter.due(now)) {
+                    sync(counter);
+                }
+            }
+        } catch (RuntimeException ex) {
+            // the sweeper must keep running
+            log.warn("Reconciling usage counters failed", ex);
+        }
+    }
+
+    /** Counts what this gateway let through since the last reconciliation; one at a time. */
+    private void sync(Counter counter) {
+        syncing(counter).subscribe();
+    }
+
+    private Mono<Void> syncing(Counter counter) {
+        long cost = counter.startSync();
+        if (cost < 0) {
+            return Mono.empty();
+        }
+        return counters.check(List.of(counter.check), cost, true, timeShiftMicros.getAsLong())
+                .timeout(SYNC_TIMEOUT)
+                .doOnNext(
+                        verdict -> {
+                            counter.synced(
+                                    verdict.remaining()[0],
+                                    verdict.resetSeconds()[0],
+                                    nanoTime.getAsLong());
+                            if (table.asMap().get(counter.check.counter()) != counter
+                                    && counter.hasPending()) {
+                                // evicted while the call was out: what came since is counted too
+                                sync(counter);
+                            }
+                        })
+                .doOnError(
+                        error -> counter.failed(error instanceof TimeoutException ? 0 : cost))
+                // empty (never, by contract) or cancelled: free the counter for the next try
+                .doFinally(signal -> counter.endSync())
+                .onErrorResume(error -> Mono.empty())
+                .then();
+    }
+
+    /**
+     * Stops the sweeper and counts what was let through and not counted yet, waiting up to two
+     * seconds (Spring calls this on shutdown, off any event loop).
+     */
     @Override
     public void close() {
         sweeper.dispose();
-        // what was let through and not counted yet is counted before the gateway goes
-        locals.asMap().values().forEach(this::sync);
+        Flux.fromIterable(List.copyOf(table.asMap().values()))
+                .flatMap(this::syncing)
+                .then()
+                .block(Duration.ofSeconds(2));
     }
 
     @Override
@@ -167,109 +306,115 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
         return "LocalThenSyncLimiter[syncInterval=" + Duration.ofNanos(intervalNanos) + "]";
     }
 
-    /** One set of limits as this gateway sees it between reconciliations. */
-    private final class Local {
+    /** One counter as this gateway sees it between reconciliations. Guarded by {@link #lock}. */
+    private final class Counter {
 
-        final List<LimitCheck> checks;
-        private final long[] remaining;
-        private final long[] reset;
-        private long pending;
-        private boolean syncing;
-        private long headroom;
+        final LimitCheck check;
+        final ReentrantLock lock = new ReentrantLock();
+        long remaining;
+        long reset;
+        long pending;
+        boolean syncing;
+        long headroom;
         volatile long syncedAt;
 
-        Local(List<LimitCheck> checks, LimitVerdict verdict, long now) {
-            this.checks = checks;
-            this.remaining = verdict.remaining().clone();
-            this.reset = verdict.resetSeconds().clone();
-            this.headroom = least(remaining);
+        Counter(LimitCheck check, long remaining, long reset, long now) {
+            this.check = check;
+            this.remaining = remaining;
+            this.reset = reset;
+            this.headroom = remaining;
             this.syncedAt = now;
         }
 
-        private static long least(long[] values) {
-            long least = Long.MAX_VALUE;
-            for (long value : values) {
-                least = Math.min(least, value);
+        /** Redis's answer to a request decided there: its view, less what is not counted yet. */
+        void refresh(long remaining, long reset, long now) {
+            lock.lock();
+            try {
+                this.remaining = remaining - pending;
+                this.reset = reset;
+                this.headroom = remaining;
+                if (!syncing) {
+                    syncedAt = now;
+                }
+            } finally {
+                lock.unlock();
             }
-            return least;
         }
 
         /**
-         * Whether to reconcile now: an interval has passed and the counter is exhausted here or a
-         * tenth of the headroom it had is spent; or it was last reconciled too long ago.
+         * Whether to reconcile: it has uncounted requests, an interval has passed, and it is
+         * exhausted here or a tenth of its headroom is spent, or it waited too long.
          */
-        synchronized boolean due(long now) {
-            long age = now - syncedAt;
-            if (syncing || age < intervalNanos) {
-                return false;
-            }
-            return age >= MAX_DEFER_NANOS || least(remaining) <= 0 || pending * 10 >= headroom;
-        }
-
-        /** Decides one request from the estimate. */
-        synchronized LimitOutcome take() {
-            List<String> violated = null;
-            boolean quota = false;
-            for (int i = 0; i < checks.size(); i++) {
-                if (remaining[i] <= 0) {
-                    if (violated == null) {
-                        violated = new ArrayList<>(2);
-                    }
-                    violated.add(checks.get(i).policy());
-                    quota |= checks.get(i).isQuota();
+        boolean due(long now) {
+            lock.lock();
+            try {
+                long age = now - syncedAt;
+                if (syncing || pending == 0 || age < intervalNanos) {
+                    return false;
                 }
+                return age >= MAX_DEFER_NANOS || remaining <= 0 || pending * 10 >= headroom;
+            } finally {
+                lock.unlock();
             }
-            if (violated != null) {
-                long wait = 1;
-                for (int i = 0; i < checks.size(); i++) {
-                    if (remaining[i] <= 0) {
-                        wait = Math.max(wait, checks.get(i).isQuota() ? reset[i] : 1);
-                    }
+        }
+
+        boolean hasPending() {
+            lock.lock();
+            try {
+                return pending > 0;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The requests to count, or -1 when there are none or a reconciliation is under way. */
+        long startSync() {
+            lock.lock();
+            try {
+                if (syncing || pending == 0) {
+                    return -1;
                 }
-                Refusal refusal =
-                        Refusal.overLimit(
-                                quota ? Refusal.Reason.QUOTA_EXCEEDED : Refusal.Reason.RATE_LIMITED,
-                                Duration.ofSeconds(wait),
-                                violated);
-                LimitOutcome allowedShape = policies.outcome(checks, remaining, reset, null);
-                return new LimitOutcome(refusal, allowedShape.policy(), allowedShape.state());
+                syncing = true;
+                long cost = pending;
+                pending = 0;
+                return cost;
+            } finally {
+                lock.unlock();
             }
-            for (int i = 0; i < checks.size(); i++) {
-                remaining[i]--;
-            }
-            pending++;
-            return policies.outcome(checks, remaining, reset, null);
         }
 
-        synchronized boolean hasPending() {
-            return pending > 0;
-        }
-
-        /** The requests to count, or -1 when a reconciliation is already under way. */
-        synchronized long startSync() {
-            if (syncing) {
-                return -1;
-            }
-            syncing = true;
-            long cost = pending;
-            pending = 0;
-            return cost;
-        }
-
-        synchronized void synced(LimitVerdict verdict, long now) {
-            for (int i = 0; i < checks.size(); i++) {
+        void synced(long remaining, long reset, long now) {
+            lock.lock();
+            try {
                 // Redis's view, less what this gateway let through while the call was out
-                remaining[i] = verdict.remaining()[i] - pending;
-                reset[i] = verdict.resetSeconds()[i];
+                this.remaining = remaining - pending;
+                this.reset = reset;
+                this.headroom = remaining;
+                syncing = false;
+                syncedAt = now;
+            } finally {
+                lock.unlock();
             }
-            headroom = least(verdict.remaining());
-            syncing = false;
-            syncedAt = now;
         }
 
-        synchronized void failed(long cost) {
-            pending += cost;
-            syncing = false;
+        /** A reconciliation that failed: {@code uncounted} requests go back to be counted later. */
+        void failed(long uncounted) {
+            lock.lock();
+            try {
+                pending += uncounted;
+                syncing = false;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void endSync() {
+            lock.lock();
+            try {
+                syncing = false;
+            } finally {
+                lock.unlock();
+            }
         }
     }
 }

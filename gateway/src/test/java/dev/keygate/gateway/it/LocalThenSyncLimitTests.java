@@ -121,4 +121,44 @@ class LocalThenSyncLimitTests {
                                                         .used())
                                         .isEqualTo(allowed));
     }
+
+    @Test
+    void anOwnersKeysShareOneEstimateOfTheOwnersLimitSoMoreKeysDoNotMeanMoreOverrun() {
+        String owner = "acct-local-owner";
+        UsageLimits quota = UsageLimits.of(null, new Quota(LIMIT, Quota.Period.DAY));
+        fixture.keys().store().setOwnerLimits(owner, quota).block(BOUND);
+        List<IssuedKey> keys =
+                IntStream.range(0, 5)
+                        .mapToObj(i -> fixture.keys().mint(NewKey.forOwner(owner)))
+                        .toList();
+        List<TestGateway> gateways = fixture.gateways();
+        int allowed = 0;
+        for (int i = 0; i < 4 * LIMIT; i++) {
+            if (status(gateways.get(i % 2), keys.get((i / 2) % keys.size()).key()) == 200) {
+                allowed++;
+            }
+        }
+
+        System.out.printf(
+                "[limits/local-then-sync] owner quota %d shared by 5 keys, 2 gateways: %d let"
+                        + " through (%.2f of the quota)%n",
+                LIMIT, allowed, allowed / (double) LIMIT);
+        // bounded by the gateways, not by the keys: 5 keys with an estimate each could let through
+        // five times as much
+        assertThat(allowed).isBetween(LIMIT, 2 * LIMIT);
+    }
+
+    @Test
+    void aRateLimitExhaustedHereRefillsAfterAPauseWithoutWaitingForTraffic() {
+        UsageLimits limits = UsageLimits.of(new RateLimit(2, Duration.ofSeconds(2), 2), null);
+        IssuedKey key = fixture.keys().mint(NewKey.forOwner("acct-local-refill").withLimits(limits));
+        TestGateway gateway = fixture.gateway();
+        assertThat(List.of(status(gateway, key.key()), status(gateway, key.key()), status(gateway, key.key())))
+                .containsExactly(200, 200, 429);
+
+        // one request a second comes back: the estimate that refused is asked again in Redis
+        await().atMost(BOUND)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> status(gateway, key.key()) == 200);
+    }
 }

@@ -360,4 +360,27 @@ class UsageLimitTests {
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
         assertThat(scriptCalls() - before).isBetween(1L, seconds + 1);
     }
+
+    @Test
+    void theRateLimitFieldsAreKeygatesEvenWhenTheUpstreamSendsItsOwn() {
+        fixture.upstream()
+                .stubFor(
+                        com.github.tomakehurst.wiremock.client.WireMock.get(
+                                        com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                                                "/chatty"))
+                                .willReturn(
+                                        com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                                                .withStatus(200)
+                                                .withHeader("RateLimit", "\"upstream\";r=1")
+                                                .withHeader(
+                                                        "RateLimit-Policy", "\"upstream\";q=1")));
+        IssuedKey key = mint("acct-chatty", UsageLimits.of(RateLimit.of(10, DAY), null));
+
+        EntityExchangeResult<String> answer = call(fixture.gateway().client(), key.key(), "/chatty");
+
+        assertThat(answer.getStatus().value()).isEqualTo(200);
+        assertThat(answer.getResponseHeaders().get("RateLimit")).singleElement().asString().startsWith("\"key\";r=9;t=");
+        assertThat(answer.getResponseHeaders().get("RateLimit-Policy"))
+                .containsExactly("\"key\";q=10;w=86400");
+    }
 }
