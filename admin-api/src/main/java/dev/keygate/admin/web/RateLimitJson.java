@@ -1,8 +1,8 @@
 package dev.keygate.admin.web;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.keygate.core.limit.RateLimit;
 import io.swagger.v3.oas.annotations.media.Schema;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
@@ -55,6 +55,8 @@ public record RateLimitJson(
     @AssertTrue(message = "must be at most " + RateLimit.MAX_PER_SECOND + " requests a second")
     public boolean isRate() {
         return requests == null
+                || requests < 1
+                || requests > RateLimit.MAX_REQUESTS
                 || per == null
                 || per.isNegative()
                 || per.getSeconds() < 1

@@ -42,7 +42,12 @@ public record RateLimit(long requests, Duration per, long burst) {
         }
         if (requests > MAX_PER_SECOND * per.toSeconds()) {
             throw new IllegalArgumentException(
-                    "at most " + MAX_PER_SECOND + " requests a second: " + requests + " per " + per);
+                    "at most "
+                            + MAX_PER_SECOND
+                            + " requests a second: "
+                            + requests
+                            + " per "
+                            + per);
         }
         if (burst < 1 || burst > MAX_REQUESTS) {
             throw new IllegalArgumentException("burst must be 1 to " + MAX_REQUESTS + ": " + burst);

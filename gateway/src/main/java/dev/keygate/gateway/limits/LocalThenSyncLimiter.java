@@ -173,9 +173,9 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
     }
 
     /**
-     * Decides one request from the estimates, under the counters' locks taken in name order: allowed
-     * (each counter spends one), refused, or {@code null} when an estimate that refuses was not
-     * reconciled for an interval (Redis is asked instead: the bucket may have refilled, the day
+     * Decides one request from the estimates, under the counters' locks taken in name order:
+     * allowed (each counter spends one), refused, or {@code null} when an estimate that refuses was
+     * not reconciled for an interval (Redis is asked instead: the bucket may have refilled, the day
      * turned).
      */
     private LimitOutcome take(List<LimitCheck> checks, Counter[] local, long now) {
@@ -280,8 +280,7 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
                                 sync(counter);
                             }
                         })
-                .doOnError(
-                        error -> counter.failed(error instanceof TimeoutException ? 0 : cost))
+                .doOnError(error -> counter.failed(error instanceof TimeoutException ? 0 : cost))
                 // empty (never, by contract) or cancelled: free the counter for the next try
                 .doFinally(signal -> counter.endSync())
                 .onErrorResume(error -> Mono.empty())

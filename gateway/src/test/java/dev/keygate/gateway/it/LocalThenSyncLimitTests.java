@@ -151,9 +151,14 @@ class LocalThenSyncLimitTests {
     @Test
     void aRateLimitExhaustedHereRefillsAfterAPauseWithoutWaitingForTraffic() {
         UsageLimits limits = UsageLimits.of(new RateLimit(2, Duration.ofSeconds(2), 2), null);
-        IssuedKey key = fixture.keys().mint(NewKey.forOwner("acct-local-refill").withLimits(limits));
+        IssuedKey key =
+                fixture.keys().mint(NewKey.forOwner("acct-local-refill").withLimits(limits));
         TestGateway gateway = fixture.gateway();
-        assertThat(List.of(status(gateway, key.key()), status(gateway, key.key()), status(gateway, key.key())))
+        assertThat(
+                        List.of(
+                                status(gateway, key.key()),
+                                status(gateway, key.key()),
+                                status(gateway, key.key())))
                 .containsExactly(200, 200, 429);
 
         // one request a second comes back: the estimate that refused is asked again in Redis

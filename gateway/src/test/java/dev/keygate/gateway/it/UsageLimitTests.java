@@ -366,8 +366,8 @@ class UsageLimitTests {
         fixture.upstream()
                 .stubFor(
                         com.github.tomakehurst.wiremock.client.WireMock.get(
-                                        com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
-                                                "/chatty"))
+                                        com.github.tomakehurst.wiremock.client.WireMock
+                                                .urlPathEqualTo("/chatty"))
                                 .willReturn(
                                         com.github.tomakehurst.wiremock.client.WireMock.aResponse()
                                                 .withStatus(200)
@@ -376,10 +376,14 @@ class UsageLimitTests {
                                                         "RateLimit-Policy", "\"upstream\";q=1")));
         IssuedKey key = mint("acct-chatty", UsageLimits.of(RateLimit.of(10, DAY), null));
 
-        EntityExchangeResult<String> answer = call(fixture.gateway().client(), key.key(), "/chatty");
+        EntityExchangeResult<String> answer =
+                call(fixture.gateway().client(), key.key(), "/chatty");
 
         assertThat(answer.getStatus().value()).isEqualTo(200);
-        assertThat(answer.getResponseHeaders().get("RateLimit")).singleElement().asString().startsWith("\"key\";r=9;t=");
+        assertThat(answer.getResponseHeaders().get("RateLimit"))
+                .singleElement()
+                .asString()
+                .startsWith("\"key\";r=9;t=");
         assertThat(answer.getResponseHeaders().get("RateLimit-Policy"))
                 .containsExactly("\"key\";q=10;w=86400");
     }
