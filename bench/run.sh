@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Keygate macro benchmark: one machine, loopback only, bounded in time.
 #
-#   bench/run.sh           # default run (under 10 minutes once built)
+#   bench/run.sh           # default run (under 15 minutes once built)
 #   bench/run.sh --quick   # smoke run (under 3 minutes once built)
 #   bench/soak.sh          # the fault soak (Maven profile -Psoak; 60 s by default), separately
 #
@@ -20,7 +20,9 @@
 #
 # Usage limits: S3rl is S3's JVM on a route with a per-key rate limit no request reaches (every
 # request runs the limit script in Redis: the exact mode's cost); S3ls the same route on a JVM of
-# its own in local-then-sync mode (BENCH_LIMITS_LOCAL=0 leaves that JVM out).
+# its own in local-then-sync mode (BENCH_LIMITS_LOCAL=0 leaves that JVM out). S3rh and S3lh: the same
+# two with 100 hot keys instead of 10,000 (each key then sends about a hundred times as often,
+# which is what local-then-sync is for).
 #
 # Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
 # BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
@@ -56,7 +58,7 @@ else
   REVOCATIONS_LOST=${BENCH_REVOCATIONS_LOST:-15}
   export REVOCATION_ADMIN_WARMUP=${REVOCATION_ADMIN_WARMUP:-300}
   # one more JVM for S3ls (local-then-sync limits) and its minute of warm-up
-  TIME_LIMIT=780
+  TIME_LIMIT=900
   # native (epoll) vs NIO was measured in earlier runs (docs/benchmarks.md: epoll never slower);
   # BENCH_NIO=1 measures it again, with one more JVM to warm up (over 10 minutes with WARMUP=60)
   NIO=${BENCH_NIO:-0}
@@ -376,6 +378,7 @@ PY
 }
 
 VALID="$OUT/keys/valid.txt"; BAD="$OUT/keys/bad-checksum.txt"; UNK="$OUT/keys/unknown.txt"
+HOT="$OUT/keys/hot.txt"; head -100 "$VALID" >"$HOT"
 log "warm-up: ${WARMUP}s per JVM (S2, S3, S4, S3-nio), a quarter of it for S1 and S3pub, a sixth for S5a and S5b"
 run_wrk "$P_S1" $((WARMUP / 4 + 1)) "$VALID" "$OUT/warmup-s1.txt"
 for port in "${GATEWAY_PORTS[@]}"; do run_wrk "$port" "$WARMUP" "$VALID" "$OUT/warmup-$port.txt" warmup; done
@@ -396,6 +399,8 @@ for round in $(seq "$ROUNDS"); do
   WRK_PATH=/public/x measure "$round" S3pub "$P_K" "$VALID"
   WRK_PATH=/limited/x measure "$round" S3rl "$P_K" "$VALID"
   [[ $LIMITS_LOCAL == 1 ]] && WRK_PATH=/limited/x measure "$round" S3ls "$P_KLS" "$VALID"
+  WRK_PATH=/limited/x measure "$round" S3rh "$P_K" "$HOT"
+  [[ $LIMITS_LOCAL == 1 ]] && WRK_PATH=/limited/x measure "$round" S3lh "$P_KLS" "$HOT"
   [[ $NIO == 1 ]] && measure "$round" S3nio "$P_KNIO" "$VALID"
   measure "$round" S4 "$P_K4" "$VALID"
   measure "$round" S5a "$P_K4" "$BAD"

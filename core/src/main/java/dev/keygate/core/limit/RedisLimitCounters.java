@@ -1,12 +1,16 @@
 package dev.keygate.core.limit;
 
 import dev.keygate.core.store.RedisKeyspace;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.ReactiveRedisConnection;
+import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Mono;
@@ -26,8 +30,12 @@ public final class RedisLimitCounters {
     @SuppressWarnings("rawtypes")
     private static final RedisScript<List> USAGE = script("usage.lua");
 
+    private static final byte[] LIMITS_SOURCE =
+            LIMITS.getScriptAsString().getBytes(StandardCharsets.UTF_8);
+
     private final ReactiveStringRedisTemplate redis;
     private final RedisKeyspace keyspace;
+    private volatile ReactiveRedisConnection connection;
 
     public RedisLimitCounters(ReactiveStringRedisTemplate redis, RedisKeyspace keyspace) {
         this.redis = Objects.requireNonNull(redis, "redis");
@@ -94,7 +102,74 @@ public final class RedisLimitCounters {
                 args.add(Long.toString(check.rateLimit().burst()));
             }
         }
-        return redis.execute(LIMITS, keys, args).next().map(reply -> verdict(checks, reply));
+        return limits(keys, args).map(reply -> verdict(checks, reply));
+    }
+
+    /**
+     * Runs {@code limits.lua} on one reactive connection kept for the purpose (the shared native
+     * connection underneath), with the arguments encoded once: this is on the request path of every
+     * limited request, and the template's {@code execute} opens and closes a connection wrapper and
+     * runs its serializers per call. {@code EVALSHA} first, {@code EVAL} when Redis does not have
+     * the script (a restart, a failover), as the template does.
+     */
+    private Mono<List<?>> limits(List<String> keys, List<String> args) {
+        ReactiveRedisConnection connection = connection();
+        int numKeys = keys.size();
+        Mono<List<?>> evalSha =
+                connection
+                        .scriptingCommands()
+                        .<List<?>>evalSha(
+                                LIMITS.getSha1(), ReturnType.MULTI, numKeys, encoded(keys, args))
+                        .next();
+        return evalSha.onErrorResume(
+                RedisLimitCounters::isNoScript,
+                error ->
+                        connection
+                                .scriptingCommands()
+                                .<List<?>>eval(
+                                        ByteBuffer.wrap(LIMITS_SOURCE),
+                                        ReturnType.MULTI,
+                                        numKeys,
+                                        encoded(keys, args))
+                                .next());
+    }
+
+    private ReactiveRedisConnection connection() {
+        ReactiveRedisConnection connection = this.connection;
+        if (connection == null) {
+            synchronized (this) {
+                connection = this.connection;
+                if (connection == null) {
+                    connection =
+                            Objects.requireNonNull(
+                                            redis.getConnectionFactory(), "connection factory")
+                                    .getReactiveConnection();
+                    this.connection = connection;
+                }
+            }
+        }
+        return connection;
+    }
+
+    private static ByteBuffer[] encoded(List<String> keys, List<String> args) {
+        ByteBuffer[] out = new ByteBuffer[keys.size() + args.size()];
+        int i = 0;
+        for (String key : keys) {
+            out[i++] = ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8));
+        }
+        for (String arg : args) {
+            out[i++] = ByteBuffer.wrap(arg.getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static boolean isNoScript(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (String.valueOf(cause.getMessage()).contains("NOSCRIPT")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static LimitVerdict verdict(List<LimitCheck> checks, List<?> reply) {

@@ -94,6 +94,37 @@ class ClusterTests {
 
     @Test
     @Order(1)
+    void aKeysAndItsOwnersLimitsAreCheckedInOneScriptOnTheOwnersSlot() {
+        String owner = "acct-c-limits";
+        keys.store()
+                .setOwnerLimits(
+                        owner,
+                        dev.keygate.core.limit.UsageLimits.of(
+                                null,
+                                new dev.keygate.core.limit.Quota(
+                                        3, dev.keygate.core.limit.Quota.Period.DAY)))
+                .block(Duration.ofSeconds(5));
+        List<IssuedKey> two = create(owner, 2);
+        // the two records are (almost surely) on other slots than the owner's counters
+        System.out.printf(
+                "[fault/cluster/limits] records on slots %d and %d, the owner's counters on %d%n",
+                redis.slot("kg:key:{" + two.get(0).record().id() + "}"),
+                redis.slot("kg:key:{" + two.get(1).record().id() + "}"),
+                redis.slot("kg:usage:{" + owner + "}:o:quota"));
+        Http.until(
+                gateway.port(), two.get(0).key(), 200, System.nanoTime(), Duration.ofSeconds(10));
+
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            statuses.add(Http.status(gateway.port(), two.get(i % 2).key()));
+        }
+
+        // the probe above spent one of the owner's three: two more, then the quota refuses
+        assertThat(statuses).containsExactly(200, 200, 429, 429);
+    }
+
+    @Test
+    @Order(1)
     void recordsSpreadOverSlotsAndMastersAndAreServedListedAndRevoked() {
         List<IssuedKey> mine = create("acct-c1", 30);
         List<IssuedKey> theirs = create("acct-c2", 5);

@@ -166,4 +166,43 @@ class LocalThenSyncLimitTests {
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> status(gateway, key.key()) == 200);
     }
+
+    @Test
+    void underConcurrentLoadTheOverrunStaysWithinWhatTwoGatewaysCanSpend() throws Exception {
+        int limit = 200;
+        UsageLimits limits = UsageLimits.of(new RateLimit(1, DAY, limit), null);
+        IssuedKey key = fixture.keys().mint(NewKey.forOwner("acct-local-busy").withLimits(limits));
+        List<TestGateway> gateways = fixture.gateways();
+        AtomicInteger allowed = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
+        java.util.concurrent.ExecutorService clients =
+                java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                done.add(
+                        clients.submit(
+                                () -> {
+                                    for (int i = next.getAndIncrement();
+                                            i < 4 * limit;
+                                            i = next.getAndIncrement()) {
+                                        if (status(gateways.get(i % 2), key.key()) == 200) {
+                                            allowed.incrementAndGet();
+                                        }
+                                    }
+                                }));
+            }
+            for (java.util.concurrent.Future<?> client : done) {
+                client.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+
+        System.out.printf(
+                "[limits/local-then-sync] rate limit %d, 2 gateways, 16 concurrent clients: %d let"
+                        + " through (%.2f of the limit)%n",
+                limit, allowed.get(), allowed.get() / (double) limit);
+        assertThat(allowed.get()).isBetween(limit, 2 * limit);
+    }
 }
