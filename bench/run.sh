@@ -22,7 +22,8 @@
 # request runs the limit script in Redis: the exact mode's cost); S3ls the same route on a JVM of
 # its own in local-then-sync mode (BENCH_LIMITS_LOCAL=0 leaves that JVM out). S3rh and S3lh: the same
 # two with 100 hot keys instead of 10,000 (each key then sends about a hundred times as often,
-# which is what local-then-sync is for).
+# which is what local-then-sync is for). S3k: S3 on the local-then-sync JVM (an unlimited route),
+# the same-JVM baseline of S3ls and S3lh.
 #
 # Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
 # BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
@@ -398,6 +399,7 @@ for round in $(seq "$ROUNDS"); do
   measure "$round" S3 "$P_K" "$VALID"
   WRK_PATH=/public/x measure "$round" S3pub "$P_K" "$VALID"
   WRK_PATH=/limited/x measure "$round" S3rl "$P_K" "$VALID"
+  [[ $LIMITS_LOCAL == 1 ]] && measure "$round" S3k "$P_KLS" "$VALID"
   [[ $LIMITS_LOCAL == 1 ]] && WRK_PATH=/limited/x measure "$round" S3ls "$P_KLS" "$VALID"
   WRK_PATH=/limited/x measure "$round" S3rh "$P_K" "$HOT"
   [[ $LIMITS_LOCAL == 1 ]] && WRK_PATH=/limited/x measure "$round" S3lh "$P_KLS" "$HOT"
