@@ -11,7 +11,8 @@ import java.util.List;
  * @param refusedBy the index of the first check that refused, or -1 when allowed
  * @param retryAfter how long until every refusing limit would allow the request; zero when allowed
  * @param remaining per check: requests left (a rate limit's tokens, a quota's rest)
- * @param resetSeconds per check: seconds until the bucket is full again, or the quota's period ends
+ * @param resetSeconds per check: seconds until more is available: a rate limit's next request (0
+ *     when its bucket is full), a quota's period end
  * @param violated per check: whether it refused
  */
 public record LimitVerdict(

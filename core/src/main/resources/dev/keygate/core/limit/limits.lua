@@ -8,7 +8,9 @@
 -- then 3 arguments per limit: 'r', emission interval (microseconds per request), burst
 --                         or: 'q', quota, period ('day' or 'month')
 -- Returns {refused, retry_ms, then per limit: remaining, reset_seconds, violated (0/1)}:
--- refused is the 1-based index of the first limit that refused (0: allowed).
+-- refused is the 1-based index of the first limit that refused (0: allowed); remaining is what is
+-- left after this answer; reset_seconds is when more becomes available (a rate limit: the next
+-- request, 0 when its bucket is full; a quota: the end of its period).
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2]) + tonumber(ARGV[1])
 -- Rate counters hold their theoretical arrival time relative to 2026-01-01 (in microseconds, with
@@ -62,43 +64,31 @@ local refused, retry = 0, 0
 for i = 1, n do
   local base = 3 + (i - 1) * 3
   local kind = ARGV[base + 1]
-  local plan = { kind = kind }
+  local plan = { kind = kind, wait = 0, violated = 0 }
   if kind == 'r' then
-    local interval = tonumber(ARGV[base + 2])
-    local tolerance = interval * tonumber(ARGV[base + 3])
+    plan.interval = tonumber(ARGV[base + 2])
+    plan.burst = tonumber(ARGV[base + 3])
+    plan.tolerance = plan.interval * plan.burst
     local stored = redis.call('GET', KEYS[i])
     local tat = stored and (tonumber(stored) + BASE) or now
     if tat < now then tat = now end
-    local new_tat = tat + cost * interval
-    local allow_at = new_tat - tolerance
-    plan.new_tat = new_tat
+    plan.tat = tat
+    plan.new_tat = tat + cost * plan.interval
+    local allow_at = plan.new_tat - plan.tolerance
     if now < allow_at then
       plan.violated = 1
-      plan.remaining = math.max(0, math.floor((tolerance - (tat - now)) / interval + EPSILON))
       plan.wait = allow_at - now
-      plan.reset = tat - now
-    else
-      plan.violated = 0
-      plan.remaining = math.floor((tolerance - (new_tat - now)) / interval + EPSILON)
-      plan.wait = 0
-      plan.reset = new_tat - now
     end
   else
-    local quota = tonumber(ARGV[base + 2])
+    plan.quota = tonumber(ARGV[base + 2])
     local first, last = period(ARGV[base + 3])
     local stored = redis.call('HMGET', KEYS[i], 'p', 'n')
     local used = 0
     if tonumber(stored[1]) == first then used = tonumber(stored[2]) or 0 end
     plan.first, plan.last, plan.used = first, last, used
-    plan.reset = last - now
-    if used + cost > quota then
+    if used + cost > plan.quota then
       plan.violated = 1
-      plan.remaining = math.max(0, quota - used)
       plan.wait = last - now
-    else
-      plan.violated = 0
-      plan.remaining = quota - used - cost
-      plan.wait = 0
     end
   end
   if plan.violated == 1 and refused == 0 then
@@ -108,26 +98,31 @@ for i = 1, n do
   plans[i] = plan
 end
 
-if refused == 0 or force then
-  for i = 1, n do
-    local plan = plans[i]
-    if plan.kind == 'r' then
+local applied = refused == 0 or force
+for i = 1, n do
+  local plan = plans[i]
+  if plan.kind == 'r' then
+    if applied then
       redis.call('SET', KEYS[i], string.format('%.3f', plan.new_tat - BASE), 'PX', math.ceil((plan.new_tat - now) / 1000) + 1000)
-      if plan.violated == 1 then
-        -- forced past the limit: what remains is what remains after counting it anyway
-        local base = 3 + (i - 1) * 3
-        local interval = tonumber(ARGV[base + 2])
-        local tolerance = interval * tonumber(ARGV[base + 3])
-        plan.remaining = math.max(0, math.floor((tolerance - (plan.new_tat - now)) / interval + EPSILON))
-        plan.reset = plan.new_tat - now
-      end
-    else
-      redis.call('HSET', KEYS[i], 'p', string.format('%d', plan.first), 'n', plan.used + cost)
-      redis.call('PEXPIRE', KEYS[i], math.ceil((plan.last - now) / 1000) + 60000)
-      if plan.violated == 1 then
-        plan.remaining = 0
-      end
     end
+    -- what remains after this answer (nothing was counted when it refused), and when the next
+    -- request comes back: 0 for a full bucket
+    local d = (applied and plan.new_tat or plan.tat) - now
+    plan.remaining = math.max(0, math.floor((plan.tolerance - d) / plan.interval + EPSILON))
+    if plan.remaining >= plan.burst then
+      plan.reset = 0
+    else
+      plan.reset = math.max(0, d - plan.tolerance + (plan.remaining + 1) * plan.interval)
+    end
+  else
+    local used = plan.used
+    if applied then
+      used = used + cost
+      redis.call('HSET', KEYS[i], 'p', string.format('%d', plan.first), 'n', used)
+      redis.call('PEXPIRE', KEYS[i], math.ceil((plan.last - now) / 1000) + 60000)
+    end
+    plan.remaining = math.max(0, plan.quota - used)
+    plan.reset = plan.last - now
   end
 end
 

@@ -6,7 +6,6 @@ import dev.keygate.gateway.limits.LimitOutcome;
 import dev.keygate.gateway.limits.UsageLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.EventLoop;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
@@ -18,9 +17,7 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.server.reactive.AbstractServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.Exceptions;
 import reactor.core.Fuseable;
@@ -187,7 +184,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                     ? unavailable(exchange, noResult())
                     : proceed(exchange, chain, route, required, now, client, limited);
         }
-        return onRequestLoop(exchange, result.switchIfEmpty(Mono.error(this::noResult)))
+        return result.switchIfEmpty(Mono.error(this::noResult))
                 .onErrorResume(
                         error -> {
                             errors.record(error);
@@ -246,45 +243,13 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             return within(exchange, chain, record, outcome);
         }
         // the limiter's contract: no errors, no empty result; a breach is a bug, answered 503
-        return onRequestLoop(exchange, limits.switchIfEmpty(Mono.error(this::noOutcome)))
+        return limits.switchIfEmpty(Mono.error(this::noOutcome))
                 .onErrorResume(
                         error -> {
                             errors.record(error);
                             return Mono.just(LIMITER_FAILED);
                         })
                 .flatMap(outcome -> within(exchange, chain, record, outcome));
-    }
-
-    /**
-     * {@code answer}, signalled on the event loop of the request's connection when it would come
-     * from another thread. Redis answers on Lettuce's own I/O thread; the rest of the request, the
-     * upstream call and its response included, would run there too, and Reactor Netty would then
-     * pick the upstream connection on another loop than the client's (no colocation): every
-     * response crossing threads twice. Measured in bench/run.sh (S3rl, S4) before and after, see
-     * docs/benchmarks.md. A request not served by Reactor Netty is left as it is.
-     */
-    private <T> Mono<T> onRequestLoop(ServerWebExchange exchange, Mono<T> answer) {
-        ServerHttpRequest request = exchange.getRequest();
-        while (request instanceof ServerHttpRequestDecorator decorator) {
-            request = decorator.getDelegate();
-        }
-        Object nativeRequest = null;
-        if (request instanceof AbstractServerHttpRequest served) {
-            try {
-                nativeRequest = served.getNativeRequest();
-            } catch (IllegalStateException mock) {
-                // a mock request has none
-            }
-        }
-        if (!(nativeRequest instanceof reactor.netty.Connection connection)) {
-            return answer;
-        }
-        EventLoop loop = connection.channel().eventLoop();
-        return answer.flatMap(
-                value ->
-                        loop.inEventLoop()
-                                ? Mono.just(value)
-                                : Mono.<T>create(sink -> loop.execute(() -> sink.success(value))));
     }
 
     private IllegalStateException noOutcome() {

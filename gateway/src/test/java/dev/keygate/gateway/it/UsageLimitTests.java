@@ -143,7 +143,9 @@ class UsageLimitTests {
         long retryAfter = Long.parseLong(refused.getResponseHeaders().getFirst("Retry-After"));
         // one request a day, five spent: the next token is about a day away
         assertThat(retryAfter).isBetween(DAY.toSeconds() - 60, DAY.toSeconds() + 1);
-        assertThat(refused.getResponseHeaders().getFirst("RateLimit")).startsWith("\"key\";r=0;t=");
+        // the draft: Retry-After never earlier than the reset parameter; here they are the same
+        assertThat(refused.getResponseHeaders().getFirst("RateLimit"))
+                .isEqualTo("\"key\";r=0;t=" + retryAfter);
         assertThat(refused.getResponseHeaders().getFirst("RateLimit-Policy"))
                 .isEqualTo(first.getResponseHeaders().getFirst("RateLimit-Policy"));
     }
@@ -163,6 +165,9 @@ class UsageLimitTests {
                         .toList();
 
         assertThat(statuses).containsExactly(200, 429, 429, 429, 429, 429);
+        // a refusal says what is left of the quota it did not touch
+        assertThat(call(client, key.key(), "/things").getResponseHeaders().getFirst("RateLimit"))
+                .contains("\"key-quota\";r=4;");
         assertThat(fixture.upstream().findAll(anyRequestedFor(anyUrl())).size() - before)
                 .isEqualTo(1);
         LimitUsage usage =
