@@ -433,9 +433,10 @@ profile_round() { # profile_round <round> <scenario> <path>
 }
 if [[ $PROFILE == 1 ]]; then
   if profile_setup; then
-    log "profile: S3 and S3pub, $PROFILE_ROUNDS rounds x ${DURATION}s each, async-profiler attached to the S3 JVM"
+    log "profile: S3, S3pub and S3rl, $PROFILE_ROUNDS rounds x ${DURATION}s each, async-profiler attached to the S3 JVM"
     for round in $(seq "$PROFILE_ROUNDS"); do
-      profile_round "$round" S3 /orders/42 && profile_round "$round" S3pub /public/x ||
+      profile_round "$round" S3 /orders/42 && profile_round "$round" S3pub /public/x &&
+        profile_round "$round" S3rl /limited/x ||
         log "async-profiler did not start (see $OUT/profile/jcmd.log)"
     done
   else
