@@ -392,4 +392,34 @@ class UsageLimitTests {
         assertThat(answer.getResponseHeaders().get("RateLimit-Policy"))
                 .containsExactly("\"key\";q=10;w=86400");
     }
+
+    @Test
+    void aLimitPerSecondHoldsAcrossBothGatewaysWithinItsBurstPlusItsRate() {
+        int perSecond = 20;
+        IssuedKey key =
+                mint(
+                        "acct-per-second",
+                        UsageLimits.of(RateLimit.of(perSecond, Duration.ofSeconds(1)), null));
+        long start = System.nanoTime();
+
+        List<Integer> statuses = alternate(key.key(), "/things", 200);
+
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long allowed = count(statuses, 200);
+        System.out.printf(
+                "[limits/exact] %d a second on 2 gateways: %d of 200 let through in %.2f s (at most"
+                        + " %d + %d/s × %.2f s = %.0f)%n",
+                perSecond,
+                allowed,
+                seconds,
+                perSecond,
+                perSecond,
+                seconds,
+                perSecond + perSecond * seconds);
+        // GCRA: at most the burst plus what refilled while the requests were sent (plus one for
+        // rounding); never less than the burst, however slow the machine
+        assertThat(allowed)
+                .isBetween((long) perSecond, (long) (perSecond + perSecond * seconds) + 1);
+        assertThat(count(statuses, 200) + count(statuses, 429)).isEqualTo(200);
+    }
 }
