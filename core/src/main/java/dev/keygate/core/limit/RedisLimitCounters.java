@@ -1,6 +1,8 @@
 package dev.keygate.core.limit;
 
 import dev.keygate.core.store.RedisKeyspace;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,9 +44,19 @@ public final class RedisLimitCounters {
         this.keyspace = Objects.requireNonNull(keyspace, "keyspace");
     }
 
+    /** {@code prelude.lua} and then the script: the shared constants and calendar come first. */
     @SuppressWarnings("rawtypes")
     private static RedisScript<List> script(String name) {
-        return RedisScript.of(new ClassPathResource("dev/keygate/core/limit/" + name), List.class);
+        return RedisScript.of(source("prelude.lua") + source(name), List.class);
+    }
+
+    private static String source(String name) {
+        try {
+            return new ClassPathResource("dev/keygate/core/limit/" + name)
+                    .getContentAsString(StandardCharsets.UTF_8);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot read " + name, ex);
+        }
     }
 
     /** The counter of a key's rate limit. */
