@@ -10,6 +10,7 @@ import dev.keygate.core.limit.UsageLimits;
 import dev.keygate.gateway.authentication.Refusal;
 import dev.keygate.gateway.authentication.RouteRequirements;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -87,30 +88,40 @@ final class LimitPolicies {
 
     /** The outcome of a script's verdict: allowed or 429, with the header fields. */
     LimitOutcome outcome(LimitVerdict verdict) {
-        return outcome(verdict.checks(), verdict.remaining(), verdict.resetSeconds(), verdict);
+        return outcome(
+                verdict.checks(),
+                verdict.remaining(),
+                verdict.resetSeconds(),
+                verdict.allowed() ? null : verdict.violated(),
+                verdict.retryAfter());
     }
 
     /**
-     * The outcome from a state (a verdict, or a local estimate): refused when {@code verdict} says
-     * so.
+     * The outcome from a state (a verdict, or a local estimate): allowed when {@code violated} is
+     * {@code null}, else 429 naming the checks it marks, quota-exceeded when one of them is a
+     * quota.
      */
     LimitOutcome outcome(
-            List<LimitCheck> checks, long[] remaining, long[] reset, LimitVerdict verdict) {
+            List<LimitCheck> checks,
+            long[] remaining,
+            long[] reset,
+            boolean[] violated,
+            Duration retryAfter) {
         Refusal refusal = null;
-        if (verdict != null && !verdict.allowed()) {
-            List<String> violated = new ArrayList<>(2);
+        if (violated != null) {
+            List<String> policies = new ArrayList<>(2);
             boolean quota = false;
             for (int i = 0; i < checks.size(); i++) {
-                if (verdict.violated()[i]) {
-                    violated.add(checks.get(i).policy());
+                if (violated[i]) {
+                    policies.add(checks.get(i).policy());
                     quota |= checks.get(i).isQuota();
                 }
             }
             refusal =
                     Refusal.overLimit(
                             quota ? Refusal.Reason.QUOTA_EXCEEDED : Refusal.Reason.RATE_LIMITED,
-                            verdict.retryAfter(),
-                            violated);
+                            retryAfter,
+                            policies);
         }
         if (!headers) {
             return refusal == null ? LimitOutcome.UNLIMITED : new LimitOutcome(refusal, null, null);

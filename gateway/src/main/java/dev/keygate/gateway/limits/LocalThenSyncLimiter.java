@@ -6,10 +6,8 @@ import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.limit.LimitCheck;
 import dev.keygate.core.limit.LimitVerdict;
 import dev.keygate.core.limit.RedisLimitCounters;
-import dev.keygate.gateway.authentication.Refusal;
 import dev.keygate.gateway.authentication.RouteRequirements;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -188,10 +186,7 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
         }
         try {
             int n = local.length;
-            long[] remaining = new long[n];
-            long[] reset = new long[n];
-            List<String> violated = null;
-            boolean quota = false;
+            boolean[] violated = null;
             long wait = 1;
             for (int i = 0; i < n; i++) {
                 Counter counter = local[i];
@@ -200,14 +195,15 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
                         return null;
                     }
                     if (violated == null) {
-                        violated = new ArrayList<>(2);
+                        violated = new boolean[n];
                     }
+                    violated[i] = true;
                     LimitCheck check = checks.get(i);
-                    violated.add(check.policy());
-                    quota |= check.isQuota();
                     wait = Math.max(wait, check.isQuota() ? counter.reset : perRequest(check));
                 }
             }
+            long[] remaining = new long[n];
+            long[] reset = new long[n];
             for (int i = 0; i < n; i++) {
                 Counter counter = local[i];
                 if (violated == null) {
@@ -217,16 +213,7 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
                 remaining[i] = counter.remaining;
                 reset[i] = counter.reset;
             }
-            LimitOutcome shape = policies.outcome(checks, remaining, reset, null);
-            if (violated == null) {
-                return shape;
-            }
-            Refusal refusal =
-                    Refusal.overLimit(
-                            quota ? Refusal.Reason.QUOTA_EXCEEDED : Refusal.Reason.RATE_LIMITED,
-                            Duration.ofSeconds(wait),
-                            violated);
-            return new LimitOutcome(refusal, shape.policy(), shape.state());
+            return policies.outcome(checks, remaining, reset, violated, Duration.ofSeconds(wait));
         } finally {
             for (Counter counter : ordered) {
                 counter.lock.unlock();
