@@ -84,7 +84,7 @@ setinfo_known() {
     [ "$1" -gt 7 ] || { [ "$1" -eq 7 ] && [ "$2" -ge 2 ]; }
 }
 
-script="s/~kg:/~$namespace:/g; s/&kg:\\*/\\&$namespace:*/g"
+script="s/~kg:/~$namespace:/g; s/&kg:/\\&$namespace:/g"
 for variable in $(grep -v '^[[:space:]]*#' "$template" | grep -o '#\${[A-Za-z_][A-Za-z0-9_]*}' | sed 's/^#\${\(.*\)}$/\1/' | sort -u); do
     hash=$(password_hash "$variable")
     script="$script; s/#\\\${$variable}/#$hash/g"
@@ -94,7 +94,7 @@ if ! setinfo_known; then
 fi
 if ! selectors_known; then
     echo "render-acl.sh: WARNING: this redis-server predates Redis 7.0 key permissions; the gateway user may write anything under $namespace: (run Redis 7 to keep it to the usage counters)" >&2
-    script="$script; s/ %R~\([^ ]*\) %RW~[^ ]*/ ~\1/g"
+    script="$script; s/ %R~\([^ ]*\)\( %RW~[^ ]*\)*/ ~\1/g"
 fi
 
 umask 077

@@ -6,6 +6,7 @@ import dev.keygate.admin.durability.ReportingRecordWriter;
 import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.problem.Problem;
 import dev.keygate.admin.problem.ProblemWebExceptionHandler;
+import dev.keygate.admin.propagation.PropagationTracker;
 import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.OwnerLimitsService;
 import dev.keygate.admin.web.CallerArgumentResolver;
@@ -15,6 +16,7 @@ import dev.keygate.admin.web.RequestSizeWebFilter;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.limit.RedisLimitCounters;
+import dev.keygate.core.node.RedisGatewayRegistry;
 import dev.keygate.core.store.RecordWriter;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
@@ -192,6 +194,25 @@ public class AdminConfiguration {
     RedisLimitCounters redisLimitCounters(
             ReactiveStringRedisTemplate redis, RedisKeyspace keyspace) {
         return new RedisLimitCounters(redis, keyspace);
+    }
+
+    @Bean
+    RedisGatewayRegistry redisGatewayRegistry(
+            ReactiveStringRedisTemplate redis, RedisKeyspace keyspace) {
+        return new RedisGatewayRegistry(redis, keyspace);
+    }
+
+    @Bean
+    PropagationTracker propagationTracker(
+            ReactiveRedisConnectionFactory connectionFactory,
+            RedisGatewayRegistry registry,
+            RedisKeyspace keyspace,
+            AdminProperties properties) {
+        return new PropagationTracker(
+                connectionFactory,
+                registry,
+                keyspace.appliedChannel(),
+                properties.propagation().timeout());
     }
 
     @Bean

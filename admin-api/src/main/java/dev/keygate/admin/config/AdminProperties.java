@@ -34,6 +34,8 @@ import org.springframework.validation.annotation.Validated;
  * @param redisNamespace the prefix of every Redis key, {@code [a-z][a-z0-9-]{0,31}}; must match the
  *     gateways'
  * @param maxRequestSize the largest request body accepted; larger ones get 413
+ * @param durability whether changes wait for Redis replicas
+ * @param propagation how long changes wait for the gateways to apply them (propagation receipts)
  */
 @ConfigurationProperties("keygate.admin")
 @Validated
@@ -49,7 +51,8 @@ public record AdminProperties(
                 @Pattern(regexp = RedisKeyspace.NAMESPACE_PATTERN)
                 String redisNamespace,
         @DefaultValue("16KB") @NotNull DataSize maxRequestSize,
-        @DefaultValue @Valid @NotNull DurabilityProperties durability) {
+        @DefaultValue @Valid @NotNull DurabilityProperties durability,
+        @DefaultValue @Valid @NotNull PropagationProperties propagation) {
 
     /** The name of the token configured with {@code keygate.admin.token}. */
     public static final String DEFAULT_TOKEN_NAME = "admin";
@@ -78,6 +81,8 @@ public record AdminProperties(
                 + maxRequestSize
                 + ", durability="
                 + durability
+                + ", propagation="
+                + propagation
                 + "]";
     }
 
@@ -110,6 +115,17 @@ public record AdminProperties(
             return waitForReplicas > 0;
         }
     }
+
+    /**
+     * Propagation receipts, under {@code keygate.admin.propagation}: every change waits until each
+     * live gateway has applied it, at most {@code timeout}, and says which did in its {@code
+     * Keygate-Propagation-*} headers (a request with {@code ?wait=false} does not wait).
+     *
+     * @param timeout how long a change waits for the gateways; the lagging ones are named
+     */
+    public record PropagationProperties(
+            @DefaultValue("1s") @NotNull @DurationMin(millis = 0) @DurationMax(seconds = 30)
+                    Duration timeout) {}
 
     /**
      * One named admin token.

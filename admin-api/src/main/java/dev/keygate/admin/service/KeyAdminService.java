@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
@@ -130,6 +131,9 @@ public final class KeyAdminService {
             Function<KeyRecord, Map<String, String>> changes,
             IdempotentRequest request,
             KeyAnswer<A> answer) {
+        // the epoch of this request's announcement; a replay of a finished answer announces
+        // nothing and keeps UNKNOWN_EPOCH
+        AtomicLong announced = new AtomicLong(ChangeOutcome.UNKNOWN_EPOCH);
         Mono<CommittedKey<A>> committed =
                 write.map(
                         written ->
@@ -148,8 +152,8 @@ public final class KeyAdminService {
                                         types.constructParametricType(
                                                 CommittedKey.class, answer.type()),
                                 committed,
-                                this::finish))
-                .map(KeyAdminService::outcome);
+                                value -> finish(value, announced)))
+                .map(outcome -> outcome(outcome, announced.get()));
     }
 
     private static Map<String, String> rotatedChanges(KeyRecord record, Duration grace) {
@@ -194,12 +198,15 @@ public final class KeyAdminService {
      * again by a retry when they failed; announcing twice costs gateways one more invalidation, and
      * the event may then be appended twice (never not at all).
      */
-    private Mono<Void> finish(CommittedKey<?> committed) {
-        return store.announce(committed.id()).then(audit.append(committed.event())).then();
+    private Mono<Void> finish(CommittedKey<?> committed, AtomicLong announced) {
+        return store.announce(committed.id())
+                .doOnNext(announced::set)
+                .then(audit.append(committed.event()))
+                .then();
     }
 
-    /** Emits how many replicas confirmed the removal. */
-    public Mono<ReplicaAcknowledgement> remove(Caller caller, String id) {
+    /** Emits the record as it was before the removal, with the change's replicas and epoch. */
+    public Mono<ChangeOutcome<KeyRecord>> remove(Caller caller, String id) {
         return Mono.defer(
                 () -> {
                     return uncancellable(
@@ -214,7 +221,12 @@ public final class KeyAdminService {
                                                                     withReplicas(
                                                                             new LinkedHashMap<>(),
                                                                             change.replicas()))
-                                                            .thenReturn(change.replicas())));
+                                                            .thenReturn(
+                                                                    new ChangeOutcome<>(
+                                                                            change.record(),
+                                                                            false,
+                                                                            change.replicas(),
+                                                                            change.epoch()))));
                 });
     }
 
@@ -238,7 +250,8 @@ public final class KeyAdminService {
                                                                     new ChangeOutcome<>(
                                                                             change.record(),
                                                                             false,
-                                                                            change.replicas()))));
+                                                                            change.replicas(),
+                                                                            change.epoch()))));
                 });
     }
 
@@ -271,13 +284,15 @@ public final class KeyAdminService {
      * A replay made no change now, so it reports no replicas (its headers are those of a change
      * that was not asked to wait).
      */
-    private static <A> ChangeOutcome<A> outcome(IdempotentOutcome<CommittedKey<A>> outcome) {
+    private static <A> ChangeOutcome<A> outcome(
+            IdempotentOutcome<CommittedKey<A>> outcome, long epoch) {
         return new ChangeOutcome<>(
                 outcome.value().answer(),
                 outcome.replayed(),
                 outcome.replayed()
                         ? ReplicaAcknowledgement.NOT_REQUESTED
-                        : outcome.value().replicas());
+                        : outcome.value().replicas(),
+                epoch);
     }
 
     /** Records in the audit event how many replicas confirmed, when the store waited for them. */

@@ -8,6 +8,7 @@ import dev.keygate.core.limit.LimitUsage;
 import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.core.limit.UsageLimits;
 import dev.keygate.core.store.RedisKeyStore;
+import dev.keygate.core.store.ReplicaAcknowledgement;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -64,29 +65,47 @@ public final class OwnerLimitsService {
 
     /**
      * Sets the owner's limits, replacing both; {@link UsageLimits#NONE} is {@link #remove}. Emits
-     * the limits now set.
+     * the limits now set, with the epoch of the last key's announcement (the current epoch when the
+     * owner has no keys).
      */
-    public Mono<UsageLimits> set(Caller caller, String owner, UsageLimits limits) {
+    public Mono<ChangeOutcome<UsageLimits>> set(Caller caller, String owner, UsageLimits limits) {
         if (limits.isEmpty()) {
-            return remove(caller, owner).thenReturn(UsageLimits.NONE);
+            return remove(caller, owner);
         }
         Map<String, String> changes = new LinkedHashMap<>();
         LimitChanges.putAll(changes, limits);
         return uncancellable(
                 Mono.defer(() -> store.setOwnerLimits(owner, limits))
-                        .then(audit(caller, AuditAction.LIMITS_SET, owner, changes))
-                        .thenReturn(limits));
+                        .flatMap(
+                                epoch ->
+                                        audit(caller, AuditAction.LIMITS_SET, owner, changes)
+                                                .thenReturn(outcome(limits, epoch))));
     }
 
-    /** Removes the owner's limits and deletes their counters; nothing set is not an error. */
-    public Mono<Void> remove(Caller caller, String owner) {
+    /**
+     * Removes the owner's limits and deletes their counters; nothing set is not an error. Emits
+     * {@link UsageLimits#NONE} with the epoch of the last announcement.
+     */
+    public Mono<ChangeOutcome<UsageLimits>> remove(Caller caller, String owner) {
         Map<String, String> changes = new LinkedHashMap<>();
         LimitChanges.putAll(changes, UsageLimits.NONE);
         return uncancellable(
                 Mono.defer(() -> store.setOwnerLimits(owner, UsageLimits.NONE))
-                        .then(counters.deleteOwnerCounters(owner))
-                        .then(audit(caller, AuditAction.LIMITS_REMOVED, owner, changes))
-                        .then());
+                        .flatMap(
+                                epoch ->
+                                        counters.deleteOwnerCounters(owner)
+                                                .then(
+                                                        audit(
+                                                                caller,
+                                                                AuditAction.LIMITS_REMOVED,
+                                                                owner,
+                                                                changes))
+                                                .thenReturn(outcome(UsageLimits.NONE, epoch))));
+    }
+
+    /** An owner's limits are not written through the record writer: no replicas to report. */
+    private static ChangeOutcome<UsageLimits> outcome(UsageLimits limits, long epoch) {
+        return new ChangeOutcome<>(limits, false, ReplicaAcknowledgement.NOT_REQUESTED, epoch);
     }
 
     private Mono<AuditEvent> audit(

@@ -3,6 +3,8 @@ package dev.keygate.admin.web;
 import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.idempotency.IdempotentRequest;
 import dev.keygate.admin.problem.ProblemException;
+import dev.keygate.admin.propagation.PropagationReceipt;
+import dev.keygate.admin.propagation.PropagationTracker;
 import dev.keygate.admin.service.ChangeOutcome;
 import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.KeyAdminService.Caller;
@@ -74,10 +76,16 @@ public class KeyController {
     private final ApiKeyFormat format;
     private final Clock clock;
     private final ObjectMapper json;
+    private final PropagationTracker propagation;
 
     public KeyController(
-            KeyAdminService service, ApiKeyFormat format, Clock clock, ObjectMapper json) {
+            KeyAdminService service,
+            ApiKeyFormat format,
+            Clock clock,
+            ObjectMapper json,
+            PropagationTracker propagation) {
         this.service = Objects.requireNonNull(service, "service");
+        this.propagation = Objects.requireNonNull(propagation, "propagation");
         this.format = Objects.requireNonNull(format, "format");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.json = Objects.requireNonNull(json, "json");
@@ -93,6 +101,9 @@ public class KeyController {
             @Parameter(description = "Makes retries safe for the idempotency window")
                     @RequestHeader(name = IdempotencyStore.HEADER, required = false)
                     String idempotencyKey,
+            @Parameter(description = "false: answer at once, without waiting for the gateways")
+                    @RequestParam(name = PropagationHeaders.WAIT_PARAMETER, defaultValue = "true")
+                    boolean wait,
             @Parameter(hidden = true) Caller caller) {
         // a refusal thrown here (the Idempotency-Key) is answered like an error signal
         return service.create(
@@ -100,11 +111,25 @@ public class KeyController {
                         body.toNewKey(clock.instant()),
                         idempotent(idempotencyKey, "POST /v1/keys", body),
                         answer)
-                .map(
+                .flatMap(
                         outcome ->
-                                changed(HttpStatus.CREATED, outcome)
-                                        .location(URI.create("/v1/keys/" + outcome.value().id()))
-                                        .body(outcome.value()));
+                                propagation
+                                        .receipt(outcome.epoch(), wait)
+                                        .map(
+                                                receipt ->
+                                                        changed(
+                                                                        HttpStatus.CREATED,
+                                                                        outcome,
+                                                                        receipt)
+                                                                .location(
+                                                                        URI.create(
+                                                                                "/v1/keys/"
+                                                                                        + outcome.value()
+                                                                                                .id()))
+                                                                .body(
+                                                                        outcome.value()
+                                                                                .withPropagation(
+                                                                                        receipt))));
     }
 
     @GetMapping("/{id}")
@@ -158,6 +183,9 @@ public class KeyController {
             @Parameter(description = "Makes retries safe for the idempotency window")
                     @RequestHeader(name = IdempotencyStore.HEADER, required = false)
                     String idempotencyKey,
+            @Parameter(description = "false: answer at once, without waiting for the gateways")
+                    @RequestParam(name = PropagationHeaders.WAIT_PARAMETER, defaultValue = "true")
+                    boolean wait,
             @Parameter(hidden = true) Caller caller) {
         String key = requireId(id);
         return service.rotate(
@@ -166,7 +194,17 @@ public class KeyController {
                         RotateKeyRequest.gracePeriodOf(body),
                         idempotent(idempotencyKey, "POST /v1/keys/" + key + "/rotate", body),
                         answer)
-                .map(outcome -> changed(HttpStatus.OK, outcome).body(outcome.value()));
+                .flatMap(
+                        outcome ->
+                                propagation
+                                        .receipt(outcome.epoch(), wait)
+                                        .map(
+                                                receipt ->
+                                                        changed(HttpStatus.OK, outcome, receipt)
+                                                                .body(
+                                                                        outcome.value()
+                                                                                .withPropagation(
+                                                                                        receipt))));
     }
 
     @PatchMapping(
@@ -177,26 +215,60 @@ public class KeyController {
     public Mono<ResponseEntity<KeyView>> update(
             @PathVariable String id,
             @Valid @RequestBody UpdateKeyRequest body,
+            @Parameter(description = "false: answer at once, without waiting for the gateways")
+                    @RequestParam(name = PropagationHeaders.WAIT_PARAMETER, defaultValue = "true")
+                    boolean wait,
             @Parameter(hidden = true) Caller caller) {
         return Mono.defer(() -> service.update(caller, requireId(id), body.toKeyUpdate()))
-                .map(
-                        outcome ->
-                                ResponseEntity.ok()
-                                        .headers(headers -> replicas(headers, outcome.replicas()))
-                                        .body(view(outcome.value())));
+                .flatMap(outcome -> changedRecord(outcome, wait));
     }
 
     @DeleteMapping("/{id}")
     @Operation(summary = "Remove a key", description = "It stops working at once.")
     @ApiResponse(responseCode = "204", description = "Removed")
     public Mono<ResponseEntity<Void>> remove(
-            @PathVariable String id, @Parameter(hidden = true) Caller caller) {
+            @PathVariable String id,
+            @Parameter(description = "false: answer at once, without waiting for the gateways")
+                    @RequestParam(name = PropagationHeaders.WAIT_PARAMETER, defaultValue = "true")
+                    boolean wait,
+            @Parameter(hidden = true) Caller caller) {
         return Mono.defer(() -> service.remove(caller, requireId(id)))
+                .flatMap(
+                        outcome ->
+                                propagation
+                                        .receipt(outcome.epoch(), wait)
+                                        .map(
+                                                receipt ->
+                                                        ResponseEntity.noContent()
+                                                                .headers(
+                                                                        headers ->
+                                                                                changeHeaders(
+                                                                                        headers,
+                                                                                        outcome,
+                                                                                        receipt))
+                                                                .build()));
+    }
+
+    /**
+     * The answer to a change that mints no key (update, and every change of that kind added later):
+     * the record after the change, its replicas and its propagation receipt.
+     */
+    private Mono<ResponseEntity<KeyView>> changedRecord(
+            ChangeOutcome<KeyRecord> outcome, boolean wait) {
+        return propagation
+                .receipt(outcome.epoch(), wait)
                 .map(
-                        replicas ->
-                                ResponseEntity.noContent()
-                                        .headers(headers -> replicas(headers, replicas))
-                                        .build());
+                        receipt ->
+                                ResponseEntity.ok()
+                                        .headers(
+                                                headers -> changeHeaders(headers, outcome, receipt))
+                                        .body(view(outcome.value()).withPropagation(receipt)));
+    }
+
+    private static void changeHeaders(
+            HttpHeaders headers, ChangeOutcome<?> outcome, PropagationReceipt receipt) {
+        replicas(headers, outcome.replicas());
+        PropagationHeaders.write(headers, receipt);
     }
 
     private KeyView view(KeyRecord record) {
@@ -209,13 +281,13 @@ public class KeyController {
     }
 
     private static ResponseEntity.BodyBuilder changed(
-            HttpStatus status, ChangeOutcome<KeyView> outcome) {
+            HttpStatus status, ChangeOutcome<KeyView> outcome, PropagationReceipt receipt) {
         ResponseEntity.BodyBuilder builder =
                 ResponseEntity.status(status).cacheControl(CacheControl.noStore());
         if (outcome.replayed()) {
             builder.header(IdempotencyStore.REPLAYED_HEADER, "true");
         }
-        return builder.headers(headers -> replicas(headers, outcome.replicas()));
+        return builder.headers(headers -> changeHeaders(headers, outcome, receipt));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.keygate.admin.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.keygate.admin.propagation.PropagationReceipt;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.KeyRecord;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -51,8 +52,10 @@ public record KeyView(
         @Schema(description = "Only when one key is read, and only for the limits it has.")
                 UsageView usage,
         long version,
-        @Schema(description = "The full key: shown in this answer only, store it now.")
-                String key) {
+        @Schema(description = "The full key: shown in this answer only, store it now.") String key,
+        @Schema(description = "Only in the answer to a change: which gateways have applied it.")
+                @JsonInclude(JsonInclude.Include.NON_NULL)
+                PropagationReceipt propagation) {
 
     /** The view of a record as of {@code now}, without the key and without usage. */
     public static KeyView of(KeyRecord record, ApiKeyFormat format, Instant now) {
@@ -77,6 +80,7 @@ public record KeyView(
                 QuotaJson.of(record.limits().quota()),
                 null,
                 record.version(),
+                null,
                 null);
     }
 
@@ -100,7 +104,8 @@ public record KeyView(
                 quota,
                 usage,
                 version,
-                key);
+                key,
+                propagation);
     }
 
     /** This view with the full key. */
@@ -123,7 +128,32 @@ public record KeyView(
                 quota,
                 usage,
                 version,
-                key);
+                key,
+                propagation);
+    }
+
+    /** This view with the change's propagation receipt. */
+    public KeyView withPropagation(PropagationReceipt propagation) {
+        return new KeyView(
+                id,
+                start,
+                owner,
+                name,
+                scopes,
+                organizations,
+                createdAt,
+                rotatedAt,
+                expiresAt,
+                previousKeyExpiresAt,
+                enabled,
+                status,
+                metadata,
+                rateLimit,
+                quota,
+                usage,
+                version,
+                key,
+                propagation);
     }
 
     @Override

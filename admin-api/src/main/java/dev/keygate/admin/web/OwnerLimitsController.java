@@ -1,5 +1,6 @@
 package dev.keygate.admin.web;
 
+import dev.keygate.admin.propagation.PropagationTracker;
 import dev.keygate.admin.service.KeyAdminService.Caller;
 import dev.keygate.admin.service.OwnerLimitsService;
 import dev.keygate.core.limit.LimitUsage;
@@ -19,6 +20,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
@@ -38,9 +40,11 @@ import reactor.core.publisher.Mono;
 public class OwnerLimitsController {
 
     private final OwnerLimitsService service;
+    private final PropagationTracker propagation;
 
-    public OwnerLimitsController(OwnerLimitsService service) {
+    public OwnerLimitsController(OwnerLimitsService service, PropagationTracker propagation) {
         this.service = Objects.requireNonNull(service, "service");
+        this.propagation = Objects.requireNonNull(propagation, "propagation");
     }
 
     @GetMapping
@@ -66,13 +70,37 @@ public class OwnerLimitsController {
                     "Replaces both limits; one left out or null is not set, and {} removes them"
                             + " like DELETE. Every key of the owner is reloaded by the gateways.")
     @ApiResponse(responseCode = "200", description = "The limits now set")
-    public Mono<OwnerLimitsView> set(
+    public Mono<ResponseEntity<OwnerLimitsView>> set(
             @PathVariable @Pattern(regexp = InputLimits.OWNER, message = InputLimits.OWNER_RULE)
                     String owner,
             @Valid @RequestBody OwnerLimitsRequest body,
+            @Parameter(description = "false: answer at once, without waiting for the gateways")
+                    @RequestParam(name = PropagationHeaders.WAIT_PARAMETER, defaultValue = "true")
+                    boolean wait,
             @Parameter(hidden = true) Caller caller) {
         return Mono.defer(() -> service.set(caller, owner, body.toUsageLimits()))
-                .map(limits -> OwnerLimitsView.of(owner, limits, LimitUsage.NONE));
+                .flatMap(
+                        outcome ->
+                                propagation
+                                        .receipt(outcome.epoch(), wait)
+                                        .map(
+                                                receipt ->
+                                                        ResponseEntity.ok()
+                                                                .headers(
+                                                                        headers ->
+                                                                                PropagationHeaders
+                                                                                        .write(
+                                                                                                headers,
+                                                                                                receipt))
+                                                                .body(
+                                                                        OwnerLimitsView.of(
+                                                                                        owner,
+                                                                                        outcome
+                                                                                                .value(),
+                                                                                        LimitUsage
+                                                                                                .NONE)
+                                                                                .withPropagation(
+                                                                                        receipt))));
     }
 
     @DeleteMapping
@@ -84,8 +112,18 @@ public class OwnerLimitsController {
     public Mono<ResponseEntity<Void>> remove(
             @PathVariable @Pattern(regexp = InputLimits.OWNER, message = InputLimits.OWNER_RULE)
                     String owner,
+            @Parameter(description = "false: answer at once, without waiting for the gateways")
+                    @RequestParam(name = PropagationHeaders.WAIT_PARAMETER, defaultValue = "true")
+                    boolean wait,
             @Parameter(hidden = true) Caller caller) {
         return Mono.defer(() -> service.remove(caller, owner))
-                .then(Mono.fromSupplier(() -> ResponseEntity.noContent().build()));
+                .flatMap(outcome -> propagation.receipt(outcome.epoch(), wait))
+                .map(
+                        receipt ->
+                                ResponseEntity.noContent()
+                                        .headers(
+                                                headers ->
+                                                        PropagationHeaders.write(headers, receipt))
+                                        .build());
     }
 }

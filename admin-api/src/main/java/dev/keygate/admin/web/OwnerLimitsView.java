@@ -1,6 +1,7 @@
 package dev.keygate.admin.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.keygate.admin.propagation.PropagationReceipt;
 import dev.keygate.core.limit.LimitUsage;
 import dev.keygate.core.limit.UsageLimits;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -23,7 +24,10 @@ public record OwnerLimitsView(
         @Schema(requiredMode = Schema.RequiredMode.REQUIRED, nullable = true) QuotaJson quota,
         @Schema(description = "Only when read, and only for the limits set.")
                 @JsonInclude(JsonInclude.Include.NON_NULL)
-                UsageView usage) {
+                UsageView usage,
+        @Schema(description = "Only in the answer to a change: which gateways have applied it.")
+                @JsonInclude(JsonInclude.Include.NON_NULL)
+                PropagationReceipt propagation) {
 
     /** The view of {@code limits}, with their {@code usage} ({@code null}: none shown). */
     public static OwnerLimitsView of(String owner, UsageLimits limits, LimitUsage usage) {
@@ -31,6 +35,12 @@ public record OwnerLimitsView(
                 owner,
                 RateLimitJson.of(limits.rateLimit()),
                 QuotaJson.of(limits.quota()),
-                UsageView.of(usage));
+                UsageView.of(usage),
+                null);
+    }
+
+    /** This view with the change's propagation receipt. */
+    public OwnerLimitsView withPropagation(PropagationReceipt propagation) {
+        return new OwnerLimitsView(owner, rateLimit, quota, usage, propagation);
     }
 }

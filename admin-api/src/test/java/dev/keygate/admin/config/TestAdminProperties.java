@@ -20,6 +20,7 @@ public final class TestAdminProperties {
                 "kg",
                 "kg",
                 DataSize.ofKilobytes(16),
-                new AdminProperties.DurabilityProperties(0, Duration.ofSeconds(1), 4));
+                new AdminProperties.DurabilityProperties(0, Duration.ofSeconds(1), 4),
+                new AdminProperties.PropagationProperties(Duration.ofSeconds(1)));
     }
 }

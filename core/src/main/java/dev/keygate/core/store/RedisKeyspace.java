@@ -29,6 +29,14 @@ import java.util.regex.Pattern;
  *       limit's counter: {@code k:<id>:rate}, {@code k:<id>:quota}, {@code o:rate}, {@code
  *       o:quota}, {@code k:<id>:route:<route>:rate}; all of an owner's counters share the owner's
  *       slot, so one script checks a key's and its owner's limits together</td></tr>
+ *   <tr><td>{@code <ns>:gateways:{<ns>:epoch}}</td><td>sorted set (score = when the heartbeat
+ *       expires, Redis time in ms)</td><td>the gateway nodes, by node id; a node whose score is
+ *       past is dead</td></tr>
+ *   <tr><td>{@code <ns>:gateways:info:{<ns>:epoch}}</td><td>hash</td><td>per node id, a JSON
+ *       object: host, version, start time, last applied epoch, when its epoch was last confirmed,
+ *       cache size and hit ratio, last heartbeat</td></tr>
+ *   <tr><td>{@code <ns>:applied}</td><td>pub/sub channel</td><td>{@code "<node id> <epoch>"} when
+ *       a gateway has applied the changes up to that epoch</td></tr>
  *   <tr><td>{@code <ns>:idem:{<slot>}}</td><td>string with TTL</td><td>one admin idempotency key's
  *       claim or encrypted answer</td></tr>
  * </table>
@@ -119,6 +127,24 @@ public record RedisKeyspace(String namespace) {
      */
     public String idempotency(String slot) {
         return namespace + ":idem:{" + slot + "}";
+    }
+
+    /**
+     * The live gateway nodes: {@code <ns>:gateways:{<ns>:epoch}}, a sorted set whose scores are
+     * heartbeat expiry times; in the epoch's slot, so one script reads the nodes with the epoch.
+     */
+    public String gateways() {
+        return namespace + ":gateways:{" + epoch() + "}";
+    }
+
+    /** What each gateway node last reported: {@code <ns>:gateways:info:{<ns>:epoch}}. */
+    public String gatewayInfo() {
+        return namespace + ":gateways:info:{" + epoch() + "}";
+    }
+
+    /** The channel on which gateways say which epoch they have applied: {@code <ns>:applied}. */
+    public String appliedChannel() {
+        return namespace + ":applied";
     }
 
     /** The invalidation channel: {@code <ns>:invalidations}. */

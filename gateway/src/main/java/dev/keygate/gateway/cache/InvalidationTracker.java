@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,7 @@ public final class InvalidationTracker implements StalenessGuard {
     private final Counter malformed;
     private final Counter caughtUp;
     private final Counter incarnations;
+    private final AppliedEpochListener listener;
 
     private long lastEpoch = -1;
     private String incarnation; // null until the first poll that read one
@@ -60,7 +62,21 @@ public final class InvalidationTracker implements StalenessGuard {
 
     public InvalidationTracker(
             CacheInvalidator cache, Ticker ticker, Duration maxStaleness, MeterRegistry registry) {
+        this(cache, ticker, maxStaleness, registry, AppliedEpochListener.NONE);
+    }
+
+    /**
+     * @param listener told each time the applied epoch ({@link #lastEpoch()}) moves, after the
+     *     cache has dropped what the changes up to it touched
+     */
+    public InvalidationTracker(
+            CacheInvalidator cache,
+            Ticker ticker,
+            Duration maxStaleness,
+            MeterRegistry registry,
+            AppliedEpochListener listener) {
         this.cache = cache;
+        this.listener = Objects.requireNonNull(listener, "listener");
         this.ticker = ticker;
         this.maxStalenessNanos = maxStaleness.toNanos();
         this.received =
@@ -117,7 +133,7 @@ public final class InvalidationTracker implements StalenessGuard {
             cache.invalidateAll();
         }
         if (epoch > lastEpoch) {
-            lastEpoch = epoch;
+            applied(epoch);
             lastMessageAtNanos = ticker.read();
         }
     }
@@ -162,7 +178,7 @@ public final class InvalidationTracker implements StalenessGuard {
                 && lastEpoch >= 0) {
             incarnations.increment();
             cache.invalidateAll();
-            lastEpoch = reading.epoch();
+            applied(reading.epoch());
             confirm(reading.epoch(), sentAtNanos);
             return false;
         }
@@ -173,7 +189,7 @@ public final class InvalidationTracker implements StalenessGuard {
         if (lastEpoch < 0) {
             // first contact: nothing can be cached from before, but flush to be certain
             cache.invalidateAll();
-            lastEpoch = epoch;
+            applied(epoch);
             confirm(epoch, sentAtNanos);
             return false;
         }
@@ -192,7 +208,7 @@ public final class InvalidationTracker implements StalenessGuard {
         if (epoch < lastEpoch) {
             // the epoch went back: Redis lost data or was replaced; nothing cached can be trusted
             cache.invalidateAll();
-            lastEpoch = epoch;
+            applied(epoch);
             confirm(epoch, sentAtNanos);
             return false;
         }
@@ -241,7 +257,7 @@ public final class InvalidationTracker implements StalenessGuard {
             caughtUp.increment();
         }
         if (epoch > lastEpoch) {
-            lastEpoch = epoch;
+            applied(epoch);
         }
         confirm(epoch, sentAtNanos);
         return true;
@@ -256,9 +272,20 @@ public final class InvalidationTracker implements StalenessGuard {
         if (lastEpoch < epoch) {
             gaps.increment();
             cache.invalidateAll();
-            lastEpoch = epoch;
+            applied(epoch);
         }
         confirm(epoch, sentAtNanos);
+    }
+
+    /**
+     * Every change up to {@code epoch} has been dropped from the cache: the epoch is applied (the
+     * only place {@code lastEpoch} changes, so the listener hears of every move).
+     */
+    private void applied(long epoch) {
+        if (epoch != lastEpoch) {
+            lastEpoch = epoch;
+            listener.applied(epoch);
+        }
     }
 
     private void confirm(long epoch, long sentAtNanos) {

@@ -5,6 +5,7 @@ import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.key.ApiKeyParser;
 import dev.keygate.core.limit.RedisLimitCounters;
+import dev.keygate.core.node.RedisGatewayRegistry;
 import dev.keygate.core.store.KeyStore;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
@@ -24,12 +25,14 @@ import dev.keygate.gateway.authentication.PreflightForwardingWebFilter;
 import dev.keygate.gateway.authentication.ProblemJsonFailureHandler;
 import dev.keygate.gateway.authentication.RouteRequirementsValidation;
 import dev.keygate.gateway.authentication.UpstreamHeadersFilter;
+import dev.keygate.gateway.cache.AppliedEpochListener;
 import dev.keygate.gateway.cache.InvalidationTracker;
 import dev.keygate.gateway.cache.KeyCache;
 import dev.keygate.gateway.cache.RedisInvalidationSubscriber;
 import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
 import dev.keygate.gateway.limits.UsageLimiter;
 import dev.keygate.gateway.limits.UsageLimiters;
+import dev.keygate.gateway.node.GatewayNodeReporter;
 import io.lettuce.core.ReadFrom;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -165,9 +168,61 @@ public class KeygateGatewayAutoConfiguration {
             KeyCache cache,
             KeygateGatewayProperties properties,
             @Qualifier(TICKER_BEAN) ObjectProvider<Ticker> ticker,
-            ObjectProvider<MeterRegistry> registry) {
+            ObjectProvider<MeterRegistry> registry,
+            ObjectProvider<AppliedEpochListener> listener) {
         return new InvalidationTracker(
-                cache, ticker(ticker), properties.invalidation().maxStaleness(), meters(registry));
+                cache,
+                ticker(ticker),
+                properties.invalidation().maxStaleness(),
+                meters(registry),
+                listener.getIfUnique(() -> AppliedEpochListener.NONE));
+    }
+
+    /**
+     * This gateway in the node registry, told by the tracker when its applied epoch moves. Reads
+     * the tracker and the cache lazily (they are made after it: the tracker takes it as its
+     * listener).
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(LettuceConnectionFactory.class)
+    @ConditionalOnProperty(
+            prefix = "keygate.gateway.node",
+            name = "enabled",
+            havingValue = "true",
+            matchIfMissing = true)
+    GatewayNodeReporter keygateGatewayNodeReporter(
+            LettuceConnectionFactory connectionFactory,
+            KeygateGatewayProperties properties,
+            ObjectProvider<InvalidationTracker> tracker,
+            ObjectProvider<KeyCache> cache,
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock) {
+        String id = nodeId(properties);
+        return new GatewayNodeReporter(
+                new RedisGatewayRegistry(
+                        new ReactiveStringRedisTemplate(connectionFactory),
+                        new RedisKeyspace(properties.redisNamespace())),
+                () -> {
+                    InvalidationTracker invalidations = tracker.getObject();
+                    KeyCache keys = cache.getObject();
+                    return new GatewayNodeReporter.Status(
+                            invalidations.lastEpoch(),
+                            invalidations.sinceConfirmed(),
+                            keys.size(),
+                            keys.hitRatio());
+                },
+                id,
+                host(),
+                version(),
+                clock(clock),
+                properties.node().ttl(),
+                properties.invalidation().commandTimeout());
+    }
+
+    /** The gateway's version: its jar's {@code Implementation-Version}, else {@code dev}. */
+    private static String version() {
+        String version = ApiKeyAuthenticationFilter.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
     }
 
     @Bean
@@ -438,13 +493,15 @@ public class KeygateGatewayAutoConfiguration {
         if (properties.nodeId() != null && !properties.nodeId().isBlank()) {
             return properties.nodeId();
         }
-        String host;
+        return host() + "-" + ProcessHandle.current().pid();
+    }
+
+    private static String host() {
         try {
-            host = InetAddress.getLocalHost().getHostName();
+            return InetAddress.getLocalHost().getHostName();
         } catch (IOException ex) {
-            host = "unknown-host";
+            return "unknown-host";
         }
-        return host + "-" + ProcessHandle.current().pid();
     }
 
     @Bean(name = "keygateHealthIndicator")

@@ -14,6 +14,7 @@ import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -39,7 +40,10 @@ import org.springframework.validation.annotation.Validated;
  * @param throttle refusing clients that fail too often
  * @param firewall refusing request paths a router and an upstream could read differently
  * @param limits usage limits: rate limits and quotas per key, per owner and per route
- * @param nodeId this gateway's name in {@code /actuator/keygate}; default {@code <hostname>-<pid>}
+ * @param node this gateway as a node of the registry the admin API reads (GET /v1/gateways and
+ *     propagation receipts)
+ * @param nodeId this gateway's name in {@code /actuator/keygate} and in the node registry; default
+ *     {@code <hostname>-<pid>}
  */
 @Validated
 @ConfigurationProperties("keygate.gateway")
@@ -60,6 +64,7 @@ public record KeygateGatewayProperties(
         @DefaultValue @Valid @NotNull Throttle throttle,
         @DefaultValue @Valid @NotNull Firewall firewall,
         @DefaultValue @Valid @NotNull Limits limits,
+        @DefaultValue @Valid @NotNull Node node,
         @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
@@ -293,4 +298,18 @@ public record KeygateGatewayProperties(
             return new Quota(requests, period);
         }
     }
+
+    /**
+     * This gateway in the node registry: it reports itself (host, version, start time, the last
+     * epoch it has applied, cache size and hit ratio) every third of {@code ttl}, and at once,
+     * coalesced, each time its applied epoch moves; the admin API waits for those reports to answer
+     * a change with its propagation receipt.
+     *
+     * @param enabled register this gateway; off, it never holds up a receipt and is not listed
+     * @param ttl how long after its last report a silent gateway counts as dead (it then no longer
+     *     holds up receipts); at least 1s
+     */
+    public record Node(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("10s") @NotNull @DurationMin(seconds = 1) Duration ttl) {}
 }
