@@ -17,8 +17,10 @@
 #    subcommand they do not know.
 #  - %R~ and %RW~ key permissions (Redis 7.0+: the gateway user reads everything, writes only the
 #    usage counters) become one plain ~kg:* for an older redis-server, which does not know them: the
-#    gateway user may then write anything under the namespace. A warning says so; run Redis 7 for
-#    the read-only gateway user (the embedded Redis 6.2 of a local run is the one case).
+#    gateway user may then write anything under the namespace; the gateway user's selector (its
+#    node registry rules, in parentheses) joins its root rules, so it may then also publish on the
+#    invalidation channel. A warning says so; run Redis 7 for the read-only gateway user (the
+#    embedded Redis 6.2 of a local run is the one case).
 #
 # POSIX sh only (busybox, dash, bash); needs sha256sum, shasum or openssl. Prints no secret.
 set -eu
@@ -93,8 +95,9 @@ if ! setinfo_known; then
     script="$script; s/ +client|setinfo//g"
 fi
 if ! selectors_known; then
-    echo "render-acl.sh: WARNING: this redis-server predates Redis 7.0 key permissions; the gateway user may write anything under $namespace: (run Redis 7 to keep it to the usage counters)" >&2
-    script="$script; s/ %R~\([^ ]*\)\( %RW~[^ ]*\)*/ ~\1/g"
+    echo "render-acl.sh: WARNING: this redis-server predates Redis 7.0 key permissions; the gateway user may write anything under $namespace: and publish invalidations (run Redis 7 to keep it to the usage counters and the node registry)" >&2
+    # no selectors either: their rules join the root rules, and ~kg:* covers their keys
+    script="$script; s/ (\([^)]*\))/ \1/g; s/ %R~\([^ ]*\)/ ~\1/g; s/ %RW~[^ ]*//g"
 fi
 
 umask 077

@@ -47,8 +47,22 @@ class OpenApiContractTests extends AdminApiTestSupport {
                 .exists()
                 .jsonPath("$.paths['/v1/owners/{owner}/limits'].delete")
                 .exists()
-                .jsonPath("$.paths['/v1/owners/{owner}/limits'].put.responses['200'].headers")
+                .jsonPath(
+                        "$.paths['/v1/owners/{owner}/limits'].put.responses['200'].headers"
+                                + "['Keygate-Replicas-Required']")
                 .doesNotExist()
+                .jsonPath(
+                        "$.paths['/v1/owners/{owner}/limits'].put.responses['200'].headers"
+                                + "['Keygate-Propagation-Confirmed']")
+                .exists()
+                .jsonPath(
+                        "$.paths['/v1/keys/{id}'].delete.responses['204'].headers"
+                                + "['Keygate-Propagation-Lagging']")
+                .exists()
+                .jsonPath("$.paths['/v1/gateways'].get")
+                .exists()
+                .jsonPath("$.paths['/v1/changes/{epoch}'].get")
+                .exists()
                 .jsonPath("$.components.schemas.RateLimit")
                 .exists()
                 .jsonPath("$.components.schemas.Quota")

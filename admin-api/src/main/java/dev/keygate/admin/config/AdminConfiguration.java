@@ -11,6 +11,7 @@ import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.OwnerLimitsService;
 import dev.keygate.admin.web.CallerArgumentResolver;
 import dev.keygate.admin.web.KeyController;
+import dev.keygate.admin.web.PropagationHeaders;
 import dev.keygate.admin.web.RequestIdWebFilter;
 import dev.keygate.admin.web.RequestSizeWebFilter;
 import dev.keygate.core.key.ApiKeyFormat;
@@ -36,6 +37,7 @@ import io.swagger.v3.oas.models.media.IntegerSchema;
 import io.swagger.v3.oas.models.media.JsonSchema;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -377,6 +379,82 @@ public class AdminConfiguration {
                                                                 addReplicaHeaders(operation);
                                                             }
                                                         }));
+    }
+
+    /**
+     * The {@code Keygate-Propagation-*} headers, once for every successful answer to a change (of a
+     * key or of an owner's limits).
+     */
+    @Bean
+    OpenApiCustomizer propagationHeadersInContract() {
+        return openApi ->
+                openApi.getPaths()
+                        .values()
+                        .forEach(
+                                path ->
+                                        path.readOperationsMap()
+                                                .forEach(
+                                                        (method, operation) -> {
+                                                            if (method != PathItem.HttpMethod.GET
+                                                                    && operation.getTags() != null
+                                                                    && (operation
+                                                                                    .getTags()
+                                                                                    .contains(
+                                                                                            "keys")
+                                                                            || operation
+                                                                                    .getTags()
+                                                                                    .contains(
+                                                                                            "limits"))) {
+                                                                addPropagationHeaders(operation);
+                                                            }
+                                                        }));
+    }
+
+    private static void addPropagationHeaders(Operation operation) {
+        operation
+                .getResponses()
+                .forEach(
+                        (code, response) -> {
+                            if (code.startsWith("2")) {
+                                header(
+                                        response,
+                                        PropagationHeaders.EPOCH,
+                                        "The change's epoch (GET /v1/changes/{epoch} tells later"
+                                                + " which gateways have applied it)",
+                                        new IntegerSchema().format("int64"));
+                                header(
+                                        response,
+                                        PropagationHeaders.GATEWAYS,
+                                        "Live gateways; absent when the registry could not be read",
+                                        new IntegerSchema());
+                                header(
+                                        response,
+                                        PropagationHeaders.CONFIRMED,
+                                        "Live gateways that have applied the change; equal to"
+                                                + " Gateways: none of them answers from an older"
+                                                + " record any more",
+                                        new IntegerSchema());
+                                header(
+                                        response,
+                                        PropagationHeaders.LAGGING,
+                                        "Node ids of the gateways that had not applied it when the"
+                                                + " answer was made (comma-separated); absent when"
+                                                + " none",
+                                        new StringSchema());
+                                header(
+                                        response,
+                                        PropagationHeaders.WAITED_MS,
+                                        "How long the answer waited for the gateways"
+                                                + " (keygate.admin.propagation.timeout at most;"
+                                                + " ?wait=false does not wait)",
+                                        new IntegerSchema());
+                            }
+                        });
+    }
+
+    private static void header(
+            ApiResponse response, String name, String description, Schema<?> schema) {
+        response.addHeaderObject(name, new Header().description(description).schema(schema));
     }
 
     private static void addReplicaHeaders(Operation operation) {

@@ -402,6 +402,48 @@ class InvalidationTrackerTests {
     }
 
     /** Remembers what the tracker asked of the cache. */
+    @Test
+    void theAppliedEpochIsReportedOnlyAfterTheCacheDroppedWhatTheChangesTouched() {
+        List<String> heard = new ArrayList<>();
+        InvalidationTracker reporting =
+                new InvalidationTracker(
+                        cache,
+                        ticker,
+                        MAX_STALENESS,
+                        registry,
+                        epoch ->
+                                heard.add(
+                                        epoch
+                                                + " after "
+                                                + cache.invalidated
+                                                + "/"
+                                                + cache.flushes));
+        reporting.onSubscribed();
+        reporting.onPolledEpoch(new EpochReading(4, "store"), ticker.read());
+        assertThat(heard).containsExactly("4 after []/2");
+        cache.reset();
+        heard.clear();
+
+        reporting.onMessage("5 " + ID_A);
+        // a message for an epoch already applied moves nothing
+        reporting.onMessage("5 " + ID_A);
+        // a gap flushes first, then the epoch is applied
+        reporting.onMessage("7 " + ID_B);
+        // a poll that only confirms moves nothing either
+        reporting.onPolledEpoch(new EpochReading(7, "store"), ticker.read());
+        assertThat(heard)
+                .containsExactly(
+                        "5 after [" + ID_A + "]/0",
+                        "7 after [" + ID_A + ", " + ID_A + ", " + ID_B + "]/1");
+
+        // missed changes read from the log are applied with their epoch
+        heard.clear();
+        assertThat(reporting.onPolledEpoch(new EpochReading(8, "store"), ticker.read())).isTrue();
+        assertThat(heard).isEmpty();
+        reporting.catchUp(List.of(new Invalidation(8, ID_C)), 8, ticker.read());
+        assertThat(heard).hasSize(1).first().asString().startsWith("8 after").contains(ID_C);
+    }
+
     static final class RecordingInvalidator implements CacheInvalidator {
         final List<String> invalidated = new ArrayList<>();
         int flushes;

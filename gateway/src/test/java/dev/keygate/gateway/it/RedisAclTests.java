@@ -8,6 +8,8 @@ import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.ApiKeyGenerator;
 import dev.keygate.core.limit.Quota;
 import dev.keygate.core.limit.UsageLimits;
+import dev.keygate.core.node.GatewayFleet;
+import dev.keygate.core.node.RedisGatewayRegistry;
 import dev.keygate.core.store.IssuedKey;
 import dev.keygate.core.store.KeyChange;
 import dev.keygate.core.store.KeyUpdate;
@@ -135,6 +137,38 @@ class RedisAclTests {
             String clients = String.valueOf(operator.command("CLIENT", "LIST"));
             assertThat(clients).contains("user=" + RedisAclFile.GATEWAY_USER);
             assertThat(clients).contains("cmd=subscribe");
+        }
+    }
+
+    @Test
+    void gatewayUserReportsItsNodeAndTheAdminUserReadsTheRegistry() {
+        IssuedKey key = create("acct-acl-node");
+        RedisGatewayRegistry registry =
+                new RedisGatewayRegistry(fixture.keys().template(), RedisKeyspace.defaults());
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> {
+                            GatewayFleet fleet = registry.read().block(Duration.ofSeconds(5));
+                            return fleet.nodes().size() == 1
+                                    && fleet.nodes().get(0).hasApplied(fleet.epoch())
+                                    && fleet.epoch() >= key.epoch();
+                        });
+        assertThat(acl().denials(redis())).isEmpty();
+        try (RespClient gatewayUser = acl().connect(redis(), RedisAclFile.GATEWAY_USER)) {
+            // it publishes on the applied channel (its selector), and only there: forged
+            // invalidations stay refused (gatewayUserCannotWriteKeyRecords)
+            assertThat(gatewayUser.command("PUBLISH", "kg:applied", "probe 1")).isNotNull();
+            assertThatThrownBy(() -> gatewayUser.command("PUBLISH", "kg:other", "x"))
+                    .hasMessageContaining("NOPERM");
+            assertThatThrownBy(
+                            () ->
+                                    gatewayUser.command(
+                                            "EVAL",
+                                            "return redis.call('PUBLISH', 'kg:invalidations', '1 x')",
+                                            "1",
+                                            "kg:gateways:{kg:epoch}"))
+                    .hasMessageContaining("publish");
         }
     }
 
