@@ -136,4 +136,45 @@ class AdminRedisAclTests {
         assertThat(api.auditOfOwner("acct-lim")).hasSize(5);
         assertThat(acl.denials(redis)).isEmpty();
     }
+
+    /**
+     * Propagation receipts (issue 18) as the admin user: the subscription to kg:applied
+     * (SUBSCRIBE), the registry's read.lua (TIME, GET, ZRANGEBYSCORE, HMGET) with a gateway node
+     * reported as the gateway user, and a change's receipt naming it.
+     */
+    @Test
+    void receiptsAndTheGatewayRegistryRunAsTheAclUser() {
+        acl.resetDenials(redis);
+        try (RespClient gateway = acl.connect(redis, RedisAclFile.GATEWAY_USER)) {
+            gateway.command(
+                    "ZADD", "kg:gateways:{kg:epoch}", Long.toString(Long.MAX_VALUE / 2), "gw-acl");
+            gateway.command(
+                    "HSET",
+                    "kg:gateways:info:{kg:epoch}",
+                    "gw-acl",
+                    "0 - 1 9000000000000 1 0 0.0000 host dev");
+        }
+        client.get()
+                .uri("/v1/gateways")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.gateways[0].id")
+                .isEqualTo("gw-acl");
+        api.create(Map.of("owner", "acct-receipt"), null)
+                .expectStatus()
+                .isCreated()
+                .expectHeader()
+                .valueEquals("Keygate-Propagation-Lagging", "gw-acl")
+                .expectHeader()
+                .valueEquals("Keygate-Propagation-Gateways", "1");
+        client.get().uri("/v1/changes/1").exchange().expectStatus().isOk();
+        assertThat(acl.denials(redis)).isEmpty();
+        try (RespClient operator = acl.connect(redis, RedisAclFile.OPERATOR_USER)) {
+            assertThat(String.valueOf(operator.command("CLIENT", "LIST")))
+                    .contains("user=" + RedisAclFile.ADMIN_USER)
+                    .contains("cmd=subscribe");
+        }
+    }
 }
