@@ -39,6 +39,13 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
  * most every {@code $REVOCATION_PROBE_INTERVAL_US} (500 µs), so a refusal is observed at most that
  * interval plus one probe round trip after it happened.
  *
+ * <p>Propagation receipts (through the admin API): every other removal is sent with {@code
+ * ?wait=false}, so removals that wait for every gateway's confirmation and removals that do not are
+ * interleaved in one run; the difference of their call times is the receipt's extra wait. For each
+ * waiting removal whose receipt says {@code Confirmed == Gateways}, a probe sent after the call
+ * returned must not be accepted (the "zero window after the acknowledgement"); one that is counts
+ * as a failure.
+ *
  * <p>Mode {@code kill-pubsub}: just before each removal every pub/sub connection on the Redis is
  * killed ({@code CLIENT KILL TYPE pubsub}), so the invalidation message is lost and the gateways
  * must notice through the epoch poll or their resubscription flush. The next trial waits until they
@@ -93,8 +100,12 @@ public final class RevocationBenchmark {
          */
         final AtomicLongArray refusedSentAt;
 
+        /** When the last accepted probe of each gateway was sent. */
+        final AtomicLongArray lastOkSentAt;
+
         Trial(String key, int gateways) {
             this.key = key;
+            this.lastOkSentAt = new AtomicLongArray(gateways);
             this.okAt = new AtomicLongArray(gateways);
             this.refusedAt = new AtomicLongArray(gateways);
             this.refusedSentAt = new AtomicLongArray(gateways);
@@ -164,6 +175,16 @@ public final class RevocationBenchmark {
         long[][] refusedRoundTrip = new long[n][iterations];
         // wall clock at each removal's start, to line trials up with the JVMs' safepoint logs
         long[] startEpochMicros = new long[iterations];
+        // propagation receipts (admin API only): every other removal asks ?wait=false, so both
+        // kinds of call are interleaved in one run and their difference is the receipt's wait
+        long[] waitCallNanos = new long[iterations];
+        long[] noWaitCallNanos = new long[iterations];
+        long[] waitedMs = new long[iterations];
+        long[] noWaitWaitedMs = new long[iterations];
+        int waits = 0;
+        int noWaits = 0;
+        int complete = 0;
+        int acceptedAfterConfirmed = 0;
         int done = 0;
         int failures = 0;
         URI adminUri = admin == null ? null : URI.create(admin);
@@ -207,6 +228,8 @@ public final class RevocationBenchmark {
                 }
                 long start = System.nanoTime();
                 Instant startWall = Instant.now();
+                RawHttp.Response receipt = null;
+                boolean waitForReceipt = false;
                 if (lostMessage) {
                     // What a writer does, minus the message: delete the record, move the epoch,
                     // log the change, publish nothing. Only the epoch poll can tell the gateways.
@@ -220,13 +243,17 @@ public final class RevocationBenchmark {
                             new String[] {keyspace.epoch(), keyspace.changes()},
                             id);
                 } else if (adminHttp != null) {
-                    int status =
-                            adminHttp.send(
-                                    "DELETE",
-                                    "/v1/keys/" + issued.record().id(),
+                    waitForReceipt = (i & 1) == 0;
+                    receipt =
+                            adminHttp.exchange(
+                                    "DELETE /v1/keys/"
+                                            + issued.record().id()
+                                            + (waitForReceipt ? "" : "?wait=false")
+                                            + " HTTP/1.1",
                                     "Authorization: Bearer " + token);
-                    if (status != 204) {
-                        throw new IllegalStateException("admin DELETE answered " + status);
+                    if (receipt.status() != 204) {
+                        throw new IllegalStateException(
+                                "admin DELETE answered " + receipt.status());
                     }
                 } else {
                     store.remove(issued.record().id()).block();
@@ -242,6 +269,30 @@ public final class RevocationBenchmark {
                         awaitResubscribed(redis, channel, n);
                     }
                     continue;
+                }
+                if (receipt != null) {
+                    if (waitForReceipt) {
+                        waitCallNanos[waits++] = returned - start;
+                        String waited = receipt.header("keygate-propagation-waited-ms");
+                        waitedMs[waits - 1] = waited == null ? -1 : Long.parseLong(waited);
+                        String gatewaysHeader = receipt.header("keygate-propagation-gateways");
+                        if (gatewaysHeader != null
+                                && gatewaysHeader.equals(
+                                        receipt.header("keygate-propagation-confirmed"))
+                                && Integer.parseInt(gatewaysHeader) >= n) {
+                            complete++;
+                            // zero window: no probe sent after the confirmed answer was accepted
+                            for (int g = 0; g < n; g++) {
+                                if (trial.lastOkSentAt.get(g) > returned) {
+                                    acceptedAfterConfirmed++;
+                                }
+                            }
+                        }
+                    } else {
+                        String waited = receipt.header("keygate-propagation-waited-ms");
+                        noWaitWaitedMs[noWaits] = waited == null ? -1 : Long.parseLong(waited);
+                        noWaitCallNanos[noWaits++] = returned - start;
+                    }
                 }
                 for (int g = 0; g < n; g++) {
                     fromReturn[g][done] = trial.refusedAt.get(g) - returned;
@@ -327,6 +378,40 @@ public final class RevocationBenchmark {
                 stats(Arrays.copyOf(callNanos, done)),
                 probes.get(),
                 unexpected.get());
+        if (waits > 0 && noWaits > 0) {
+            long[] waitSorted = Arrays.copyOf(waitCallNanos, waits);
+            long[] noWaitSorted = Arrays.copyOf(noWaitCallNanos, noWaits);
+            Arrays.sort(waitSorted);
+            Arrays.sort(noWaitSorted);
+            long[] waitedSorted = Arrays.copyOf(waitedMs, waits);
+            Arrays.sort(waitedSorted);
+            long[] noWaitWaitedSorted = Arrays.copyOf(noWaitWaitedMs, noWaits);
+            Arrays.sort(noWaitWaitedSorted);
+            System.out.printf(
+                    Locale.ROOT,
+                    "RECEIPTS gateways=%d removals waiting=%d (confirmed by all: %d) | admin-call"
+                            + " waiting %s | admin-call ?wait=false %s | extra wait p50=%.2fms"
+                            + " p99=%.2fms (difference of the percentiles, interleaved) |"
+                            + " Waited-Ms header p50=%d p99=%d max=%d (?wait=false: p50=%d p99=%d"
+                            + " max=%d) | accepted after a confirmed answer: %d%n",
+                    n,
+                    waits,
+                    complete,
+                    stats(waitSorted),
+                    stats(noWaitSorted),
+                    (percentile(waitSorted, 50) - percentile(noWaitSorted, 50)) / 1e6,
+                    (percentile(waitSorted, 99) - percentile(noWaitSorted, 99)) / 1e6,
+                    percentile(waitedSorted, 50),
+                    percentile(waitedSorted, 99),
+                    waitedSorted[waitedSorted.length - 1],
+                    percentile(noWaitWaitedSorted, 50),
+                    percentile(noWaitWaitedSorted, 99),
+                    noWaitWaitedSorted[noWaitWaitedSorted.length - 1],
+                    acceptedAfterConfirmed);
+            if (acceptedAfterConfirmed > 0) {
+                failures++;
+            }
+        }
         System.exit(failures == 0 && done > 0 ? 0 : 1);
     }
 
@@ -381,6 +466,7 @@ public final class RevocationBenchmark {
                 long received = System.nanoTime();
                 probes.incrementAndGet();
                 if (status == 200) {
+                    trial.lastOkSentAt.set(index, sent);
                     if (trial.okAt.get(index) == 0) {
                         trial.okAt.set(index, received);
                     }
