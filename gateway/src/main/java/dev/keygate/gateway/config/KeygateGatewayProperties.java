@@ -39,6 +39,7 @@ import org.springframework.validation.annotation.Validated;
  * @param throttle refusing clients that fail too often
  * @param firewall refusing request paths a router and an upstream could read differently
  * @param limits usage limits: rate limits and quotas per key, per owner and per route
+ * @param usage recording when and how much each key is used (for the admin API's usage views)
  * @param nodeId this gateway's name in {@code /actuator/keygate}; default {@code <hostname>-<pid>}
  */
 @Validated
@@ -60,6 +61,7 @@ public record KeygateGatewayProperties(
         @DefaultValue @Valid @NotNull Throttle throttle,
         @DefaultValue @Valid @NotNull Firewall firewall,
         @DefaultValue @Valid @NotNull Limits limits,
+        @DefaultValue @Valid @NotNull Usage usage,
         @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
@@ -261,6 +263,22 @@ public record KeygateGatewayProperties(
             CLOSED
         }
     }
+
+    /**
+     * Usage tracking: each gateway counts forwarded requests per key in memory and writes them to
+     * Redis at most every flush interval (never one write per request). How long usage is kept is
+     * keygate.usage.retention, shared with the admin API.
+     *
+     * @param enabled record usage at all; off, nothing is recorded or written
+     * @param flushInterval how often usage is written to Redis; a gateway that crashes loses at
+     *     most this much of its usage
+     * @param maximumKeys how many keys one gateway keeps usage for between two flushes; requests of
+     *     further keys are not recorded (counted in keygate.usage.dropped)
+     */
+    public record Usage(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("30s") @NotNull Duration flushInterval,
+            @DefaultValue("100000") @Positive int maximumKeys) {}
 
     /**
      * A rate limit: {@code requests} every {@code per}, at most {@code burst} at once.
