@@ -429,11 +429,15 @@ public final class RedisKeyStore implements KeyStore {
 
     /**
      * Best effort: an id left in the index has no record, and listing skips it; its limit counters
-     * go too (left behind, they would expire by themselves within a day).
+     * and its usage hash go too (left behind, they would expire by themselves: the counters within
+     * a day, the usage with its retention). Its daily usage counters are left to expire: ids are
+     * never reused, so nothing reads them again.
      */
     private Mono<Void> unindex(String owner, String id) {
         return retried(redis.opsForZSet().remove(keyspace.ownerIndex(owner), id))
                 .then(retried(limitCounters.deleteKeyCounters(owner, id)))
+                // its usage hash too; its daily counters are left to expire (retention + 1 day)
+                .then(retried(redis.delete(keyspace.usageSeen(owner, id))))
                 .onErrorResume(error -> Mono.empty())
                 .then();
     }
