@@ -95,10 +95,34 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
     private volatile ScheduledExecutorService scheduler;
     private volatile long lastLogged = Long.MIN_VALUE;
 
+    /** A recorder whose writes may take the flush interval, at least 10 s. */
     public CoalescingUsageRecorder(
             RedisUsageStore store,
             Clock clock,
             Duration flushInterval,
+            int maximumKeys,
+            MeterRegistry registry) {
+        this(
+                store,
+                clock,
+                flushInterval,
+                flushInterval.compareTo(Duration.ofSeconds(10)) > 0
+                        ? flushInterval
+                        : Duration.ofSeconds(10),
+                maximumKeys,
+                registry);
+    }
+
+    /**
+     * @param writeTimeout how long one owner's write may take before it counts as failed (and is
+     *     kept for the next flush); the write is cancelled, so Lettuce drops it if it was still
+     *     queued
+     */
+    public CoalescingUsageRecorder(
+            RedisUsageStore store,
+            Clock clock,
+            Duration flushInterval,
+            Duration writeTimeout,
             int maximumKeys,
             MeterRegistry registry) {
         this.store = Objects.requireNonNull(store, "store");
@@ -110,10 +134,7 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
         if (maximumKeys < 1) {
             throw new IllegalArgumentException("maximum keys must be positive: " + maximumKeys);
         }
-        this.writeTimeout =
-                flushInterval.compareTo(Duration.ofSeconds(10)) > 0
-                        ? flushInterval
-                        : Duration.ofSeconds(10);
+        this.writeTimeout = Objects.requireNonNull(writeTimeout, "writeTimeout");
         this.maximumKeys = maximumKeys;
         this.dropped =
                 Counter.builder(DROPPED_METRIC)
@@ -185,6 +206,7 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
                         .flatMap(
                                 batch ->
                                         store.flush(batch.owner, batch.day, batch.keys)
+                                                .timeout(writeTimeout)
                                                 .onErrorResume(
                                                         error -> {
                                                             synchronized (failed) {
@@ -196,9 +218,12 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
                                 4)
                         .then()
                         .toFuture()
-                        .get(writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                        // each write has its timeout: this bound is only a safety net
+                        .get(
+                                writeTimeout.toMillis() * (batches.size() / 4 + 2),
+                                TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                // timed out or interrupted: retry what is not known written (may count it twice)
+                // interrupted, or the safety net: retry all (some may be counted twice)
                 logRateLimited(e);
                 synchronized (failed) {
                     failed.clear();

@@ -13,6 +13,7 @@ import dev.keygate.core.usage.RedisUsageStore;
 import dev.keygate.core.usage.SecretFingerprint;
 import dev.keygate.core.usage.UsageProperties;
 import dev.keygate.gateway.testing.GatewayFixture;
+import dev.keygate.gateway.testing.Probe;
 import dev.keygate.gateway.testing.Routes;
 import dev.keygate.gateway.testing.TestGateway;
 import java.time.Duration;
@@ -28,7 +29,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * Usage recorded by two gateways sharing one Redis, with a short flush interval: traffic moves the
  * key's last use within the interval, the previous secret's use during a grace is kept apart from
  * the current one's, the daily counts add up to the requests sent across both gateways, and the
- * scopes the called routes required are recorded (and only those).
+ * scopes the called routes required are recorded (and only those); completing a rotation stops the
+ * old secret on both gateways.
  */
 class UsageRecordingTests {
 
@@ -101,6 +103,23 @@ class UsageRecordingTests {
         await().atMost(BOUND)
                 .untilAsserted(() -> assertThat(seen(rotated).secrets()).containsKey(previous));
         assertThat(seen(rotated).secrets()).doesNotContainKey(current);
+    }
+
+    @Test
+    void completingTheRotationMakesTheOldSecretFailOnBothGatewaysWhileTheNewOneWorks() {
+        IssuedKey original = keys().mint("acct-usage-complete");
+        IssuedKey rotated =
+                keys().store().rotate(original.record().id(), Duration.ofHours(1)).block();
+        for (TestGateway gateway : fixture.gateways()) {
+            Probe.until(gateway.client(), original.key(), 200, System.nanoTime(), BOUND);
+        }
+
+        keys().store().completeRotation(original.record().id()).block();
+
+        for (TestGateway gateway : fixture.gateways()) {
+            Probe.until(gateway.client(), original.key(), 401, System.nanoTime(), BOUND);
+            assertThat(call(gateway.client(), rotated.key(), "/things")).isEqualTo(200);
+        }
     }
 
     @Test
