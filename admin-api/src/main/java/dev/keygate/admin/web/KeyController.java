@@ -289,7 +289,6 @@ public class KeyController {
                     "The replaced key stops working at once. 409 no-grace-period when the key is"
                             + " not in a rotation's grace.")
     @ApiResponse(responseCode = "200", description = "The key after the change")
-    @ApiResponse(responseCode = "409", description = "Not in a grace period")
     public Mono<ResponseEntity<KeyView>> completeRotation(
             @PathVariable String id, @Parameter(hidden = true) Caller caller) {
         return Mono.defer(() -> service.completeRotation(caller, requireId(id)))
