@@ -67,6 +67,12 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
     /** The counter of requests whose usage was not recorded (memory bound, failed writes). */
     public static final String DROPPED_METRIC = "keygate.usage.dropped";
 
+    /**
+     * How long one owner's write may take (one script per 500 keys takes milliseconds); also bounds
+     * the final flush on stop.
+     */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
+
     /** Stops after the web server's graceful shutdown, before Lettuce's connection factory (0). */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
@@ -95,22 +101,14 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
     private volatile ScheduledExecutorService scheduler;
     private volatile long lastLogged = Long.MIN_VALUE;
 
-    /** A recorder whose writes may take the flush interval, at least 10 s. */
+    /** A recorder whose writes may take {@link #DEFAULT_WRITE_TIMEOUT} each. */
     public CoalescingUsageRecorder(
             RedisUsageStore store,
             Clock clock,
             Duration flushInterval,
             int maximumKeys,
             MeterRegistry registry) {
-        this(
-                store,
-                clock,
-                flushInterval,
-                flushInterval.compareTo(Duration.ofSeconds(10)) > 0
-                        ? flushInterval
-                        : Duration.ofSeconds(10),
-                maximumKeys,
-                registry);
+        this(store, clock, flushInterval, DEFAULT_WRITE_TIMEOUT, maximumKeys, registry);
     }
 
     /**
