@@ -51,14 +51,14 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * {@code /v1/keys}: create, read, list, rotate, update and remove keys. Thin: bodies bind to the
- * request records and are checked with {@code @Valid}, parameters bind typed and are checked by
- * method validation (refusals are problems, see {@code ProblemAdvice}); every decision about keys
- * is in {@link KeyAdminService}, whose core types this class maps to {@link KeyView}s.
- * Authentication happened before (the admin security chain), and the admin arrives in the {@link
- * Caller} ({@link CallerArgumentResolver}). Answers that carry a full key are marked {@code
- * Cache-Control: no-store}. Stateless and thread-safe; handlers run on the event loop and never
- * block.
+ * {@code /v1/keys}: create, read, list, rotate (and end a grace), update and remove keys, and read
+ * their recorded usage ({@link KeyUsageService}). Thin: bodies bind to the request records and are
+ * checked with {@code @Valid}, parameters bind typed and are checked by method validation (refusals
+ * are problems, see {@code ProblemAdvice}); every decision about keys is in {@link
+ * KeyAdminService}, whose core types this class maps to {@link KeyView}s. Authentication happened
+ * before (the admin security chain), and the admin arrives in the {@link Caller} ({@link
+ * CallerArgumentResolver}). Answers that carry a full key are marked {@code Cache-Control:
+ * no-store}. Stateless and thread-safe; handlers run on the event loop and never block.
  */
 @RestController
 @RequestMapping(path = "/v1/keys", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -137,29 +137,25 @@ public class KeyController {
                                         .zipWith(usage.summary(record))
                                         .map(
                                                 both ->
-                                                        view(record)
-                                                                .withUsage(
-                                                                        UsageView.of(both.getT1()))
-                                                                .withLastUse(
-                                                                        both.getT2().lastUsedAt(),
-                                                                        both.getT2()
-                                                                                .previousKeyLastUsedAt(),
-                                                                        both
-                                                                                .getT2()
-                                                                                .usedScopes()
-                                                                                .entrySet()
-                                                                                .stream()
-                                                                                .map(
-                                                                                        e ->
-                                                                                                new KeyView
-                                                                                                        .ScopeUseView(
-                                                                                                        e
-                                                                                                                .getKey(),
-                                                                                                        e
-                                                                                                                .getValue()))
-                                                                                .toList(),
-                                                                        both.getT2()
-                                                                                .unusedScopes())));
+                                                        withLastUse(
+                                                                view(record)
+                                                                        .withUsage(
+                                                                                UsageView.of(
+                                                                                        both
+                                                                                                .getT1())),
+                                                                both.getT2())));
+    }
+
+    private static KeyView withLastUse(KeyView view, KeyUsageService.Summary summary) {
+        List<KeyView.ScopeUseView> used =
+                summary.usedScopes().entrySet().stream()
+                        .map(use -> new KeyView.ScopeUseView(use.getKey(), use.getValue()))
+                        .toList();
+        return view.withLastUse(
+                summary.lastUsedAt(),
+                summary.previousKeyLastUsedAt(),
+                used,
+                summary.unusedScopes());
     }
 
     @GetMapping("/{id}/usage")
