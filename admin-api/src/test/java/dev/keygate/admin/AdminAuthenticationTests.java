@@ -56,6 +56,8 @@ class AdminAuthenticationTests extends AdminApiTestSupport {
                         new Route(HttpMethod.GET, "/v1/keys"),
                         new Route(HttpMethod.GET, "/v1/keys/AAAAAAAAAAA"),
                         new Route(HttpMethod.POST, "/v1/keys/AAAAAAAAAAA/rotate"),
+                        new Route(HttpMethod.POST, "/v1/keys/AAAAAAAAAAA/rotate/complete"),
+                        new Route(HttpMethod.GET, "/v1/keys/AAAAAAAAAAA/usage"),
                         new Route(HttpMethod.PATCH, "/v1/keys/AAAAAAAAAAA"),
                         new Route(HttpMethod.DELETE, "/v1/keys/AAAAAAAAAAA"),
                         new Route(HttpMethod.GET, "/v1/audit"),

@@ -103,6 +103,35 @@ class AdminRedisAclTests {
     }
 
     /**
+     * The usage reads as the admin user: a key's usage hash (HGETALL), its daily counts (MGET), the
+     * last use of listed keys (HGET), ending a rotation's grace (complete.lua), and a removal
+     * deleting the usage hash (DEL).
+     */
+    @Test
+    void usageOperationsRunAsTheAclUser() {
+        acl.resetDenials(redis);
+        String id =
+                AdminApi.key(
+                                api.create(
+                                                Map.of(
+                                                        "owner",
+                                                        "acct-usage",
+                                                        "scopes",
+                                                        List.of("orders:read")),
+                                                null)
+                                        .expectStatus()
+                                        .isCreated())
+                        .id();
+        api.rotate(id, Map.of("gracePeriod", "PT1M"), null).expectStatus().isOk();
+        api.get(id);
+        client.get().uri("/v1/keys/{id}/usage", id).exchange().expectStatus().isOk();
+        assertThat(api.list("owner=acct-usage&unusedFor=PT1S").keys()).hasSizeLessThanOrEqualTo(1);
+        client.post().uri("/v1/keys/{id}/rotate/complete", id).exchange().expectStatus().isOk();
+        api.remove(id).expectStatus().isNoContent();
+        assertThat(acl.denials(redis)).isEmpty();
+    }
+
+    /**
      * The usage limits' operations (issue 14) as the admin user: {@code usage.lua} calls {@code
      * TIME} and {@code HMGET}, owner limits are written by a script ({@code DEL}, {@code HSET});
      * without them in {@code deploy/redis/users.acl} every read of a key or an owner with limits

@@ -8,6 +8,8 @@ public enum AuditAction {
     ROTATED,
     REMOVED,
     UPDATED,
+    /** A rotation's grace was ended early: the previous secret stopped working at once. */
+    ROTATION_COMPLETED,
     /** An owner's shared limits were set (the event has no key id). */
     LIMITS_SET,
     /** An owner's shared limits were removed, with their counters (the event has no key id). */

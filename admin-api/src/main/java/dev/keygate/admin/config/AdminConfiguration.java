@@ -8,6 +8,7 @@ import dev.keygate.admin.problem.Problem;
 import dev.keygate.admin.problem.ProblemWebExceptionHandler;
 import dev.keygate.admin.propagation.PropagationTracker;
 import dev.keygate.admin.service.KeyAdminService;
+import dev.keygate.admin.service.KeyUsageService;
 import dev.keygate.admin.service.OwnerLimitsService;
 import dev.keygate.admin.web.CallerArgumentResolver;
 import dev.keygate.admin.web.KeyController;
@@ -22,6 +23,8 @@ import dev.keygate.core.store.RecordWriter;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.core.store.ReplicaWaitingRecordWriter;
+import dev.keygate.core.usage.RedisUsageStore;
+import dev.keygate.core.usage.UsageProperties;
 import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.core.converter.ModelConverters;
@@ -47,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
@@ -93,6 +97,7 @@ import tools.jackson.databind.type.LogicalType;
                                         + " property) is refused at the first such property,"
                                         + " which is then the only entry; malformed JSON is a"
                                         + " malformed-body problem."))
+@EnableConfigurationProperties(UsageProperties.class)
 @SecurityScheme(name = "adminToken", type = SecuritySchemeType.HTTP, scheme = "bearer")
 public class AdminConfiguration {
 
@@ -215,6 +220,17 @@ public class AdminConfiguration {
                 registry,
                 keyspace.appliedChannel(),
                 properties.propagation().timeout());
+    }
+
+    @Bean
+    RedisUsageStore redisUsageStore(
+            ReactiveStringRedisTemplate redis, RedisKeyspace keyspace, UsageProperties usage) {
+        return new RedisUsageStore(redis, keyspace, usage);
+    }
+
+    @Bean
+    KeyUsageService keyUsageService(RedisUsageStore store, Clock clock) {
+        return new KeyUsageService(store, clock);
     }
 
     @Bean

@@ -28,6 +28,8 @@ public enum ProblemType {
             "idempotency-key-in-progress",
             HttpStatus.CONFLICT,
             "A request with this Idempotency-Key is still in progress"),
+    NO_GRACE_PERIOD(
+            "no-grace-period", HttpStatus.CONFLICT, "The key is not in a rotation's grace period"),
     STORE_UNAVAILABLE(
             "store-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "The key store is unavailable"),
     BAD_REQUEST("bad-request", HttpStatus.BAD_REQUEST, "Bad request"),

@@ -8,12 +8,14 @@ import dev.keygate.admin.idempotency.IdempotencyStore;
 import dev.keygate.admin.idempotency.IdempotentOutcome;
 import dev.keygate.admin.idempotency.IdempotentRequest;
 import dev.keygate.admin.problem.ProblemException;
+import dev.keygate.admin.problem.ProblemType;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.limit.LimitUsage;
 import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.core.store.KeyPage;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
+import dev.keygate.core.store.NoGracePeriodException;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.ReplicaAcknowledgement;
 import dev.keygate.core.store.WrittenKey;
@@ -245,6 +247,41 @@ public final class KeyAdminService {
                                                                     change.record(),
                                                                     withReplicas(
                                                                             updatedChanges(update),
+                                                                            change.replicas()))
+                                                            .thenReturn(
+                                                                    new ChangeOutcome<>(
+                                                                            change.record(),
+                                                                            false,
+                                                                            change.replicas(),
+                                                                            change.epoch()))));
+                });
+    }
+
+    /**
+     * Ends the key's rotation grace at once: its previous secret fails from now on. Emits the
+     * record after the change; a {@code no-grace-period} problem (409) when the key is not in a
+     * grace. Audited as {@code rotation_completed}.
+     */
+    public Mono<ChangeOutcome<KeyRecord>> completeRotation(Caller caller, String id) {
+        return Mono.defer(
+                () -> {
+                    return uncancellable(
+                            store.completeRotation(id)
+                                    .onErrorMap(
+                                            NoGracePeriodException.class,
+                                            error ->
+                                                    new ProblemException(
+                                                            ProblemType.NO_GRACE_PERIOD,
+                                                            error.getMessage()))
+                                    .switchIfEmpty(notFound(id))
+                                    .flatMap(
+                                            change ->
+                                                    audit(
+                                                                    caller,
+                                                                    AuditAction.ROTATION_COMPLETED,
+                                                                    change.record(),
+                                                                    withReplicas(
+                                                                            new LinkedHashMap<>(),
                                                                             change.replicas()))
                                                             .thenReturn(
                                                                     new ChangeOutcome<>(

@@ -9,6 +9,7 @@ import dev.keygate.admin.service.ChangeOutcome;
 import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.KeyAdminService.Caller;
 import dev.keygate.admin.service.KeyAnswer;
+import dev.keygate.admin.service.KeyUsageService;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.ReplicaAcknowledgement;
@@ -24,10 +25,15 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.Period;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -47,14 +53,14 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * {@code /v1/keys}: create, read, list, rotate, update and remove keys. Thin: bodies bind to the
- * request records and are checked with {@code @Valid}, parameters bind typed and are checked by
- * method validation (refusals are problems, see {@code ProblemAdvice}); every decision about keys
- * is in {@link KeyAdminService}, whose core types this class maps to {@link KeyView}s.
- * Authentication happened before (the admin security chain), and the admin arrives in the {@link
- * Caller} ({@link CallerArgumentResolver}). Answers that carry a full key are marked {@code
- * Cache-Control: no-store}. Stateless and thread-safe; handlers run on the event loop and never
- * block.
+ * {@code /v1/keys}: create, read, list, rotate (and end a grace), update and remove keys, and read
+ * their recorded usage ({@link KeyUsageService}). Thin: bodies bind to the request records and are
+ * checked with {@code @Valid}, parameters bind typed and are checked by method validation (refusals
+ * are problems, see {@code ProblemAdvice}); every decision about keys is in {@link
+ * KeyAdminService}, whose core types this class maps to {@link KeyView}s. Authentication happened
+ * before (the admin security chain), and the admin arrives in the {@link Caller} ({@link
+ * CallerArgumentResolver}). Answers that carry a full key are marked {@code Cache-Control:
+ * no-store}. Stateless and thread-safe; handlers run on the event loop and never block.
  */
 @RestController
 @RequestMapping(path = "/v1/keys", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -68,10 +74,14 @@ public class KeyController {
     /** The replicas that confirmed the change within {@code wait-timeout}. */
     public static final String REPLICAS_ACKNOWLEDGED_HEADER = "Keygate-Replicas-Acknowledged";
 
+    /** Days of {@code GET /v1/keys/{id}/usage} without {@code from}. */
+    static final int DEFAULT_USAGE_DAYS = 30;
+
     private static final java.util.regex.Pattern IDEMPOTENCY_KEY =
             java.util.regex.Pattern.compile(InputLimits.IDEMPOTENCY_KEY);
 
     private final KeyAdminService service;
+    private final KeyUsageService usage;
     private final KeyAnswer<KeyView> answer = new KeyAnswer<>(KeyView.class, this::minted);
     private final ApiKeyFormat format;
     private final Clock clock;
@@ -80,11 +90,13 @@ public class KeyController {
 
     public KeyController(
             KeyAdminService service,
+            KeyUsageService usage,
             ApiKeyFormat format,
             Clock clock,
             ObjectMapper json,
             PropagationTracker propagation) {
         this.service = Objects.requireNonNull(service, "service");
+        this.usage = Objects.requireNonNull(usage, "usage");
         this.propagation = Objects.requireNonNull(propagation, "propagation");
         this.format = Objects.requireNonNull(format, "format");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -136,13 +148,83 @@ public class KeyController {
     @Operation(summary = "Read a key")
     @ApiResponse(
             responseCode = "200",
-            description = "The key, without its secret, with the usage of its own limits")
+            description =
+                    "The key, without its secret, with the usage of its own limits and when it"
+                            + " was last used (as of the gateways' last flush)")
     public Mono<KeyView> get(@PathVariable String id) {
         return Mono.defer(() -> service.get(requireId(id)))
                 .flatMap(
                         record ->
                                 service.usage(record)
-                                        .map(usage -> view(record).withUsage(UsageView.of(usage))));
+                                        .zipWith(usage.summary(record))
+                                        .map(
+                                                both ->
+                                                        withLastUse(
+                                                                view(record)
+                                                                        .withUsage(
+                                                                                UsageView.of(
+                                                                                        both
+                                                                                                .getT1())),
+                                                                both.getT2())));
+    }
+
+    private static KeyView withLastUse(KeyView view, KeyUsageService.Summary summary) {
+        List<KeyView.ScopeUseView> used =
+                summary.usedScopes().entrySet().stream()
+                        .map(use -> new KeyView.ScopeUseView(use.getKey(), use.getValue()))
+                        .toList();
+        return view.withLastUse(
+                summary.lastUsedAt(),
+                summary.previousKeyLastUsedAt(),
+                used,
+                summary.unusedScopes());
+    }
+
+    @GetMapping("/{id}/usage")
+    @Operation(
+            summary = "Read a key's daily request counts",
+            description =
+                    "UTC days from from through to (default: the last 30 days ending today), both"
+                            + " within the usage retention; days without requests are left out."
+                            + " As of the gateways' last flush.")
+    @ApiResponse(responseCode = "200", description = "The days with requests, in date order")
+    public Mono<DailyUsageView> usage(
+            @PathVariable String id,
+            @Parameter(description = "first UTC day, ISO date; default 29 days before to")
+                    @RequestParam(required = false)
+                    @DateTimeFormat(iso = DateTimeFormat.ISO.DATE)
+                    LocalDate from,
+            @Parameter(description = "last UTC day, ISO date; default today")
+                    @RequestParam(required = false)
+                    @DateTimeFormat(iso = DateTimeFormat.ISO.DATE)
+                    LocalDate to) {
+        return Mono.defer(
+                () -> {
+                    String key = requireId(id);
+                    LocalDate today = usage.today();
+                    LocalDate last = to == null ? today : to;
+                    LocalDate first = from == null ? last.minusDays(DEFAULT_USAGE_DAYS - 1) : from;
+                    LocalDate oldest = today.minusDays(usage.retentionDays() - 1);
+                    if (first.isAfter(last)) {
+                        throw ProblemException.invalid(
+                                "from", "must not be after to (" + last + ")");
+                    }
+                    if (last.isAfter(today)) {
+                        throw ProblemException.invalid(
+                                "to", "must not be after today (" + today + ")");
+                    }
+                    if (first.isBefore(oldest)) {
+                        throw ProblemException.invalid(
+                                "from",
+                                "must be within the usage retention of "
+                                        + usage.retentionDays()
+                                        + " days, not before "
+                                        + oldest);
+                    }
+                    return service.get(key)
+                            .flatMap(record -> usage.days(record, first, last))
+                            .map(DailyUsageView::of);
+                });
     }
 
     @GetMapping
@@ -161,13 +243,78 @@ public class KeyController {
                     @Pattern(
                             regexp = InputLimits.KEY_ID_OR_EMPTY,
                             message = "is not a cursor this API handed out")
-                    String cursor) {
+                    String cursor,
+            @Parameter(
+                            description =
+                                    "only keys not used for at least this long (ISO-8601 period"
+                                            + " or duration, e.g. P90D); a key never used counts"
+                                            + " from its creation. Pages keep their cursor: one"
+                                            + " may hold fewer keys than limit, even none, while"
+                                            + " nextCursor is present")
+                    @RequestParam(required = false)
+                    String unusedFor) {
+        Duration idle = unusedFor == null ? null : positiveDuration("unusedFor", unusedFor);
         return service.list(owner, emptyToNull(cursor), limit)
-                .map(
+                .flatMap(
                         page ->
-                                new KeyPageView(
-                                        page.keys().stream().map(this::view).toList(),
-                                        page.nextCursor()));
+                                (idle == null
+                                                ? Mono.just(page.keys())
+                                                : usage.idle(owner, page.keys(), idle))
+                                        .map(
+                                                keys ->
+                                                        new KeyPageView(
+                                                                keys.stream()
+                                                                        .map(this::view)
+                                                                        .toList(),
+                                                                page.nextCursor())));
+    }
+
+    /** An ISO-8601 period (P90D) or duration (PT12H), positive. */
+    static Duration positiveDuration(String field, String value) {
+        Duration duration;
+        try {
+            duration =
+                    value.contains("T") || value.contains("t")
+                            ? Duration.parse(value)
+                            : days(Period.parse(value));
+        } catch (DateTimeParseException | ArithmeticException e) {
+            throw ProblemException.invalid(
+                    field, "must be an ISO-8601 period or duration such as P90D");
+        }
+        if (duration.isNegative() || duration.isZero()) {
+            throw ProblemException.invalid(field, "must be positive");
+        }
+        return duration;
+    }
+
+    private static Duration days(Period period) {
+        if (period.getYears() != 0 || period.getMonths() != 0) {
+            // months and years have no fixed length: counted as 30 and 365 days
+            return Duration.ofDays(
+                    Math.addExact(
+                            Math.addExact(
+                                    Math.multiplyExact(period.getYears(), 365L),
+                                    Math.multiplyExact(period.getMonths(), 30L)),
+                            period.getDays()));
+        }
+        return Duration.ofDays(period.getDays());
+    }
+
+    @PostMapping("/{id}/rotate/complete")
+    @Operation(
+            summary = "End a rotation's grace period now",
+            description =
+                    "The replaced key stops working at once. 409 no-grace-period when the key is"
+                            + " not in a rotation's grace.")
+    @ApiResponse(responseCode = "200", description = "The key after the change")
+    public Mono<ResponseEntity<KeyView>> completeRotation(
+            @PathVariable String id,
+            @Parameter(description = "false: answer at once, without waiting for the gateways")
+                    @RequestParam(name = PropagationHeaders.WAIT_PARAMETER, defaultValue = "true")
+                    boolean wait,
+            @Parameter(hidden = true) Caller caller) {
+        return Mono.defer(() -> service.completeRotation(caller, requireId(id)))
+                .flatMap(outcome -> changedRecord(outcome, wait));
     }
 
     @PostMapping("/{id}/rotate")

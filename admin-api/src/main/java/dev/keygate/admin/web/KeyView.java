@@ -29,6 +29,14 @@ import java.util.Map;
  * @param rateLimit the key's own rate limit; absent for none
  * @param quota the key's own quota; absent for none
  * @param usage what the key used of its own limits, only when one key is read and it has limits
+ * @param lastUsedAt the last accepted request with the current secret, as of the gateways' last
+ *     flush; only when one key is read, absent when none is recorded
+ * @param previousKeyLastUsedAt during a rotation's grace, the last accepted request with the
+ *     previous secret; only when one key is read
+ * @param usedScopes granted scopes that some called route required within the usage retention, with
+ *     the last time; only when one key is read
+ * @param unusedScopes granted scopes that no call required within the usage retention; only when
+ *     one key is read
  * @param version incremented by every change
  * @param key the full key, only in the answer that minted it
  */
@@ -51,6 +59,10 @@ public record KeyView(
         QuotaJson quota,
         @Schema(description = "Only when one key is read, and only for the limits it has.")
                 UsageView usage,
+        Instant lastUsedAt,
+        Instant previousKeyLastUsedAt,
+        @Schema(description = "Only when one key is read.") List<ScopeUseView> usedScopes,
+        @Schema(description = "Only when one key is read.") List<String> unusedScopes,
         long version,
         @Schema(description = "The full key: shown in this answer only, store it now.") String key,
         @Schema(description = "Only in the answer to a change: which gateways have applied it.")
@@ -79,6 +91,10 @@ public record KeyView(
                 RateLimitJson.of(record.limits().rateLimit()),
                 QuotaJson.of(record.limits().quota()),
                 null,
+                null,
+                null,
+                null,
+                null,
                 record.version(),
                 null,
                 null);
@@ -103,10 +119,55 @@ public record KeyView(
                 rateLimit,
                 quota,
                 usage,
+                lastUsedAt,
+                previousKeyLastUsedAt,
+                usedScopes,
+                unusedScopes,
                 version,
                 key,
                 propagation);
     }
+
+    /** This view with when the key was used, per secret and per scope. */
+    public KeyView withLastUse(
+            Instant lastUsedAt,
+            Instant previousKeyLastUsedAt,
+            List<ScopeUseView> usedScopes,
+            List<String> unusedScopes) {
+        return new KeyView(
+                id,
+                start,
+                owner,
+                name,
+                scopes,
+                organizations,
+                createdAt,
+                rotatedAt,
+                expiresAt,
+                previousKeyExpiresAt,
+                enabled,
+                status,
+                metadata,
+                rateLimit,
+                quota,
+                usage,
+                lastUsedAt,
+                previousKeyLastUsedAt,
+                List.copyOf(usedScopes),
+                List.copyOf(unusedScopes),
+                version,
+                key,
+                propagation);
+    }
+
+    /**
+     * A granted scope that calls needed.
+     *
+     * @param scope the scope
+     * @param lastUsedAt the last time a called route required it
+     */
+    @Schema(name = "ScopeUse")
+    public record ScopeUseView(String scope, Instant lastUsedAt) {}
 
     /** This view with the full key. */
     public KeyView withKey(String key) {
@@ -127,6 +188,10 @@ public record KeyView(
                 rateLimit,
                 quota,
                 usage,
+                lastUsedAt,
+                previousKeyLastUsedAt,
+                usedScopes,
+                unusedScopes,
                 version,
                 key,
                 propagation);
@@ -151,6 +216,10 @@ public record KeyView(
                 rateLimit,
                 quota,
                 usage,
+                lastUsedAt,
+                previousKeyLastUsedAt,
+                usedScopes,
+                unusedScopes,
                 version,
                 key,
                 propagation);

@@ -68,6 +68,11 @@ public final class RedisKeyStore implements KeyStore {
     private static final RedisScript<List> UPDATE = script("update.lua", List.class);
 
     @SuppressWarnings("rawtypes")
+    private static final RedisScript<List> COMPLETE = script("complete.lua", List.class);
+
+    private static final int COMPLETE_ATTEMPTS = 3;
+
+    @SuppressWarnings("rawtypes")
     private static final RedisScript<List> REMOVE = script("remove.lua", List.class);
 
     private final ReactiveStringRedisTemplate redis;
@@ -342,6 +347,61 @@ public final class RedisKeyStore implements KeyStore {
     }
 
     /**
+     * Ends the key's rotation grace now: its previous secret stops being accepted (its expiry is
+     * set to now, the hash stays, as after a rotation without grace), the version is bumped and the
+     * change announced like {@link #update}'s. A compare-and-set on the version read: retried a few
+     * times when another change came in between.
+     *
+     * @return the change, empty when the key does not exist, or a {@link NoGracePeriodException}
+     *     when it is not in a grace period
+     */
+    public Mono<KeyChange> completeRotation(String id) {
+        return Mono.defer(() -> attemptComplete(id, 1));
+    }
+
+    private Mono<KeyChange> attemptComplete(String id, int attempt) {
+        return recordOnly(id)
+                .flatMap(
+                        current -> {
+                            Instant now = now();
+                            if (current.previousSecretHash() == null
+                                    || !now.isBefore(current.previousSecretExpiresAt())) {
+                                return Mono.error(new NoGracePeriodException(id));
+                            }
+                            return record(
+                                            COMPLETE,
+                                            id,
+                                            List.of(
+                                                    Long.toString(current.version()),
+                                                    now.toString()))
+                                    .flatMap(
+                                            changed ->
+                                                    announce(id)
+                                                            .map(
+                                                                    epoch ->
+                                                                            new KeyChange(
+                                                                                    changed
+                                                                                            .record(),
+                                                                                    epoch,
+                                                                                    changed
+                                                                                            .replicas())))
+                                    .switchIfEmpty(
+                                            Mono.defer(
+                                                    () ->
+                                                            attempt >= COMPLETE_ATTEMPTS
+                                                                    ? Mono.error(
+                                                                            new IllegalStateException(
+                                                                                    "key "
+                                                                                            + id
+                                                                                            + " changed "
+                                                                                            + attempt
+                                                                                            + " times while its grace was ended"))
+                                                                    : attemptComplete(
+                                                                            id, attempt + 1)));
+                        });
+    }
+
+    /**
      * {@inheritDoc}
      *
      * <p>The removal is announced even when there was nothing to remove: if an earlier attempt
@@ -369,11 +429,15 @@ public final class RedisKeyStore implements KeyStore {
 
     /**
      * Best effort: an id left in the index has no record, and listing skips it; its limit counters
-     * go too (left behind, they would expire by themselves within a day).
+     * and its usage hash go too (left behind, they would expire by themselves: the counters within
+     * a day, the usage with its retention). Its daily usage counters are left to expire: ids are
+     * never reused, so nothing reads them again.
      */
     private Mono<Void> unindex(String owner, String id) {
         return retried(redis.opsForZSet().remove(keyspace.ownerIndex(owner), id))
                 .then(retried(limitCounters.deleteKeyCounters(owner, id)))
+                // its usage hash too; its daily counters are left to expire (retention + 1 day)
+                .then(retried(redis.delete(keyspace.usageSeen(owner, id))))
                 .onErrorResume(error -> Mono.empty())
                 .then();
     }

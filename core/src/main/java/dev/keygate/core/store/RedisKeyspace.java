@@ -32,11 +32,18 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code <ns>:gateways:{<ns>:epoch}}</td><td>sorted set (score = when the heartbeat
  *       expires, Redis time in ms)</td><td>the gateway nodes, by node id; a node whose score is
  *       past is dead</td></tr>
- *   <tr><td>{@code <ns>:gateways:info:{<ns>:epoch}}</td><td>hash</td><td>per node id, a JSON
- *       object: host, version, start time, last applied epoch, when its epoch was last confirmed,
+ *   <tr><td>{@code <ns>:gateways:info:{<ns>:epoch}}</td><td>hash</td><td>per node id, one line:
+ *       host, version, start time, last applied epoch, when its epoch was last confirmed,
  *       cache size and hit ratio, last heartbeat</td></tr>
  *   <tr><td>{@code <ns>:applied}</td><td>pub/sub channel</td><td>{@code "<node id> <epoch>"} when
  *       a gateway has applied the changes up to that epoch</td></tr>
+ *   <tr><td>{@code <ns>:usage:{<owner>}:k:<id>:seen}</td><td>hash, TTL the usage
+ *       retention</td><td>when the key was last used: {@code last} (epoch ms, any secret), {@code
+ *       h:<fingerprint>} (per secret, the few most recent), {@code s:<scope>} (the last time a
+ *       called route required the scope)</td></tr>
+ *   <tr><td>{@code <ns>:usage:{<owner>}:k:<id>:d:<yyyy-mm-dd>}</td><td>string (integer), TTL the
+ *       retention and a day</td><td>requests forwarded with the key on that UTC day, all gateways
+ *       together</td></tr>
  *   <tr><td>{@code <ns>:idem:{<slot>}}</td><td>string with TTL</td><td>one admin idempotency key's
  *       claim or encrypted answer</td></tr>
  * </table>
@@ -93,6 +100,28 @@ public record RedisKeyspace(String namespace) {
      */
     public String usage(String owner, String counter) {
         return namespace + ":usage:{" + owner + "}:" + counter;
+    }
+
+    /** The suffix of a key's usage hash, after {@code k:<id>}. */
+    public static final String USAGE_SEEN_SUFFIX = ":seen";
+
+    /** The infix of a key's daily counter, between {@code k:<id>} and the ISO date. */
+    public static final String USAGE_DAY_INFIX = ":d:";
+
+    /**
+     * When a key was last used (hash): {@code <ns>:usage:{<owner>}:k:<id>:seen}, in the owner's
+     * slot beside its limit counters.
+     */
+    public String usageSeen(String owner, String id) {
+        return usage(owner, "k:" + id + USAGE_SEEN_SUFFIX);
+    }
+
+    /**
+     * A key's requests on one UTC day (string counter): {@code
+     * <ns>:usage:{<owner>}:k:<id>:d:<yyyy-mm-dd>}.
+     */
+    public String usageDay(String owner, String id, java.time.LocalDate day) {
+        return usage(owner, "k:" + id + USAGE_DAY_INFIX + day);
     }
 
     /** The change counter: {@code <ns>:epoch}. */

@@ -4,6 +4,7 @@ import dev.keygate.core.key.KeyRecord;
 import dev.keygate.gateway.authentication.AuthenticationResult.Authenticated;
 import dev.keygate.gateway.limits.LimitOutcome;
 import dev.keygate.gateway.limits.UsageLimiter;
+import dev.keygate.gateway.usage.UsageRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.ZoneOffset;
@@ -39,6 +40,8 @@ import reactor.core.publisher.Mono;
  *   <li>{@link UsageLimiter}: is it within its rate limits and quotas? (no: 429; answers carry the
  *       {@code RateLimit} and {@code RateLimit-Policy} fields when limits apply)
  *   <li>{@link ApiKeyFailureHandler}: writes every refusal, {@code refuse(exchange, Refusal)}
+ *   <li>{@link UsageRecorder}: told of every forwarded request (which secret, which scopes the
+ *       route required); it coalesces in memory and never blocks
  * </ol>
  *
  * <p>Route requirements were read when routes loaded ({@link RouteRequirementsValidation}); the
@@ -94,11 +97,13 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private final ApiKeyFailureHandler failures;
     private final AuthenticationThrottle throttle;
     private final UsageLimiter limiter;
+    private final UsageRecorder usage;
     private final RouteRequirementsCache requirements = new RouteRequirementsCache();
     private final RequestPathErrors errors;
     private final Counter valid;
     private final Map<Refusal.Reason, Counter> refused = new EnumMap<>(Refusal.Reason.class);
 
+    /** A filter that records no usage ({@link UsageRecorder#NONE}). */
     public ApiKeyAuthenticationFilter(
             ApiKeyCredentialResolver credentials,
             ApiKeyAuthenticator authenticator,
@@ -107,12 +112,33 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             AuthenticationThrottle throttle,
             UsageLimiter limiter,
             MeterRegistry registry) {
+        this(
+                credentials,
+                authenticator,
+                authorizer,
+                failures,
+                throttle,
+                limiter,
+                UsageRecorder.NONE,
+                registry);
+    }
+
+    public ApiKeyAuthenticationFilter(
+            ApiKeyCredentialResolver credentials,
+            ApiKeyAuthenticator authenticator,
+            ApiKeyAuthorizer authorizer,
+            ApiKeyFailureHandler failures,
+            AuthenticationThrottle throttle,
+            UsageLimiter limiter,
+            UsageRecorder usage,
+            MeterRegistry registry) {
         this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.failures = Objects.requireNonNull(failures, "failures");
         this.throttle = Objects.requireNonNull(throttle, "throttle");
         this.limiter = Objects.requireNonNull(limiter, "limiter");
+        this.usage = Objects.requireNonNull(usage, "usage");
         this.errors = new RequestPathErrors(registry, System::nanoTime);
         this.valid = outcomeCounter(registry, "valid");
         for (Refusal.Reason reason : Refusal.Reason.values()) {
@@ -240,7 +266,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                 errors.record(Exceptions.unwrap(ex));
                 outcome = LIMITER_FAILED;
             }
-            return within(exchange, chain, record, outcome);
+            return within(exchange, chain, authenticated, required, outcome);
         }
         // the limiter's contract: no errors, no empty result; a breach is a bug, answered 503
         return limits.switchIfEmpty(Mono.error(this::noOutcome))
@@ -249,7 +275,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                             errors.record(error);
                             return Mono.just(LIMITER_FAILED);
                         })
-                .flatMap(outcome -> within(exchange, chain, record, outcome));
+                .flatMap(outcome -> within(exchange, chain, authenticated, required, outcome));
     }
 
     private IllegalStateException noOutcome() {
@@ -260,7 +286,8 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     private Mono<Void> within(
             ServerWebExchange exchange,
             GatewayFilterChain chain,
-            KeyRecord record,
+            Authenticated authenticated,
+            RouteRequirements required,
             LimitOutcome outcome) {
         if (outcome == null) {
             return unavailable(exchange, noOutcome());
@@ -288,7 +315,14 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         if (!outcome.allowed()) {
             return refuse(exchange, outcome.refusal());
         }
+        KeyRecord record = authenticated.record();
         exchange.getAttributes().put(VERIFIED_KEY_ATTRIBUTE, record);
+        try {
+            usage.record(record, authenticated.previousSecret(), required.scopes());
+        } catch (RuntimeException ex) {
+            // a recorder bug: usage is best effort, the request goes on
+            errors.record(ex);
+        }
         return chain.filter(withoutCredentials(exchange));
     }
 

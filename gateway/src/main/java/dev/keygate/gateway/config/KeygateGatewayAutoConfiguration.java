@@ -9,6 +9,8 @@ import dev.keygate.core.node.RedisGatewayRegistry;
 import dev.keygate.core.store.KeyStore;
 import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
+import dev.keygate.core.usage.RedisUsageStore;
+import dev.keygate.core.usage.UsageProperties;
 import dev.keygate.gateway.actuate.KeygateEndpoint;
 import dev.keygate.gateway.actuate.KeygateHealthIndicator;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
@@ -33,6 +35,8 @@ import dev.keygate.gateway.firewall.RequestFirewallWebFilter;
 import dev.keygate.gateway.limits.UsageLimiter;
 import dev.keygate.gateway.limits.UsageLimiters;
 import dev.keygate.gateway.node.GatewayNodeReporter;
+import dev.keygate.gateway.usage.CoalescingUsageRecorder;
+import dev.keygate.gateway.usage.UsageRecorder;
 import io.lettuce.core.ReadFrom;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -85,7 +89,7 @@ import org.springframework.security.web.server.firewall.StrictServerWebExchangeF
         name = "enabled",
         havingValue = "true",
         matchIfMissing = true)
-@EnableConfigurationProperties(KeygateGatewayProperties.class)
+@EnableConfigurationProperties({KeygateGatewayProperties.class, UsageProperties.class})
 public class KeygateGatewayAutoConfiguration {
 
     /**
@@ -417,6 +421,7 @@ public class KeygateGatewayAutoConfiguration {
             ApiKeyFailureHandler failures,
             AuthenticationThrottle throttle,
             UsageLimiter limiter,
+            UsageRecorder usage,
             ObjectProvider<MeterRegistry> registry) {
         return new ApiKeyAuthenticationFilter(
                 credentials,
@@ -425,6 +430,37 @@ public class KeygateGatewayAutoConfiguration {
                 failures,
                 throttle,
                 limiter,
+                usage,
+                meters(registry));
+    }
+
+    /**
+     * The usage recorder: {@link UsageRecorder#NONE} when usage tracking is off or there is no
+     * Redis connection factory (a key store of the application's own), else a {@link
+     * CoalescingUsageRecorder} (a lifecycle bean: it flushes on a thread of its own and once more
+     * on a graceful stop).
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    UsageRecorder keygateUsageRecorder(
+            ObjectProvider<ReactiveRedisConnectionFactory> redis,
+            KeygateGatewayProperties properties,
+            UsageProperties usage,
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock,
+            ObjectProvider<MeterRegistry> registry) {
+        KeygateGatewayProperties.Usage recording = properties.usage();
+        ReactiveRedisConnectionFactory connectionFactory = redis.getIfAvailable();
+        if (!recording.enabled() || connectionFactory == null) {
+            return UsageRecorder.NONE;
+        }
+        return new CoalescingUsageRecorder(
+                new RedisUsageStore(
+                        new ReactiveStringRedisTemplate(connectionFactory),
+                        new RedisKeyspace(properties.redisNamespace()),
+                        usage),
+                clock(clock),
+                recording.flushInterval(),
+                recording.maximumKeys(),
                 meters(registry));
     }
 

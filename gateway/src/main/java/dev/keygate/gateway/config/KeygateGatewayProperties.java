@@ -42,6 +42,7 @@ import org.springframework.validation.annotation.Validated;
  * @param limits usage limits: rate limits and quotas per key, per owner and per route
  * @param node this gateway as a node of the registry the admin API reads (GET /v1/gateways and
  *     propagation receipts)
+ * @param usage recording when and how much each key is used (for the admin API's usage views)
  * @param nodeId this gateway's name in {@code /actuator/keygate} and in the node registry; default
  *     {@code <hostname>-<pid>}
  */
@@ -65,6 +66,7 @@ public record KeygateGatewayProperties(
         @DefaultValue @Valid @NotNull Firewall firewall,
         @DefaultValue @Valid @NotNull Limits limits,
         @DefaultValue @Valid @NotNull Node node,
+        @DefaultValue @Valid @NotNull Usage usage,
         @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
@@ -266,6 +268,22 @@ public record KeygateGatewayProperties(
             CLOSED
         }
     }
+
+    /**
+     * Usage tracking: each gateway counts forwarded requests per key in memory and writes them to
+     * Redis at most every flush interval (never one write per request). How long usage is kept is
+     * keygate.usage.retention, shared with the admin API.
+     *
+     * @param enabled record usage at all; off, nothing is recorded or written
+     * @param flushInterval how often usage is written to Redis; a gateway that crashes loses at
+     *     most this much of its usage
+     * @param maximumKeys how many keys one gateway keeps usage for between two flushes; requests of
+     *     further keys are not recorded (counted in keygate.usage.dropped)
+     */
+    public record Usage(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("30s") @NotNull Duration flushInterval,
+            @DefaultValue("100000") @Positive int maximumKeys) {}
 
     /**
      * A rate limit: {@code requests} every {@code per}, at most {@code burst} at once.

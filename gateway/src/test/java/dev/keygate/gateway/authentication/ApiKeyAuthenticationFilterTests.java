@@ -181,6 +181,57 @@ class ApiKeyAuthenticationFilterTests {
     }
 
     @Test
+    void onlyForwardedRequestsAreRecordedAsUsageWithTheRoutesRequiredScopes() {
+        List<String> recorded = new java.util.ArrayList<>();
+        ApiKeyAuthenticationFilter filter =
+                new ApiKeyAuthenticationFilter(
+                        new ApiKeyCredentialConverter(SCHEMES, List.of("X-Api-Key"), List.of()),
+                        authenticator,
+                        ApiKeyAuthorizer.scopesAndOrganizations(),
+                        new ProblemJsonFailureHandler(SCHEMES, "keygate", Duration.ofSeconds(5)),
+                        AuthenticationThrottle.NONE,
+                        UsageLimiter.NONE,
+                        (record, previous, scopes) ->
+                                recorded.add(record.id() + " " + previous + " " + scopes),
+                        registry);
+        String key = issue();
+        run(
+                filter,
+                exchange(
+                        route(Map.of("scopes", List.of("orders:read"))),
+                        MockServerHttpRequest.get("/orders")
+                                .header(HttpHeaders.AUTHORIZATION, "Bearer " + key)));
+        run(
+                filter,
+                exchange(
+                        route(Map.of("scopes", List.of("orders:write"))),
+                        MockServerHttpRequest.get("/orders")
+                                .header(HttpHeaders.AUTHORIZATION, "Bearer " + key))); // 403
+        run(filter, withKey(generator.newKey().token())); // 401
+
+        assertThat(recorded).containsExactly(idOf(key) + " false [orders:read]");
+    }
+
+    @Test
+    void aRecorderThatThrowsDoesNotStopTheRequest() {
+        ApiKeyAuthenticationFilter filter =
+                new ApiKeyAuthenticationFilter(
+                        new ApiKeyCredentialConverter(SCHEMES, List.of("X-Api-Key"), List.of()),
+                        authenticator,
+                        ApiKeyAuthorizer.scopesAndOrganizations(),
+                        new ProblemJsonFailureHandler(SCHEMES, "keygate", Duration.ofSeconds(5)),
+                        AuthenticationThrottle.NONE,
+                        UsageLimiter.NONE,
+                        (record, previous, scopes) -> {
+                            throw new IllegalStateException("a recorder bug");
+                        },
+                        registry);
+        run(filter, withKey(issue()));
+
+        assertThat(forwarded.get()).isNotNull();
+    }
+
+    @Test
     void aValidCachedKeyIsForwardedWithItsRecordAndNothingElseAnswers() {
         String key = issue();
         MockServerWebExchange exchange = run(filter(), withKey(key));

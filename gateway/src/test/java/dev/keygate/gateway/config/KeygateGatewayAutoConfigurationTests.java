@@ -25,6 +25,8 @@ import dev.keygate.gateway.limits.ExactUsageLimiter;
 import dev.keygate.gateway.limits.LimitOutcome;
 import dev.keygate.gateway.limits.LocalThenSyncLimiter;
 import dev.keygate.gateway.limits.UsageLimiter;
+import dev.keygate.gateway.usage.CoalescingUsageRecorder;
+import dev.keygate.gateway.usage.UsageRecorder;
 import io.lettuce.core.ReadFrom;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -125,6 +127,40 @@ class KeygateGatewayAutoConfigurationTests {
     }
 
     /** The throttle's client addresses come from Keygate's resolver, whatever else is defined. */
+    @Test
+    void theUsageRecorderNeedsRedisCanBeTurnedOffAndReplaced() {
+        runner.withUserConfiguration(OwnStore.class)
+                .run(
+                        context ->
+                                assertThat(context.getBean(UsageRecorder.class))
+                                        .as("no Redis, nowhere to write usage")
+                                        .isSameAs(UsageRecorder.NONE));
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(
+                        ReactiveRedisConnectionFactory.class,
+                        () -> new LettuceConnectionFactory("127.0.0.1", 1))
+                .run(
+                        context ->
+                                assertThat(context.getBean(UsageRecorder.class))
+                                        .isInstanceOf(CoalescingUsageRecorder.class));
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(
+                        ReactiveRedisConnectionFactory.class,
+                        () -> new LettuceConnectionFactory("127.0.0.1", 1))
+                .withPropertyValues("keygate.gateway.usage.enabled=false")
+                .run(
+                        context ->
+                                assertThat(context.getBean(UsageRecorder.class))
+                                        .isSameAs(UsageRecorder.NONE));
+        UsageRecorder own = (record, previous, scopes) -> {};
+        runner.withUserConfiguration(OwnStore.class)
+                .withBean(UsageRecorder.class, () -> own)
+                .run(context -> assertThat(context.getBean(UsageRecorder.class)).isSameAs(own));
+        runner.withUserConfiguration(OwnStore.class)
+                .withPropertyValues("keygate.usage.retention=0s")
+                .run(context -> assertThat(context).hasFailed());
+    }
+
     private static void assertThrottleAddressesAreKeygates(ApplicationContext context) {
         assertThat(context.getBean(KeygateGatewayAutoConfiguration.ADDRESS_RESOLVER_BEAN))
                 .isInstanceOf(ClientAddressResolver.class);

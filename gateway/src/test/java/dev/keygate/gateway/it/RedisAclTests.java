@@ -18,6 +18,8 @@ import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.core.store.ReplicaWaitingRecordWriter;
 import dev.keygate.core.testing.TestKeys;
+import dev.keygate.core.usage.RedisUsageStore;
+import dev.keygate.core.usage.UsageProperties;
 import dev.keygate.gateway.testing.GatewayFixture;
 import dev.keygate.test.redis.RedisAclFile;
 import dev.keygate.test.redis.RedisProcess;
@@ -30,6 +32,8 @@ import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +60,7 @@ class RedisAclTests {
             GatewayFixture.builder()
                     .redis(AclRedis::launch, AclRedis::gatewayProperties, AclRedis::adminKeys)
                     .property("keygate.gateway.invalidation.poll-interval", "100ms")
+                    .property("keygate.gateway.usage.flush-interval", "100ms")
                     .build();
 
     /**
@@ -195,6 +200,9 @@ class RedisAclTests {
                         .rotate(id, Duration.ofMinutes(5))
                         .block(Duration.ofSeconds(5));
         assertThat(rotated.record().version()).isEqualTo(2L);
+        KeyChange completed =
+                fixture.keys().store().completeRotation(id).block(Duration.ofSeconds(5));
+        assertThat(completed.record().version()).isEqualTo(3L);
         KeyChange updated =
                 fixture.keys()
                         .store()
@@ -365,6 +373,40 @@ class RedisAclTests {
         // the probe above spent one; one left, then the quota refuses
         assertThat(status(key.key())).isEqualTo(200);
         assertThat(status(key.key())).isEqualTo(429);
+        assertThat(acl().denials(redis())).isEmpty();
+    }
+
+    /**
+     * The usage flush (flush.lua: HGET, HSET, HKEYS, HMGET, HDEL, PEXPIRE, INCRBY) runs as the
+     * gateway user and writes kg:usage:* only; the admin user reads it back.
+     */
+    @Test
+    void gatewayUserFlushesUsageAndTheAdminUserReadsIt() {
+        IssuedKey key = create("acct-acl-usage");
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> status(key.key()) == 200);
+        RedisUsageStore usage =
+                new RedisUsageStore(
+                        fixture.keys().template(),
+                        RedisKeyspace.defaults(),
+                        UsageProperties.defaults());
+        String id = key.record().id();
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () ->
+                                usage.seen("acct-acl-usage", id)
+                                                .block(Duration.ofSeconds(5))
+                                                .lastUsed()
+                                        != null);
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        assertThat(
+                        usage.days("acct-acl-usage", id, today.minusDays(1), today.plusDays(1))
+                                .block(Duration.ofSeconds(5)))
+                .isNotEmpty();
+        assertThat(usage.lastUsed("acct-acl-usage", List.of(id)).block(Duration.ofSeconds(5)))
+                .containsKey(id);
         assertThat(acl().denials(redis())).isEmpty();
     }
 
