@@ -1,12 +1,14 @@
 package dev.keygate.core.usage;
 
 import dev.keygate.core.store.RedisKeyspace;
+import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,11 +23,13 @@ import reactor.core.publisher.Mono;
  * it, the admin API reads it. Every name is in the owner's slot, so one script writes many keys of
  * one owner and one {@code MGET} reads a key's days, on Cluster too.
  *
- * <p>Writes ({@link #flush}): one {@code flush.lua} per owner and chunk of at most {@value
- * #CHUNK_KEYS} keys, which raises times with max semantics (two gateways flushing out of order
- * never move a time back) and adds counts with {@code INCRBY}. Not idempotent: a flush whose reply
- * was lost and that is retried counts its requests twice (usage is an estimate for humans, not
- * billing). Reads never write.
+ * <p>Writes ({@link #flush}): one {@code flush.lua} per chunk of at most {@value #CHUNK_KEYS} keys
+ * ({@link #chunks}): on a standalone or Sentinel Redis any owners' keys share a chunk, on Cluster
+ * only the keys of owners whose names hash to one slot (a script touches one slot), so a flush of
+ * many owners' keys is a few scripts, not one per owner; each script which raises times with max
+ * semantics (two gateways flushing out of order never move a time back) and adds counts with {@code
+ * INCRBY}. Not idempotent: a flush whose reply was lost and that is retried counts its requests
+ * twice (usage is an estimate for humans, not billing). Reads never write.
  *
  * <p>Errors are error signals, never swallowed; the caller decides (the gateway keeps what it could
  * not write and retries). Nothing here blocks; thread-safe.
@@ -48,12 +52,77 @@ public final class RedisUsageStore {
     private final ReactiveStringRedisTemplate redis;
     private final RedisKeyspace keyspace;
     private final UsageProperties properties;
+    private final boolean cluster;
 
+    /** A store for a Redis Cluster or not, unknown: chunks never mix slots. */
     public RedisUsageStore(
             ReactiveStringRedisTemplate redis, RedisKeyspace keyspace, UsageProperties properties) {
+        this(redis, keyspace, properties, true);
+    }
+
+    /**
+     * @param cluster whether Redis is a Cluster: then a chunk holds only keys of one slot; else
+     *     keys of any owners
+     */
+    public RedisUsageStore(
+            ReactiveStringRedisTemplate redis,
+            RedisKeyspace keyspace,
+            UsageProperties properties,
+            boolean cluster) {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.keyspace = Objects.requireNonNull(keyspace, "keyspace");
         this.properties = Objects.requireNonNull(properties, "properties");
+        this.cluster = cluster;
+    }
+
+    /** One key's usage and its owner. */
+    public record OwnedUsage(String owner, KeyUsage usage) {}
+
+    /** What one flush script writes: keys of one UTC day, all in one slot on Cluster. */
+    public record Chunk(LocalDate day, List<OwnedUsage> keys) {
+
+        public Chunk {
+            keys = List.copyOf(keys);
+        }
+
+        /** The requests it counts. */
+        public long requests() {
+            return keys.stream().mapToLong(key -> key.usage().requests()).sum();
+        }
+    }
+
+    /**
+     * {@code byOwner}'s usage of {@code day} cut into chunks of at most {@value #CHUNK_KEYS} keys:
+     * any owners together on a standalone Redis, owners of one slot together on Cluster.
+     */
+    public List<Chunk> chunks(LocalDate day, Map<String, List<KeyUsage>> byOwner) {
+        Map<Integer, List<OwnedUsage>> bySlot = new LinkedHashMap<>();
+        byOwner.forEach(
+                (owner, keys) -> {
+                    // every name of the owner's usage has the owner as hash tag: one slot
+                    int slot = cluster ? SlotHash.getSlot(keyspace.usageSeen(owner, "-")) : 0;
+                    List<OwnedUsage> group = bySlot.computeIfAbsent(slot, s -> new ArrayList<>());
+                    keys.forEach(key -> group.add(new OwnedUsage(owner, key)));
+                });
+        List<Chunk> chunks = new ArrayList<>();
+        bySlot.values()
+                .forEach(
+                        group -> {
+                            for (int i = 0; i < group.size(); i += CHUNK_KEYS) {
+                                chunks.add(
+                                        new Chunk(
+                                                day,
+                                                group.subList(
+                                                        i,
+                                                        Math.min(group.size(), i + CHUNK_KEYS))));
+                            }
+                        });
+        return chunks;
+    }
+
+    /** Writes one chunk: one script. */
+    public Mono<Void> flush(Chunk chunk) {
+        return Mono.defer(() -> flushChunk(chunk)).then();
     }
 
     public UsageProperties properties() {
@@ -66,14 +135,14 @@ public final class RedisUsageStore {
      * chunk fails the whole (the chunks before it are written).
      */
     public Mono<Void> flush(String owner, LocalDate day, List<KeyUsage> keys) {
-        List<List<KeyUsage>> chunks = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i += CHUNK_KEYS) {
-            chunks.add(keys.subList(i, Math.min(keys.size(), i + CHUNK_KEYS)));
-        }
-        return Flux.fromIterable(chunks).concatMap(chunk -> flushChunk(owner, day, chunk)).then();
+        return Flux.fromIterable(chunks(day, Map.of(owner, keys)))
+                .concatMap(this::flushChunk)
+                .then();
     }
 
-    private Mono<Long> flushChunk(String owner, LocalDate day, List<KeyUsage> chunk) {
+    private Mono<Long> flushChunk(Chunk written) {
+        LocalDate day = written.day();
+        List<OwnedUsage> chunk = written.keys();
         List<String> keys = new ArrayList<>(chunk.size() * 2);
         List<String> args = new ArrayList<>();
         Duration retention = properties.retention();
@@ -81,7 +150,9 @@ public final class RedisUsageStore {
         args.add(Long.toString(retention.plusDays(1).toMillis()));
         args.add(Integer.toString(MAX_SECRETS));
         args.add(Integer.toString(chunk.size()));
-        for (KeyUsage usage : chunk) {
+        for (OwnedUsage owned : chunk) {
+            String owner = owned.owner();
+            KeyUsage usage = owned.usage();
             keys.add(keyspace.usageSeen(owner, usage.id()));
             keys.add(keyspace.usageDay(owner, usage.id(), day));
             args.add(Long.toString(usage.requests()));

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import reactor.core.publisher.Flux;
 
 /**
  * The usage flush script and reads on a real Redis: times only move forward whatever order the
@@ -45,7 +46,10 @@ class RedisUsageStoreTests {
         keys = TestKeys.connectedTo(redis, Clock.systemUTC());
         store =
                 new RedisUsageStore(
-                        keys.template(), RedisKeyspace.defaults(), UsageProperties.defaults());
+                        keys.template(),
+                        RedisKeyspace.defaults(),
+                        UsageProperties.defaults(),
+                        false);
     }
 
     @AfterEach
@@ -72,6 +76,50 @@ class RedisUsageStoreTests {
         assertThat(seen.scopes()).containsEntry("orders:read", Instant.ofEpochMilli(2_000));
         assertThat(store.days("acct-1", "k1", DAY.minusDays(1), DAY.plusDays(1)).block(WAIT))
                 .containsExactly(new DailyCount(DAY, 7));
+    }
+
+    @Test
+    void manyOwnersShareAFlushScriptExceptAcrossClusterSlots() {
+        Map<String, List<KeyUsage>> byOwner = new java.util.LinkedHashMap<>();
+        for (int owner = 0; owner < 1000; owner++) {
+            List<KeyUsage> keys = new java.util.ArrayList<>();
+            for (int key = 0; key < 10; key++) {
+                keys.add(new KeyUsage("o" + owner + "k" + key, 1, 1_000, Map.of(), Map.of()));
+            }
+            byOwner.put("acct-" + owner, keys);
+        }
+        LocalDate day = LocalDate.of(2026, 12, 1);
+
+        // standalone: 10,000 keys of 1,000 owners are 20 scripts of 500 keys
+        List<RedisUsageStore.Chunk> standalone = store.chunks(day, byOwner);
+        assertThat(standalone).hasSize(20).allMatch(chunk -> chunk.keys().size() == 500);
+        Flux.fromIterable(standalone).concatMap(store::flush).blockLast();
+        assertThat(
+                        keys.template()
+                                .opsForValue()
+                                .get("kg:usage:{acct-999}:k:o999k9:d:2026-12-01")
+                                .block())
+                .isEqualTo("1");
+
+        // Cluster: a chunk never mixes slots, and every key is in exactly one chunk
+        RedisUsageStore cluster =
+                new RedisUsageStore(
+                        keys.template(),
+                        RedisKeyspace.defaults(),
+                        UsageProperties.defaults(),
+                        true);
+        List<RedisUsageStore.Chunk> chunks = cluster.chunks(day, byOwner);
+        assertThat(chunks.stream().mapToInt(chunk -> chunk.keys().size()).sum()).isEqualTo(10_000);
+        for (RedisUsageStore.Chunk chunk : chunks) {
+            assertThat(
+                            chunk.keys().stream()
+                                    .map(
+                                            key ->
+                                                    io.lettuce.core.cluster.SlotHash.getSlot(
+                                                            "kg:usage:{" + key.owner() + "}:x"))
+                                    .distinct())
+                    .hasSize(1);
+        }
     }
 
     @Test

@@ -457,7 +457,9 @@ public class KeygateGatewayAutoConfiguration {
                 new RedisUsageStore(
                         new ReactiveStringRedisTemplate(connectionFactory),
                         new RedisKeyspace(properties.redisNamespace()),
-                        usage),
+                        usage,
+                        !(connectionFactory instanceof LettuceConnectionFactory lettuce)
+                                || lettuce.isClusterAware()),
                 clock(clock),
                 recording.flushInterval(),
                 recording.maximumKeys(),

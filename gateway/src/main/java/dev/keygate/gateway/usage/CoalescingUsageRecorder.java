@@ -193,7 +193,7 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
             retries.clear();
             for (Bucket bucket; (bucket = sealed.poll()) != null; ) {
                 bucket.awaitQuiet();
-                batches.addAll(bucket.batches());
+                batches.addAll(bucket.batches(store));
             }
             if (batches.isEmpty()) {
                 return;
@@ -203,7 +203,7 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
                 Flux.fromIterable(batches)
                         .flatMap(
                                 batch ->
-                                        store.flush(batch.owner, batch.day, batch.keys)
+                                        store.flush(batch.chunk())
                                                 .timeout(writeTimeout)
                                                 .onErrorResume(
                                                         error -> {
@@ -239,18 +239,18 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
         synchronized (failed) {
             retries.addAll(failed);
         }
-        int keys = retries.stream().mapToInt(batch -> batch.keys.size()).sum();
+        int keys = retries.stream().mapToInt(Batch::size).sum();
         while (keys > maximumKeys && !retries.isEmpty()) {
             Batch oldest = retries.removeFirst();
-            keys -= oldest.keys.size();
-            dropped.increment(oldest.keys.stream().mapToLong(KeyUsage::requests).sum());
+            keys -= oldest.size();
+            dropped.increment(oldest.chunk().requests());
         }
     }
 
     /** Keys kept for the next flush after failed writes (tests). */
     int keysToRetry() {
         synchronized (flushLock) {
-            return retries.stream().mapToInt(batch -> batch.keys.size()).sum();
+            return retries.stream().mapToInt(Batch::size).sum();
         }
     }
 
@@ -350,21 +350,24 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
             }
         }
 
-        List<Batch> batches() {
+        /** The bucket's usage as the store's chunks: a few scripts, not one per owner. */
+        List<Batch> batches(RedisUsageStore store) {
             LocalDate date = LocalDate.ofEpochDay(day);
             Map<String, List<KeyUsage>> byOwner = new LinkedHashMap<>();
             entries.forEach(
                     (id, entry) ->
                             byOwner.computeIfAbsent(entry.owner, owner -> new ArrayList<>())
                                     .add(entry.toUsage(id)));
-            List<Batch> batches = new ArrayList<>(byOwner.size());
-            byOwner.forEach((owner, keys) -> batches.add(new Batch(owner, date, keys)));
-            return batches;
+            return store.chunks(date, byOwner).stream().map(Batch::new).toList();
         }
     }
 
-    /** One owner's usage of one day, ready to write. */
-    private record Batch(String owner, LocalDate day, List<KeyUsage> keys) {}
+    /** One chunk of usage (one script), ready to write or to retry. */
+    private record Batch(RedisUsageStore.Chunk chunk) {
+        int size() {
+            return chunk.keys().size();
+        }
+    }
 
     /** One key in one bucket. Times in epoch seconds. */
     private static final class Entry {
@@ -399,7 +402,8 @@ public final class CoalescingUsageRecorder implements UsageRecorder, SmartLifecy
 
         private SecretUse secret(SecretHash hash) {
             for (SecretUse use : secrets) {
-                if (use.hash == hash) {
+                // the same record (identity), or the same secret in a record read again
+                if (use.hash == hash || use.hash.equals(hash)) {
                     return use;
                 }
             }
