@@ -25,7 +25,8 @@ OUT=${RECEIPTS_OUT:-$(mktemp -d /tmp/keygate-receipts.XXXXXX)}
 GATEWAY_JAR="$ROOT/gateway/target/keygate-gateway-0.1.0-SNAPSHOT-exec.jar"
 ADMIN_JAR="$ROOT/admin-api/target/keygate-admin-api-0.1.0-SNAPSHOT-exec.jar"
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# in reverse order: the services stop (and leave the node registry) before Redis does
+cleanup() { for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill "${PIDS[i]}" 2>/dev/null || true; sleep 0.2; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 log() { echo "[receipts] $*" >&2; }
 

@@ -25,9 +25,14 @@
 # which is what local-then-sync is for). S3k: S3 on the local-then-sync JVM (an unlimited route),
 # the same-JVM baseline of S3ls and S3lh.
 #
+# Usage recording and the node registry (issue 18): BENCH_USAGE_AB=1 adds S3nu, S3 on a JVM of its
+# own with keygate.gateway.usage.enabled=false and keygate.gateway.node.enabled=false, measured
+# right after S3 in every round: S3/S3nu is what recording usage and reporting the node cost.
+#
 # Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
 # BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
 # BENCH_JAVA_OPTS, BENCH_NIO (1: also S3 on NIO), BENCH_LIMITS_LOCAL (0/1), BENCH_PROFILE (0/1),
+# BENCH_USAGE_AB (0/1),
 # BENCH_OUT (the output directory).
 set -euo pipefail
 
@@ -66,6 +71,7 @@ else
   PROFILE=${BENCH_PROFILE:-1}
   LIMITS_LOCAL=${BENCH_LIMITS_LOCAL:-1}
 fi
+USAGE_AB=${BENCH_USAGE_AB:-0}
 PROFILE_ROUNDS=2
 PROFILE_INTERVAL_US=500
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
@@ -78,7 +84,7 @@ JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
 NEGATIVE_TTL=10 # seconds, the gateway's default keygate.gateway.cache.negative-ttl
 
 P_REDIS=$((BASE + 379)); P_S0=$((BASE + 0)); P_S1=$((BASE + 1))
-P_S2=$((BASE + 2)); P_K=$((BASE + 3)); P_K4=$((BASE + 4)); P_KNIO=$((BASE + 5)); P_KLS=$((BASE + 6))
+P_S2=$((BASE + 2)); P_K=$((BASE + 3)); P_K4=$((BASE + 4)); P_KNIO=$((BASE + 5)); P_KLS=$((BASE + 6)); P_KNU=$((BASE + 7))
 P_ADMIN=$((BASE + 81))
 
 GATEWAY_JAR="$ROOT/gateway/target/keygate-gateway-0.1.0-SNAPSHOT-exec.jar"
@@ -175,8 +181,8 @@ ADMIN_JAR="$OUT/jars/$(basename "$ADMIN_JAR")"
 WATCHDOG=$!
 PIDS+=("$WATCHDOG")
 BENCH_CP="$BENCH/target/classes:$(cat "$BENCH/target/classpath.txt")"
-for port in $P_REDIS $P_S0 $P_S1 $P_S2 $P_K $P_K4 $P_KNIO $P_KLS $P_ADMIN \
-  $((P_S2 + 1000)) $((P_K + 1000)) $((P_K4 + 1000)) $((P_KNIO + 1000)) $((P_KLS + 1000)) $((P_ADMIN + 1000)); do
+for port in $P_REDIS $P_S0 $P_S1 $P_S2 $P_K $P_K4 $P_KNIO $P_KLS $P_KNU $P_ADMIN \
+  $((P_S2 + 1000)) $((P_K + 1000)) $((P_K4 + 1000)) $((P_KNIO + 1000)) $((P_KLS + 1000)) $((P_KNU + 1000)) $((P_ADMIN + 1000)); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use; set BENCH_PORT_BASE" >&2; exit 1
   fi
@@ -284,6 +290,11 @@ GATEWAY_PORTS=("$P_S2" "$P_K" "$P_K4")
 if [[ $LIMITS_LOCAL == 1 ]]; then
   start_gateway kls "$P_KLS" "" "$NO_LIMIT" "$LONG_AGE" --keygate.gateway.limits.mode=local-then-sync
   GATEWAY_PORTS+=("$P_KLS")
+fi
+if [[ $USAGE_AB == 1 ]]; then
+  start_gateway knu "$P_KNU" "" "$NO_LIMIT" "$LONG_AGE" --keygate.gateway.usage.enabled=false \
+    --keygate.gateway.node.enabled=false
+  GATEWAY_PORTS+=("$P_KNU")
 fi
 if [[ $NIO == 1 ]]; then
   start_gateway knio "$P_KNIO" "-Dreactor.netty.native=false" "$NO_LIMIT" "$LONG_AGE"
@@ -397,6 +408,7 @@ for round in $(seq "$ROUNDS"); do
   measure "$round" S1 "$P_S1" "$VALID"
   measure "$round" S2 "$P_S2" "$VALID"
   measure "$round" S3 "$P_K" "$VALID"
+  [[ $USAGE_AB == 1 ]] && measure "$round" S3nu "$P_KNU" "$VALID"
   WRK_PATH=/public/x measure "$round" S3pub "$P_K" "$VALID"
   WRK_PATH=/limited/x measure "$round" S3rl "$P_K" "$VALID"
   [[ $LIMITS_LOCAL == 1 ]] && measure "$round" S3k "$P_KLS" "$VALID"

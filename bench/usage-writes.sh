@@ -23,7 +23,8 @@ P_REDIS=$BASE P_GW=$((BASE + 1)) P_UP=$((BASE + 2))
 OUT=${USAGE_OUT:-$(mktemp -d /tmp/keygate-usage-writes.XXXXXX)}
 GATEWAY_JAR="$ROOT/gateway/target/keygate-gateway-0.1.0-SNAPSHOT-exec.jar"
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# in reverse order: the services stop (and leave the node registry) before Redis does
+cleanup() { for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill "${PIDS[i]}" 2>/dev/null || true; sleep 0.2; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 log() { echo "[usage-writes] $*" >&2; }
 if [[ ! -f $GATEWAY_JAR || ! -f $BENCH/target/classpath.txt ]]; then
@@ -52,8 +53,8 @@ for _ in $(seq 240); do
   curl -sf -o /dev/null "http://127.0.0.1:$P_UP/actuator/health/readiness" && break
   sleep 0.5
 done
-log "warm-up: every key once, in order, then 20 s at random"
-wrk -t1 -c16 -d20s -s "$BENCH/wrk-keys.lua" "http://127.0.0.1:$P_GW/" -- "$OUT/keys/valid.txt" sequential /x \
+log "warm-up: the keys in order (every key cached), 60 s"
+wrk -t1 -c16 -d60s -s "$BENCH/wrk-keys.lua" "http://127.0.0.1:$P_GW/" -- "$OUT/keys/valid.txt" sequential /x \
   >"$OUT/warmup.txt" 2>&1
 stats() { redis-cli -p "$P_REDIS" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\).*/\1 \2/p' | sort; }
 stats >"$OUT/before.txt"
