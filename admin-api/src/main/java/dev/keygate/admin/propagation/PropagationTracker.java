@@ -5,6 +5,7 @@ import dev.keygate.core.node.GatewayNode;
 import dev.keygate.core.node.RedisGatewayRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +37,14 @@ import reactor.util.retry.Retry;
  * message for the epoch or a later one ticks one off. Once none is pending the receipt is made at
  * once. At the timeout the registry is read once more (a message lost by pub/sub, a node whose
  * heartbeat has meanwhile expired), and the receipt names the gateways still behind. So a receipt
- * costs two Redis reads at most, however long it waits. No message is missed between the read and
- * the wait: a message updates the per-node map before it looks at the waiters, and a waiter takes
- * its pending set under its own lock from the map and the read together.
+ * costs two Redis reads at most, however long it waits.
+ *
+ * <p>No message is missed and none is taken from another store: a gateway's report script writes
+ * its registry entry before it publishes, so whatever was published before the waiter registered is
+ * in the read; what is published after goes to the waiter, which keeps the messages it gets before
+ * its read has returned and counts them with it. Only messages a waiter received itself count for
+ * it: nothing heard before a Redis was wiped or replaced (whose epochs then start again) can
+ * confirm a change of the new one.
  *
  * <p>Failure policy: a receipt never fails the change it reports (the change is made and announced
  * before). If the registry cannot be read, the receipt says so ({@link
@@ -58,7 +64,6 @@ public final class PropagationTracker implements SmartLifecycle {
     private final RedisGatewayRegistry registry;
     private final String channel;
     private final Duration timeout;
-    private final Map<String, Long> appliedByNode = new ConcurrentHashMap<>();
     private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
     private volatile ReactiveRedisMessageListenerContainer container;
     private volatile Disposable subscription;
@@ -89,7 +94,7 @@ public final class PropagationTracker implements SmartLifecycle {
                     if (!wait) {
                         return registry.read()
                                 .timeout(READ_TIMEOUT)
-                                .map(fleet -> receipt(fleet, target(epoch, fleet), started))
+                                .map(fleet -> receipt(fleet, target(epoch, fleet), started, null))
                                 .onErrorResume(error -> unknown(epoch, started, error));
                     }
                     Waiter waiter = new Waiter();
@@ -110,9 +115,8 @@ public final class PropagationTracker implements SmartLifecycle {
     private Mono<PropagationReceipt> await(
             Waiter waiter, GatewayFleet fleet, long epoch, long started) {
         long target = target(epoch, fleet);
-        forgetDeparted(fleet);
-        if (!waiter.expect(target, fleet, appliedByNode)) {
-            return Mono.just(receipt(fleet, target, started));
+        if (!waiter.expect(target, fleet)) {
+            return Mono.just(receipt(fleet, target, started, waiter));
         }
         Duration left = timeout.minusNanos(System.nanoTime() - started);
         if (left.isNegative()) {
@@ -120,7 +124,7 @@ public final class PropagationTracker implements SmartLifecycle {
         }
         return waiter.done
                 .asMono()
-                .then(Mono.fromSupplier(() -> receipt(fleet, target, started)))
+                .then(Mono.fromSupplier(() -> receipt(fleet, target, started, waiter)))
                 .timeout(
                         left,
                         // not every gateway answered in time: read once more, then name them
@@ -128,17 +132,26 @@ public final class PropagationTracker implements SmartLifecycle {
                                 () ->
                                         registry.read()
                                                 .timeout(READ_TIMEOUT)
-                                                .map(again -> receipt(again, target, started))));
+                                                .map(
+                                                        again ->
+                                                                receipt(
+                                                                        again, target, started,
+                                                                        waiter))));
     }
 
     private static long target(long epoch, GatewayFleet fleet) {
         return epoch < 0 ? fleet.epoch() : epoch;
     }
 
-    private PropagationReceipt receipt(GatewayFleet fleet, long epoch, long started) {
+    /**
+     * The receipt from {@code fleet}: a node has applied {@code epoch} when its registry entry says
+     * so, or it told {@code waiter} (null: no waiting) so.
+     */
+    private static PropagationReceipt receipt(
+            GatewayFleet fleet, long epoch, long started, Waiter waiter) {
         List<String> lagging = new ArrayList<>();
         for (GatewayNode node : fleet.nodes()) {
-            if (applied(node) < epoch) {
+            if (!node.hasApplied(epoch) && (waiter == null || !waiter.heard(node.id()))) {
                 lagging.add(node.id());
             }
         }
@@ -152,7 +165,7 @@ public final class PropagationTracker implements SmartLifecycle {
         List<String> confirmed = new ArrayList<>();
         List<String> lagging = new ArrayList<>();
         for (GatewayNode node : fleet.nodes()) {
-            (applied(node) >= epoch ? confirmed : lagging).add(node.id());
+            (node.hasApplied(epoch) ? confirmed : lagging).add(node.id());
         }
         return new ChangeReceiptView(
                 epoch,
@@ -162,21 +175,6 @@ public final class PropagationTracker implements SmartLifecycle {
                 confirmed.size(),
                 confirmed,
                 lagging);
-    }
-
-    /** The node's applied epoch: what it reported to the registry, or a later message. */
-    private long applied(GatewayNode node) {
-        Long heard = appliedByNode.get(node.id());
-        return heard == null ? node.appliedEpoch() : Math.max(heard, node.appliedEpoch());
-    }
-
-    /** Messages of nodes no longer live are forgotten, so the map is bounded by the fleet. */
-    private void forgetDeparted(GatewayFleet fleet) {
-        if (appliedByNode.size() > fleet.nodes().size()) {
-            Set<String> live = new HashSet<>();
-            fleet.nodes().forEach(node -> live.add(node.id()));
-            appliedByNode.keySet().retainAll(live);
-        }
     }
 
     private Mono<PropagationReceipt> unknown(long epoch, long started, Throwable error) {
@@ -203,7 +201,6 @@ public final class PropagationTracker implements SmartLifecycle {
         } catch (NumberFormatException ex) {
             return;
         }
-        appliedByNode.merge(node, epoch, Math::max);
         for (Waiter waiter : waiters) {
             waiter.applied(node, epoch);
         }
@@ -255,27 +252,32 @@ public final class PropagationTracker implements SmartLifecycle {
         return running;
     }
 
-    /** One receipt waiting: the nodes still behind its epoch. */
+    /**
+     * One receipt waiting. Before its registry read has returned it keeps the highest epoch each
+     * node announced ({@code early}); then it knows its target and which live nodes are behind
+     * ({@code pending}), and each message at or above the target ticks one off ({@code heard}).
+     */
     private static final class Waiter {
 
         private final Sinks.Empty<Void> done = Sinks.empty();
+        private final Map<String, Long> early = new HashMap<>(); // guarded by this
+        private final Set<String> heard = new HashSet<>(); // guarded by this
         private Set<String> pending; // guarded by this; null until the registry was read
         private long epoch;
 
-        /**
-         * Takes the nodes of {@code fleet} that are behind {@code target}, after what {@code heard}
-         * says; {@code false} when none is.
-         */
-        synchronized boolean expect(long target, GatewayFleet fleet, Map<String, Long> heard) {
+        /** The registry was read: {@code false} when no live node is behind {@code target}. */
+        synchronized boolean expect(long target, GatewayFleet fleet) {
             epoch = target;
+            early.forEach(
+                    (node, applied) -> {
+                        if (applied >= target) {
+                            heard.add(node);
+                        }
+                    });
+            early.clear();
             pending = new HashSet<>();
             for (GatewayNode node : fleet.nodes()) {
-                Long message = heard.get(node.id());
-                long applied =
-                        message == null
-                                ? node.appliedEpoch()
-                                : Math.max(message, node.appliedEpoch());
-                if (applied < target) {
+                if (!node.hasApplied(target) && !heard.contains(node.id())) {
                     pending.add(node.id());
                 }
             }
@@ -283,9 +285,20 @@ public final class PropagationTracker implements SmartLifecycle {
         }
 
         synchronized void applied(String node, long applied) {
-            if (pending != null && applied >= epoch && pending.remove(node) && pending.isEmpty()) {
-                done.tryEmitEmpty();
+            if (pending == null) {
+                early.merge(node, applied, Math::max);
+                return;
             }
+            if (applied >= epoch) {
+                heard.add(node);
+                if (pending.remove(node) && pending.isEmpty()) {
+                    done.tryEmitEmpty();
+                }
+            }
+        }
+
+        synchronized boolean heard(String node) {
+            return heard.contains(node);
         }
     }
 }
