@@ -151,7 +151,7 @@ public final class PropagationTracker implements SmartLifecycle {
             GatewayFleet fleet, long epoch, long started, Waiter waiter) {
         List<String> lagging = new ArrayList<>();
         for (GatewayNode node : fleet.nodes()) {
-            if (!node.hasApplied(epoch) && (waiter == null || !waiter.heard(node.id()))) {
+            if (!applied(node, fleet, epoch) && (waiter == null || !waiter.heard(node.id()))) {
                 lagging.add(node.id());
             }
         }
@@ -165,7 +165,7 @@ public final class PropagationTracker implements SmartLifecycle {
         List<String> confirmed = new ArrayList<>();
         List<String> lagging = new ArrayList<>();
         for (GatewayNode node : fleet.nodes()) {
-            (node.hasApplied(epoch) ? confirmed : lagging).add(node.id());
+            (applied(node, fleet, epoch) ? confirmed : lagging).add(node.id());
         }
         return new ChangeReceiptView(
                 epoch,
@@ -175,6 +175,16 @@ public final class PropagationTracker implements SmartLifecycle {
                 confirmed.size(),
                 confirmed,
                 lagging);
+    }
+
+    /**
+     * Whether the node's registry entry says it has applied {@code epoch}. An entry above the
+     * store's current epoch is not of this store's history (a gateway that has not noticed yet
+     * that Redis failed over to a replica that lost changes, or was replaced): it confirms
+     * nothing until the gateway's next poll sets it right.
+     */
+    private static boolean applied(GatewayNode node, GatewayFleet fleet, long epoch) {
+        return node.hasApplied(epoch) && node.appliedEpoch() <= fleet.epoch();
     }
 
     private Mono<PropagationReceipt> unknown(long epoch, long started, Throwable error) {
@@ -213,8 +223,7 @@ public final class PropagationTracker implements SmartLifecycle {
         }
         running = true;
         subscription =
-                Mono.fromCallable(
-                                () -> new ReactiveRedisMessageListenerContainer(connectionFactory))
+                Mono.fromCallable(this::newContainer)
                         .subscribeOn(Schedulers.boundedElastic())
                         .flatMapMany(
                                 created -> {
@@ -232,6 +241,15 @@ public final class PropagationTracker implements SmartLifecycle {
                                 Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100))
                                         .maxBackoff(Duration.ofSeconds(2)))
                         .subscribe(message -> onMessage(message.getMessage()));
+    }
+
+    /** A container for this (re)subscription; the one before it, if any, is closed. */
+    private ReactiveRedisMessageListenerContainer newContainer() {
+        ReactiveRedisMessageListenerContainer previous = container;
+        if (previous != null) {
+            previous.destroyLater().subscribe(null, error -> {});
+        }
+        return new ReactiveRedisMessageListenerContainer(connectionFactory);
     }
 
     @Override
@@ -277,7 +295,7 @@ public final class PropagationTracker implements SmartLifecycle {
             early.clear();
             pending = new HashSet<>();
             for (GatewayNode node : fleet.nodes()) {
-                if (!node.hasApplied(target) && !heard.contains(node.id())) {
+                if (!applied(node, fleet, target) && !heard.contains(node.id())) {
                     pending.add(node.id());
                 }
             }

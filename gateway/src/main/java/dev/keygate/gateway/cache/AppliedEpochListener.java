@@ -19,4 +19,14 @@ public interface AppliedEpochListener {
      * The tracker's applied epoch is now {@code epoch} (it can go down when Redis was replaced).
      */
     void applied(long epoch);
+
+    /**
+     * Whether, as far as this listener is concerned, the cache may be trusted. The node registry
+     * says no until this gateway's first report has reached Redis: a gateway that no receipt waits
+     * for must not answer from its cache (it reads Redis on every request instead). Called on every
+     * request: one volatile read, no lock.
+     */
+    default boolean mayTrustCache() {
+        return true;
+    }
 }

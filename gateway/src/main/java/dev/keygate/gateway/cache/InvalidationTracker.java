@@ -54,6 +54,7 @@ public final class InvalidationTracker implements StalenessGuard {
     private final AppliedEpochListener listener;
 
     private long lastEpoch = -1;
+    private volatile long appliedEpoch = -1; // lastEpoch, for readers that must not take the lock
     private String incarnation; // null until the first poll that read one
     private long lastMessageAtNanos = NEVER;
     private volatile long confirmedAtNanos = NEVER;
@@ -215,6 +216,14 @@ public final class InvalidationTracker implements StalenessGuard {
         return true;
     }
 
+    /**
+     * {@link #lastEpoch()} without taking the lock, for threads that must not wait for it (the node
+     * registry's reports, on a Redis I/O thread).
+     */
+    public long appliedEpoch() {
+        return appliedEpoch;
+    }
+
     /** The highest epoch seen so far (by message, poll or catch-up), or -1 before the first. */
     public synchronized long lastEpoch() {
         return lastEpoch;
@@ -284,6 +293,7 @@ public final class InvalidationTracker implements StalenessGuard {
     private void applied(long epoch) {
         if (epoch != lastEpoch) {
             lastEpoch = epoch;
+            appliedEpoch = epoch;
             listener.applied(epoch);
         }
     }
@@ -298,7 +308,10 @@ public final class InvalidationTracker implements StalenessGuard {
     @Override
     public boolean isTrusted() {
         long confirmed = confirmedAtNanos;
-        return confirmed != NEVER && ticker.read() - confirmed < maxStalenessNanos;
+        return confirmed != NEVER
+                && ticker.read() - confirmed < maxStalenessNanos
+                // and not while the node registry says no (this gateway not registered yet)
+                && listener.mayTrustCache();
     }
 
     /** Whether the channel subscription is currently established. */

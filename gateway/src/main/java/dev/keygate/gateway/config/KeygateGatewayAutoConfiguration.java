@@ -210,7 +210,7 @@ public class KeygateGatewayAutoConfiguration {
                     InvalidationTracker invalidations = tracker.getObject();
                     KeyCache keys = cache.getObject();
                     return new GatewayNodeReporter.Status(
-                            invalidations.lastEpoch(),
+                            invalidations.appliedEpoch(),
                             invalidations.sinceConfirmed(),
                             keys.size(),
                             keys.hitRatio());

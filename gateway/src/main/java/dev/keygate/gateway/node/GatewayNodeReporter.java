@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,11 +33,15 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Failure policy: a report that fails (Redis down or slow) is logged (at most once a minute) and
  * not retried; the next heartbeat reports the state again, and publishes the applied epoch again if
- * the failed report was the one to publish it. Receipts never depend on this node's honesty for
- * safety: a node that does not report is named lagging, and its own {@code max-staleness} still
- * stops it from trusting its cache. Nothing is reported before the tracker has an epoch (a gateway
- * that never read it has nothing cached from before). On stop the node leaves the registry (bounded
- * wait of one second).
+ * the failed report was the one to publish it. A live node that has not reported a change's epoch
+ * is named lagging; a node that is not in the registry is not waited for, so until its first report
+ * has succeeded this gateway does not trust its cache ({@link #mayTrustCache()}). Once registered,
+ * its own {@code max-staleness} is what stops it from trusting its cache when it loses Redis: keep
+ * {@code keygate.gateway.node.ttl} above it (the defaults: 10 s and 5 s), so that a gateway drops
+ * out of the registry only after it stopped answering from its cache. Nothing is reported before
+ * the tracker has an epoch (a gateway that never read it has nothing cached from before). On stop
+ * the node waits for a report in flight, then leaves the registry (bounded waits of the timeout and
+ * of one second).
  *
  * <p>Thread-safe.
  */
@@ -62,6 +67,7 @@ public final class GatewayNodeReporter implements AppliedEpochListener, SmartLif
     private long published = -1; // only read and written by the report in flight (wip)
     private volatile long lastFailureLogNanos = System.nanoTime() - LOG_EVERY_NANOS;
     private volatile boolean running;
+    private volatile boolean registered;
     private volatile Disposable heartbeats;
 
     /**
@@ -105,6 +111,17 @@ public final class GatewayNodeReporter implements AppliedEpochListener, SmartLif
         if (running) {
             signal();
         }
+    }
+
+    /**
+     * No cache until this node is in the registry: before its first report has reached Redis, no
+     * receipt waits for this gateway, so it must not answer from its cache (every request reads
+     * Redis meanwhile; a gateway whose reports never succeed, a missing ACL selector for instance,
+     * keeps reading Redis on every request and logs why).
+     */
+    @Override
+    public boolean mayTrustCache() {
+        return registered;
     }
 
     @Override
@@ -166,6 +183,7 @@ public final class GatewayNodeReporter implements AppliedEpochListener, SmartLif
                         },
                         () -> {
                             published = now.appliedEpoch();
+                            registered = true;
                             done(observed);
                         });
     }
@@ -196,6 +214,11 @@ public final class GatewayNodeReporter implements AppliedEpochListener, SmartLif
         Disposable current = heartbeats;
         if (current != null) {
             current.dispose();
+        }
+        // a report still in flight would put the node back after it left: let it finish first
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (wip.get() != 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
         }
         try {
             // on the thread that closes the context, never an event loop: leave at once rather

@@ -444,6 +444,34 @@ class InvalidationTrackerTests {
         assertThat(heard).hasSize(1).first().asString().startsWith("8 after").contains(ID_C);
     }
 
+    @Test
+    void aGatewayNotYetInTheNodeRegistryDoesNotTrustItsCache() {
+        boolean[] registered = {false};
+        InvalidationTracker gated =
+                new InvalidationTracker(
+                        cache,
+                        ticker,
+                        MAX_STALENESS,
+                        registry,
+                        new AppliedEpochListener() {
+                            @Override
+                            public void applied(long epoch) {}
+
+                            @Override
+                            public boolean mayTrustCache() {
+                                return registered[0];
+                            }
+                        });
+        gated.onSubscribed();
+        gated.onPolledEpoch(new EpochReading(3, "store"), ticker.read());
+        assertThat(gated.isTrusted()).isFalse();
+
+        registered[0] = true;
+
+        assertThat(gated.isTrusted()).isTrue();
+        assertThat(gated.appliedEpoch()).isEqualTo(3);
+    }
+
     static final class RecordingInvalidator implements CacheInvalidator {
         final List<String> invalidated = new ArrayList<>();
         int flushes;

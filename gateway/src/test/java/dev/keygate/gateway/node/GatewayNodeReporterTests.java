@@ -110,6 +110,19 @@ class GatewayNodeReporterTests {
     }
 
     @Test
+    void theCacheIsNotTrustedUntilTheFirstReportHasReachedRedis() {
+        assertThat(reporter.mayTrustCache()).isFalse();
+        reporter.start();
+        assertThat(reporter.mayTrustCache()).isFalse();
+
+        applied.set(2);
+        reporter.applied(2);
+
+        await().atMost(Duration.ofSeconds(10)).until(reporter::mayTrustCache);
+        assertThat(appliedEpoch()).isEqualTo(2);
+    }
+
+    @Test
     void aStoppedGatewayLeavesTheRegistryAtOnce() {
         applied.set(1);
         reporter.start();
