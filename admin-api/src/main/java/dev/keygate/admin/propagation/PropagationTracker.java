@@ -179,9 +179,9 @@ public final class PropagationTracker implements SmartLifecycle {
 
     /**
      * Whether the node's registry entry says it has applied {@code epoch}. An entry above the
-     * store's current epoch is not of this store's history (a gateway that has not noticed yet
-     * that Redis failed over to a replica that lost changes, or was replaced): it confirms
-     * nothing until the gateway's next poll sets it right.
+     * store's current epoch is not of this store's history (a gateway that has not noticed yet that
+     * Redis failed over to a replica that lost changes, or was replaced): it confirms nothing until
+     * the gateway's next poll sets it right.
      */
     private static boolean applied(GatewayNode node, GatewayFleet fleet, long epoch) {
         return node.hasApplied(epoch) && node.appliedEpoch() <= fleet.epoch();
@@ -295,7 +295,8 @@ public final class PropagationTracker implements SmartLifecycle {
             early.clear();
             pending = new HashSet<>();
             for (GatewayNode node : fleet.nodes()) {
-                if (!applied(node, fleet, target) && !heard.contains(node.id())) {
+                if (!PropagationTracker.applied(node, fleet, target)
+                        && !heard.contains(node.id())) {
                     pending.add(node.id());
                 }
             }
