@@ -12,6 +12,7 @@ import dev.keygate.admin.problem.ProblemType;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.limit.LimitUsage;
 import dev.keygate.core.limit.RedisLimitCounters;
+import dev.keygate.core.store.KeyChange;
 import dev.keygate.core.store.KeyPage;
 import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.core.store.NewKey;
@@ -30,6 +31,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 
 /**
@@ -209,52 +211,22 @@ public final class KeyAdminService {
 
     /** Emits the record as it was before the removal, with the change's replicas and epoch. */
     public Mono<ChangeOutcome<KeyRecord>> remove(Caller caller, String id) {
-        return Mono.defer(
-                () -> {
-                    return uncancellable(
-                            store.remove(id)
-                                    .switchIfEmpty(notFound(id))
-                                    .flatMap(
-                                            change ->
-                                                    audit(
-                                                                    caller,
-                                                                    AuditAction.REMOVED,
-                                                                    change.record(),
-                                                                    withReplicas(
-                                                                            new LinkedHashMap<>(),
-                                                                            change.replicas()))
-                                                            .thenReturn(
-                                                                    new ChangeOutcome<>(
-                                                                            change.record(),
-                                                                            false,
-                                                                            change.replicas(),
-                                                                            change.epoch()))));
-                });
+        return recorded(
+                caller,
+                id,
+                AuditAction.REMOVED,
+                () -> store.remove(id),
+                change -> new LinkedHashMap<>());
     }
 
     /** Changes the properties {@code update} names; emits the record after the change. */
     public Mono<ChangeOutcome<KeyRecord>> update(Caller caller, String id, KeyUpdate update) {
-        return Mono.defer(
-                () -> {
-                    return uncancellable(
-                            store.update(id, update)
-                                    .switchIfEmpty(notFound(id))
-                                    .flatMap(
-                                            change ->
-                                                    audit(
-                                                                    caller,
-                                                                    AuditAction.UPDATED,
-                                                                    change.record(),
-                                                                    withReplicas(
-                                                                            updatedChanges(update),
-                                                                            change.replicas()))
-                                                            .thenReturn(
-                                                                    new ChangeOutcome<>(
-                                                                            change.record(),
-                                                                            false,
-                                                                            change.replicas(),
-                                                                            change.epoch()))));
-                });
+        return recorded(
+                caller,
+                id,
+                AuditAction.UPDATED,
+                () -> store.update(id, update),
+                change -> updatedChanges(update));
     }
 
     /**
@@ -263,33 +235,53 @@ public final class KeyAdminService {
      * grace. Audited as {@code rotation_completed}.
      */
     public Mono<ChangeOutcome<KeyRecord>> completeRotation(Caller caller, String id) {
+        return recorded(
+                caller,
+                id,
+                AuditAction.ROTATION_COMPLETED,
+                () ->
+                        store.completeRotation(id)
+                                .onErrorMap(
+                                        NoGracePeriodException.class,
+                                        error ->
+                                                new ProblemException(
+                                                        ProblemType.NO_GRACE_PERIOD,
+                                                        error.getMessage())),
+                change -> new LinkedHashMap<>());
+    }
+
+    /**
+     * A change that mints no key: the store's change ({@code not-found} when it finds no key), then
+     * its audit event with {@code changes} and the replicas, then the outcome with the change's
+     * record, replicas and epoch. Runs to the end once started ({@link #uncancellable}).
+     */
+    private Mono<ChangeOutcome<KeyRecord>> recorded(
+            Caller caller,
+            String id,
+            AuditAction action,
+            Supplier<Mono<KeyChange>> write,
+            Function<KeyChange, Map<String, String>> changes) {
         return Mono.defer(
-                () -> {
-                    return uncancellable(
-                            store.completeRotation(id)
-                                    .onErrorMap(
-                                            NoGracePeriodException.class,
-                                            error ->
-                                                    new ProblemException(
-                                                            ProblemType.NO_GRACE_PERIOD,
-                                                            error.getMessage()))
-                                    .switchIfEmpty(notFound(id))
-                                    .flatMap(
-                                            change ->
-                                                    audit(
-                                                                    caller,
-                                                                    AuditAction.ROTATION_COMPLETED,
-                                                                    change.record(),
-                                                                    withReplicas(
-                                                                            new LinkedHashMap<>(),
-                                                                            change.replicas()))
-                                                            .thenReturn(
-                                                                    new ChangeOutcome<>(
-                                                                            change.record(),
-                                                                            false,
-                                                                            change.replicas(),
-                                                                            change.epoch()))));
-                });
+                () ->
+                        uncancellable(
+                                write.get()
+                                        .switchIfEmpty(notFound(id))
+                                        .flatMap(
+                                                change ->
+                                                        audit(
+                                                                        caller,
+                                                                        action,
+                                                                        change.record(),
+                                                                        withReplicas(
+                                                                                changes.apply(
+                                                                                        change),
+                                                                                change.replicas()))
+                                                                .thenReturn(
+                                                                        new ChangeOutcome<>(
+                                                                                change.record(),
+                                                                                false,
+                                                                                change.replicas(),
+                                                                                change.epoch())))));
     }
 
     /**
