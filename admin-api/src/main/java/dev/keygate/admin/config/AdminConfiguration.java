@@ -32,6 +32,7 @@ import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
 import io.swagger.v3.oas.annotations.info.Info;
 import io.swagger.v3.oas.annotations.security.SecurityScheme;
+import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.headers.Header;
@@ -49,6 +50,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
@@ -380,21 +382,7 @@ public class AdminConfiguration {
     @Bean
     OpenApiCustomizer replicaHeadersInContract() {
         return openApi ->
-                openApi.getPaths()
-                        .values()
-                        .forEach(
-                                path ->
-                                        path.readOperationsMap()
-                                                .forEach(
-                                                        (method, operation) -> {
-                                                            if (method != PathItem.HttpMethod.GET
-                                                                    && operation.getTags() != null
-                                                                    && operation
-                                                                            .getTags()
-                                                                            .contains("keys")) {
-                                                                addReplicaHeaders(operation);
-                                                            }
-                                                        }));
+                forEachChange(openApi, Set.of("keys"), AdminConfiguration::addReplicaHeaders);
     }
 
     /**
@@ -404,26 +392,29 @@ public class AdminConfiguration {
     @Bean
     OpenApiCustomizer propagationHeadersInContract() {
         return openApi ->
-                openApi.getPaths()
-                        .values()
-                        .forEach(
-                                path ->
-                                        path.readOperationsMap()
-                                                .forEach(
-                                                        (method, operation) -> {
-                                                            if (method != PathItem.HttpMethod.GET
-                                                                    && operation.getTags() != null
-                                                                    && (operation
-                                                                                    .getTags()
-                                                                                    .contains(
-                                                                                            "keys")
-                                                                            || operation
-                                                                                    .getTags()
-                                                                                    .contains(
-                                                                                            "limits"))) {
-                                                                addPropagationHeaders(operation);
-                                                            }
-                                                        }));
+                forEachChange(
+                        openApi,
+                        Set.of("keys", "limits"),
+                        AdminConfiguration::addPropagationHeaders);
+    }
+
+    /** Every operation but reads ({@code GET}) with one of {@code tags}: the changes. */
+    private static void forEachChange(
+            OpenAPI openApi, Set<String> tags, Consumer<Operation> action) {
+        openApi.getPaths()
+                .values()
+                .forEach(
+                        path ->
+                                path.readOperationsMap()
+                                        .forEach(
+                                                (method, operation) -> {
+                                                    if (method != PathItem.HttpMethod.GET
+                                                            && operation.getTags() != null
+                                                            && operation.getTags().stream()
+                                                                    .anyMatch(tags::contains)) {
+                                                        action.accept(operation);
+                                                    }
+                                                }));
     }
 
     private static void addPropagationHeaders(Operation operation) {
