@@ -30,6 +30,11 @@ public enum ProblemType {
             "A request with this Idempotency-Key is still in progress"),
     NO_GRACE_PERIOD(
             "no-grace-period", HttpStatus.CONFLICT, "The key is not in a rotation's grace period"),
+    KEY_LIMIT_REACHED(
+            "key-limit-reached",
+            HttpStatus.CONFLICT,
+            "The owner already has as many keys as allowed"),
+    TOO_MANY_REQUESTS("too-many-requests", HttpStatus.TOO_MANY_REQUESTS, "Too many requests"),
     STORE_UNAVAILABLE(
             "store-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "The key store is unavailable"),
     BAD_REQUEST("bad-request", HttpStatus.BAD_REQUEST, "Bad request"),

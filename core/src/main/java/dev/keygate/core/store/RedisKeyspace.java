@@ -124,6 +124,14 @@ public record RedisKeyspace(String namespace) {
         return usage(owner, "k:" + id + USAGE_DAY_INFIX + day);
     }
 
+    /**
+     * The developer portal's count of an owner's key creations in the current window (string
+     * counter with a TTL): {@code <ns>:portal:creations:{<owner>}}.
+     */
+    public String portalCreations(String owner) {
+        return namespace + ":portal:creations:{" + owner + "}";
+    }
+
     /** The change counter: {@code <ns>:epoch}. */
     public String epoch() {
         return namespace + ":epoch";

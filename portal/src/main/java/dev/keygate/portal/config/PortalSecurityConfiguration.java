@@ -1,0 +1,187 @@
+package dev.keygate.portal.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestCustomizers;
+import org.springframework.security.oauth2.client.web.server.DefaultServerOAuth2AuthorizationRequestResolver;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.authentication.RedirectServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.authentication.RedirectServerAuthenticationFailureHandler;
+import org.springframework.security.web.server.authentication.logout.RedirectServerLogoutSuccessHandler;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter;
+import org.springframework.security.web.server.header.XFrameOptionsServerHttpHeadersWriter;
+import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
+import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * The portal's two security chains, both Spring Security's own machinery, neither on the actuator's
+ * management server (its probes need no sign-in):
+ *
+ * <ol>
+ *   <li>{@code /v1/self/**}, the self-service API: an OAuth 2.0 resource server taking JWT access
+ *       tokens of the configured issuer (signature from its JWKS, issuer, expiry, and the audience
+ *       when {@code keygate.portal.oidc.audience} is set). Stateless: no session, no cookie, so no
+ *       CSRF token either.
+ *   <li>Everything else, the pages: {@code oauth2Login} (authorization code with PKCE, the session
+ *       in a cookie, see {@link LoopbackAwareSessionIdResolver}), CSRF tokens on every form,
+ *       sign-out by POST. Only the landing page and the static files are public.
+ * </ol>
+ *
+ * Both send a Content-Security-Policy without inline scripts or styles and with {@code
+ * frame-ancestors 'none'}, and load nothing from another origin.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebFluxSecurity
+class PortalSecurityConfiguration {
+
+    /** The page the portal's sign-in starts at (Spring Security's authorization request). */
+    static final String SIGN_IN =
+            "/oauth2/authorization/" + DiscoveredClientRegistrations.REGISTRATION_ID;
+
+    /**
+     * No inline script or style anywhere, nothing from another origin, no framing, forms post only
+     * to the portal.
+     */
+    static final String CONTENT_SECURITY_POLICY =
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                    + " connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none';"
+                    + " frame-ancestors 'none'";
+
+    @Bean
+    @Order(1)
+    SecurityWebFilterChain selfServiceApi(ServerHttpSecurity http, ReactiveJwtDecoder jwtDecoder) {
+        return http.securityMatcher(
+                        new AndOnApiServer(ServerWebExchangeMatchers.pathMatchers("/v1/self/**")))
+                .authorizeExchange(exchanges -> exchanges.anyExchange().authenticated())
+                .oauth2ResourceServer(server -> server.jwt(jwt -> jwt.jwtDecoder(jwtDecoder)))
+                .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
+                .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
+                .csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .logout(ServerHttpSecurity.LogoutSpec::disable)
+                .headers(PortalSecurityConfiguration::headers)
+                .build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityWebFilterChain pages(
+            ServerHttpSecurity http, ReactiveClientRegistrationRepository registrations) {
+        DefaultServerOAuth2AuthorizationRequestResolver authorizationRequests =
+                new DefaultServerOAuth2AuthorizationRequestResolver(registrations);
+        authorizationRequests.setAuthorizationRequestCustomizer(
+                OAuth2AuthorizationRequestCustomizers.withPkce());
+        RedirectServerLogoutSuccessHandler signedOut = new RedirectServerLogoutSuccessHandler();
+        signedOut.setLogoutSuccessUrl(java.net.URI.create("/?signed-out"));
+        return http.securityMatcher(
+                        new NegatedServerWebExchangeMatcher(
+                                PortalSecurityConfiguration::onManagementServer))
+                .authorizeExchange(
+                        exchanges ->
+                                exchanges
+                                        .pathMatchers(
+                                                HttpMethod.GET, "/", "/keygate/**", "/favicon.ico")
+                                        .permitAll()
+                                        .anyExchange()
+                                        .authenticated())
+                .oauth2Login(
+                        login ->
+                                login.authorizationRequestResolver(authorizationRequests)
+                                        .authenticationFailureHandler(
+                                                new RedirectServerAuthenticationFailureHandler(
+                                                        "/?sign-in-failed")))
+                .exceptionHandling(
+                        handling ->
+                                handling.authenticationEntryPoint(
+                                        new RedirectServerAuthenticationEntryPoint(SIGN_IN)))
+                .logout(logout -> logout.logoutUrl("/sign-out").logoutSuccessHandler(signedOut))
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .headers(PortalSecurityConfiguration::headers)
+                .build();
+    }
+
+    private static void headers(ServerHttpSecurity.HeaderSpec headers) {
+        headers.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+                .frameOptions(frame -> frame.mode(XFrameOptionsServerHttpHeadersWriter.Mode.DENY))
+                .referrerPolicy(
+                        referrer ->
+                                referrer.policy(
+                                        ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy
+                                                .SAME_ORIGIN));
+    }
+
+    /**
+     * JWTs of the configured issuer: its discovery document and keys are fetched (reactively) on
+     * the first call, not at start.
+     */
+    @Bean
+    ReactiveJwtDecoder jwtDecoder(PortalProperties properties) {
+        PortalProperties.OidcProperties oidc = properties.oidc();
+        String issuer = oidc.issuer().toString();
+        NimbusReactiveJwtDecoder decoder =
+                NimbusReactiveJwtDecoder.withIssuerLocation(issuer).build();
+        List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+        validators.add(JwtValidators.createDefaultWithIssuer(issuer));
+        if (oidc.audience() != null && !oidc.audience().isBlank()) {
+            validators.add(audience(oidc.audience()));
+        }
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
+        return decoder;
+    }
+
+    private static OAuth2TokenValidator<Jwt> audience(String audience) {
+        OAuth2Error error =
+                new OAuth2Error("invalid_token", "the token is not meant for " + audience, null);
+        return jwt ->
+                jwt.getAudience() != null && jwt.getAudience().contains(audience)
+                        ? OAuth2TokenValidatorResult.success()
+                        : OAuth2TokenValidatorResult.failure(error);
+    }
+
+    /** A path matcher that never matches on the management server. */
+    private record AndOnApiServer(ServerWebExchangeMatcher paths)
+            implements ServerWebExchangeMatcher {
+        @Override
+        public Mono<MatchResult> matches(ServerWebExchange exchange) {
+            return onManagementServer(exchange)
+                    .flatMap(
+                            management ->
+                                    management.isMatch()
+                                            ? MatchResult.notMatch()
+                                            : paths.matches(exchange));
+        }
+    }
+
+    /** Whether the exchange is served by the actuator's own server (management port). */
+    private static Mono<ServerWebExchangeMatcher.MatchResult> onManagementServer(
+            ServerWebExchange exchange) {
+        return WebServerApplicationContext.hasServerNamespace(
+                        exchange.getApplicationContext(), WebServerNamespace.MANAGEMENT.getValue())
+                ? ServerWebExchangeMatcher.MatchResult.match()
+                : ServerWebExchangeMatcher.MatchResult.notMatch();
+    }
+}
