@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Size;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.format.annotation.DateTimeFormat;
 
 /**
  * The "new key" form, bound from the page's fields and rendered back into them after a refusal (so
@@ -17,7 +18,8 @@ public class KeyForm {
     @InputLimits.Text
     private String name;
 
-    /** The last UTC day the key works. */
+    /** The day the key stops working (00:00 UTC), as the date input sends it: ISO yyyy-mm-dd. */
+    @DateTimeFormat(iso = DateTimeFormat.ISO.DATE)
     private LocalDate expiresOn;
 
     private List<String> scopes = new ArrayList<>();

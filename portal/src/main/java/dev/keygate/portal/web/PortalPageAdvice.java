@@ -124,9 +124,12 @@ public class PortalPageAdvice {
                 "The error was logged. Try again, or ask the operator of this portal.");
     }
 
-    private static Rendering error(HttpStatus status, String heading, String detail) {
+    /** An error page; model attributes are not applied to an exception handler's view. */
+    private Rendering error(HttpStatus status, String heading, String detail) {
         return Rendering.view("portal/error")
                 .status(status)
+                .modelAttribute("portalTitle", properties.title())
+                .modelAttribute("userName", "")
                 .modelAttribute("heading", heading)
                 .modelAttribute("detail", detail == null ? "" : detail)
                 .build();

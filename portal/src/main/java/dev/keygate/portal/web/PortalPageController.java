@@ -29,6 +29,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
+import org.springframework.util.MultiValueMap;
 import org.springframework.validation.BindingResult;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ModelAttribute;
@@ -75,14 +76,24 @@ public class PortalPageController {
     /** The landing page when signed out; the user's keys when signed in. */
     @GetMapping("/")
     public Mono<Rendering> home(ServerWebExchange exchange) {
+        MultiValueMap<String, String> query = exchange.getRequest().getQueryParams();
         return exchange.getPrincipal()
                 .filter(Authentication.class::isInstance)
                 .map(principal -> users.from((Authentication) principal))
-                .flatMap(this::keyList)
-                .switchIfEmpty(Mono.fromSupplier(() -> Rendering.view("portal/welcome").build()));
+                .flatMap(user -> keyList(user, query.containsKey("removed")))
+                .switchIfEmpty(
+                        Mono.fromSupplier(
+                                () ->
+                                        Rendering.view("portal/welcome")
+                                                .modelAttribute(
+                                                        "signedOut", query.containsKey("signed-out"))
+                                                .modelAttribute(
+                                                        "signInFailed",
+                                                        query.containsKey("sign-in-failed"))
+                                                .build()));
     }
 
-    private Mono<Rendering> keyList(PortalUser user) {
+    private Mono<Rendering> keyList(PortalUser user, boolean removed) {
         Instant now = clock.instant();
         return keys.list(user)
                 .flatMapIterable(list -> list)
@@ -102,6 +113,7 @@ public class PortalPageController {
                         rows ->
                                 Rendering.view("portal/keys")
                                         .modelAttribute("keys", rows)
+                                        .modelAttribute("removed", removed)
                                         .modelAttribute(
                                                 "atKeyLimit",
                                                 rows.size() >= properties.maxKeysPerOwner())
