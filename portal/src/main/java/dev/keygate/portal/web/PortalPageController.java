@@ -86,7 +86,8 @@ public class PortalPageController {
                                 () ->
                                         Rendering.view("portal/welcome")
                                                 .modelAttribute(
-                                                        "signedOut", query.containsKey("signed-out"))
+                                                        "signedOut",
+                                                        query.containsKey("signed-out"))
                                                 .modelAttribute(
                                                         "signInFailed",
                                                         query.containsKey("sign-in-failed"))
