@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Keygate on this machine, in one command: Redis, a demo backend, the admin API and one gateway, all on
-# 127.0.0.1, in the foreground. Ctrl-C (or SIGTERM) stops exactly the processes this script started.
+# Keygate on this machine, in one command: Redis, a demo backend, the admin API, one gateway, the
+# developer portal and a demo OpenID Connect provider for it, all on 127.0.0.1, in the foreground. Ctrl-C (or SIGTERM) stops exactly the processes this script started.
 # Needs bash and a JDK 17+; builds the jars if they are missing. Works with the bash 3.2 of macOS.
 # `deploy/local/run.sh --help` lists every variable it reads.
 set -euo pipefail
@@ -10,7 +10,8 @@ usage() {
 Usage: deploy/local/run.sh [--help]
 
 Starts Keygate locally, on 127.0.0.1, in the foreground: a Redis, a demo backend (WireMock), the admin
-API and one gateway. Prints the admin token and three curl lines to try it. Ctrl-C or SIGTERM stops
+API, one gateway, the developer portal and a demo OpenID Connect provider (one demo user) to sign in to
+it. Prints the admin token, the portal's address and demo sign-in, and three curl lines to try it. Ctrl-C or SIGTERM stops
 everything it started. Needs bash and a JDK 17+ (nothing else: no Docker, no root).
 
 Variables (all optional):
@@ -25,6 +26,10 @@ Variables (all optional):
   KEYGATE_ADMIN_MANAGEMENT_PORT    admin API actuator port        (default 9091)
   KEYGATE_REDIS_PORT           port of the Redis this script starts (default 6380)
   KEYGATE_DEMO_PORT            port of the demo backend           (default 8082)
+  KEYGATE_PORTAL_PORT          developer portal port              (default 8083)
+  KEYGATE_PORTAL_MANAGEMENT_PORT   developer portal actuator port (default 9093)
+  KEYGATE_DEMO_IDP_PORT        port of the demo OpenID Connect provider (default 9000)
+  KEYGATE_DEMO_PASSWORD        the demo user's password           (default demo-password)
   KEYGATE_START_TIMEOUT        seconds to wait for everything to be ready (default 180)
   KEYGATE_STOP_TIMEOUT         seconds to wait for each process to stop before SIGKILL (default 20)
   KEYGATE_RUN_DIR              state, downloads and logs          (default deploy/local/.run)
@@ -41,7 +46,10 @@ arm64, i386 and macOS x86_64, arm64), fetched once with ./mvnw into the run dire
 The Redis this script starts keeps nothing on disk (no RDB, no AOF) and has Keygate's ACL users
 (deploy/redis/users.acl, passwords made at start): the gateway may only read, the admin API writes.
 
-Logs: <run dir>/logs/{redis,demo-backend,admin-api,gateway}.log
+The demo provider (deploy/local/demo-idp, Spring Authorization Server) keeps its users, sessions and
+signing key in memory; never expose it. Point the portal at a real provider: docs/operations.md.
+
+Logs: <run dir>/logs/{redis,demo-backend,admin-api,gateway,demo-idp,portal}.log
 EOF
 }
 
@@ -70,6 +78,11 @@ ADMIN_PORT=${KEYGATE_ADMIN_PORT:-8081}
 ADMIN_MANAGEMENT_PORT=${KEYGATE_ADMIN_MANAGEMENT_PORT:-9091}
 REDIS_PORT=${KEYGATE_REDIS_PORT:-6380}
 DEMO_PORT=${KEYGATE_DEMO_PORT:-8082}
+PORTAL_PORT=${KEYGATE_PORTAL_PORT:-8083}
+PORTAL_MANAGEMENT_PORT=${KEYGATE_PORTAL_MANAGEMENT_PORT:-9093}
+IDP_PORT=${KEYGATE_DEMO_IDP_PORT:-9000}
+DEMO_USER=demo
+DEMO_PASSWORD=${KEYGATE_DEMO_PASSWORD:-demo-password}
 START_TIMEOUT=${KEYGATE_START_TIMEOUT:-180}
 STOP_TIMEOUT=${KEYGATE_STOP_TIMEOUT:-20}
 JAVA_OPTS=${KEYGATE_JAVA_OPTS--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
@@ -79,6 +92,8 @@ WIREMOCK_COORDS=org.wiremock:wiremock-standalone:3.13.2
 VERSION=0.1.0-SNAPSHOT
 GATEWAY_JAR=$REPO_DIR/gateway/target/keygate-gateway-$VERSION-exec.jar
 ADMIN_JAR=$REPO_DIR/admin-api/target/keygate-admin-api-$VERSION-exec.jar
+PORTAL_JAR=$REPO_DIR/portal/target/keygate-portal-$VERSION-exec.jar
+IDP_JAR=$REPO_DIR/deploy/local/demo-idp/target/keygate-demo-idp-$VERSION-exec.jar
 
 fail() {
     echo "run.sh: $*" >&2
@@ -132,11 +147,11 @@ cleanup() {
     [ -n "$STARTED" ] || exit "$status"
     say "stopping what this script started:$STARTED"
     for entry in $STARTED; do reversed="$entry $reversed"; done
-    # The two services first (they talk to the others), then the demo backend and Redis.
+    # The Java services first (they talk to the others), then the demo backend and Redis.
     for entry in $reversed; do
         name=${entry%%:*}
         pid=${entry##*:}
-        case "$name" in gateway | admin-api) kill -TERM "$pid" 2>/dev/null || true ;; esac
+        case "$name" in gateway | admin-api | portal | demo-idp) kill -TERM "$pid" 2>/dev/null || true ;; esac
     done
     for entry in $reversed; do
         stop_pid "${entry%%:*}" "${entry##*:}"
@@ -222,7 +237,7 @@ if [ -z "$java_version" ] || [ "$java_version" -lt 17 ] 2>/dev/null; then
 fi
 
 for port_var in GATEWAY_PORT GATEWAY_MANAGEMENT_PORT ADMIN_PORT ADMIN_MANAGEMENT_PORT REDIS_PORT DEMO_PORT \
-    START_TIMEOUT STOP_TIMEOUT; do
+    PORTAL_PORT PORTAL_MANAGEMENT_PORT IDP_PORT START_TIMEOUT STOP_TIMEOUT; do
     case "${!port_var}" in
         '' | *[!0-9]*) fail "KEYGATE_$port_var must be a number, not '${!port_var}'" ;;
     esac
@@ -257,6 +272,9 @@ check_port "gateway" "$GATEWAY_PORT" KEYGATE_GATEWAY_PORT
 check_port "gateway management" "$GATEWAY_MANAGEMENT_PORT" KEYGATE_GATEWAY_MANAGEMENT_PORT
 check_port "admin API" "$ADMIN_PORT" KEYGATE_ADMIN_PORT
 check_port "admin API management" "$ADMIN_MANAGEMENT_PORT" KEYGATE_ADMIN_MANAGEMENT_PORT
+check_port "developer portal" "$PORTAL_PORT" KEYGATE_PORTAL_PORT
+check_port "developer portal management" "$PORTAL_MANAGEMENT_PORT" KEYGATE_PORTAL_MANAGEMENT_PORT
+check_port "demo OpenID Connect provider" "$IDP_PORT" KEYGATE_DEMO_IDP_PORT
 if [ -z "${REDIS_URL:-}" ]; then
     check_port "Redis; or use your own with REDIS_URL" "$REDIS_PORT" KEYGATE_REDIS_PORT
 fi
@@ -271,9 +289,9 @@ mvnw() {
     (cd "$REPO_DIR" && ./mvnw -q -B $MAVEN_ARGS "$@")
 }
 
-if [ ! -f "$GATEWAY_JAR" ] || [ ! -f "$ADMIN_JAR" ]; then
-    say "building the gateway and admin API jars (once; a few minutes): ./mvnw -q -B -DskipTests package -pl gateway,admin-api -am"
-    mvnw -DskipTests package -pl gateway,admin-api -am || fail "the build failed (see above)"
+if [ ! -f "$GATEWAY_JAR" ] || [ ! -f "$ADMIN_JAR" ] || [ ! -f "$PORTAL_JAR" ] || [ ! -f "$IDP_JAR" ]; then
+    say "building the jars (once; a few minutes): ./mvnw -q -B -DskipTests package -pl gateway,admin-api,portal,deploy/local/demo-idp -am"
+    mvnw -DskipTests package -pl gateway,admin-api,portal,deploy/local/demo-idp -am || fail "the build failed (see above)"
 fi
 
 # fetch COORDS: copies a Maven Central artifact into LIB_DIR (once) and prints its path.
@@ -385,10 +403,48 @@ launch_gateway() {
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
     exec "$JAVA" $JAVA_OPTS -jar "$GATEWAY_JAR"
 }
+# The portal signs in with the demo provider (a client secret made here, in both environments only) and
+# writes keys through the admin API's service layer, so it connects to Redis as the admin API's user.
+PORTAL_CLIENT_SECRET=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+PORTAL=http://127.0.0.1:$PORTAL_PORT
+IDP=http://127.0.0.1:$IDP_PORT
+# json_escape TEXT: TEXT as the inside of a JSON string (backslashes and quotes escaped).
+json_escape() {
+    printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'
+}
+launch_demo_idp() {
+    unset KEYGATE_ADMIN_TOKEN ADMIN_REDIS_PASSWORD GATEWAY_REDIS_PASSWORD
+    export SERVER_PORT="$IDP_PORT" KEYGATE_DEMO_IDP_CLIENT_SECRET="$PORTAL_CLIENT_SECRET"
+    export KEYGATE_DEMO_IDP_REDIRECT_URIS="$PORTAL/login/oauth2/code/keygate"
+    export KEYGATE_DEMO_IDP_POST_LOGOUT_REDIRECT_URIS="$PORTAL/"
+    # the whole list in one source (a list is bound from one property source), password included
+    export SPRING_APPLICATION_JSON="{\"keygate.demo-idp.users\":[{\"username\":\"$DEMO_USER\",\"password\":\"$(json_escape "$DEMO_PASSWORD")\",\"name\":\"Dana Demo\",\"email\":\"demo@example.com\",\"orgs\":[\"acme\",\"globex\"]}]}"
+    # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
+    exec "$JAVA" $JAVA_OPTS -jar "$IDP_JAR"
+}
+launch_portal() {
+    unset KEYGATE_ADMIN_TOKEN
+    export KEYGATE_PORTAL_OIDC_ISSUER="$IDP" KEYGATE_PORTAL_OIDC_CLIENT_ID=keygate-portal
+    export KEYGATE_PORTAL_OIDC_CLIENT_SECRET="$PORTAL_CLIENT_SECRET" KEYGATE_PORTAL_GATEWAY_URL="$GATEWAY/hello"
+    # the permissions the demo offers (the demo backend answers every path)
+    export SPRING_APPLICATION_JSON='{"keygate.portal.scopes":[{"name":"orders:read","description":"Read your orders"},{"name":"orders:write","description":"Place and change orders"}]}'
+    redis_settings keygate-admin "${ADMIN_REDIS_PASSWORD:-}"
+    export SERVER_ADDRESS=127.0.0.1 SERVER_PORT="$PORTAL_PORT"
+    export MANAGEMENT_SERVER_ADDRESS=127.0.0.1 MANAGEMENT_SERVER_PORT="$PORTAL_MANAGEMENT_PORT"
+    # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
+    exec "$JAVA" $JAVA_OPTS -jar "$PORTAL_JAR"
+}
+ADMIN=http://127.0.0.1:$ADMIN_PORT
+GATEWAY=http://127.0.0.1:$GATEWAY_PORT
 start admin-api launch_admin_api
 admin_pid=${STARTED##*:}
 start gateway launch_gateway
 gateway_pid=${STARTED##*:}
+start demo-idp launch_demo_idp
+idp_pid=${STARTED##*:}
+start portal launch_portal
+portal_pid=${STARTED##*:}
+unset PORTAL_CLIENT_SECRET
 
 say "waiting for readiness (at most ${START_TIMEOUT}s in all)..."
 if [ -n "${demo_pid:-}" ]; then
@@ -396,15 +452,17 @@ if [ -n "${demo_pid:-}" ]; then
 fi
 await admin-api "$admin_pid" http_ok "$ADMIN_MANAGEMENT_PORT" /actuator/health/readiness
 await gateway "$gateway_pid" http_ok "$GATEWAY_MANAGEMENT_PORT" /actuator/health/readiness
+await demo-idp "$idp_pid" http_ok "$IDP_PORT" /.well-known/openid-configuration
+await portal "$portal_pid" http_ok "$PORTAL_MANAGEMENT_PORT" /actuator/health/readiness
 
 # --- ready -------------------------------------------------------------------------------------------------
-ADMIN=http://127.0.0.1:$ADMIN_PORT
-GATEWAY=http://127.0.0.1:$GATEWAY_PORT
 cat <<EOF
 
 Keygate is ready (Ctrl-C stops everything).
   gateway    $GATEWAY         actuator http://127.0.0.1:$GATEWAY_MANAGEMENT_PORT/actuator
   admin API  $ADMIN         actuator http://127.0.0.1:$ADMIN_MANAGEMENT_PORT/actuator
+  portal     $PORTAL         actuator http://127.0.0.1:$PORTAL_MANAGEMENT_PORT/actuator
+  demo sign-in  $DEMO_USER / $DEMO_PASSWORD   (demo OpenID Connect provider $IDP)
   upstream   $UPSTREAM
   Redis      $redis_source
   logs       $LOG_DIR

@@ -80,7 +80,10 @@ class RunScriptTests {
                         "KEYGATE_ADMIN_PORT",
                         "KEYGATE_ADMIN_MANAGEMENT_PORT",
                         "KEYGATE_REDIS_PORT",
-                        "KEYGATE_DEMO_PORT")) {
+                        "KEYGATE_DEMO_PORT",
+                        "KEYGATE_PORTAL_PORT",
+                        "KEYGATE_PORTAL_MANAGEMENT_PORT",
+                        "KEYGATE_DEMO_IDP_PORT")) {
             ports.put(name, freePort());
         }
         ProcessBuilder builder =
@@ -128,9 +131,13 @@ class RunScriptTests {
     @Test
     @Order(1)
     void startsEveryPartOnTheChosenPortsAndPrintsTheToken() {
-        assertThat(pids).containsOnlyKeys("redis", "demo-backend", "admin-api", "gateway");
+        assertThat(pids)
+                .containsOnlyKeys(
+                        "redis", "demo-backend", "admin-api", "gateway", "demo-idp", "portal");
         assertThat(output())
                 .contains(TOKEN)
+                .contains("  portal     http://127.0.0.1:" + ports.get("KEYGATE_PORTAL_PORT"))
+                .contains("  demo sign-in  demo / demo-password")
                 .contains("embedded Redis from com.github.codemonstur:embedded-redis:")
                 .contains(runDir.resolve("logs").toString());
         ports.values().forEach(port -> assertThat(listening(port)).as("port %s", port).isTrue());
@@ -188,6 +195,24 @@ class RunScriptTests {
         await().atMost(Duration.ofSeconds(5))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> send(gatewayCall("/hello", key)).statusCode() == 401);
+    }
+
+    @Test
+    @Order(2)
+    void thePortalSignsInWithTheDemoProviderUsingPkce() throws Exception {
+        String portal = "http://127.0.0.1:" + ports.get("KEYGATE_PORTAL_PORT");
+        String provider = "http://127.0.0.1:" + ports.get("KEYGATE_DEMO_IDP_PORT");
+        HttpResponse<String> landing = send(HttpRequest.newBuilder(URI.create(portal + "/")));
+        assertThat(landing.statusCode()).isEqualTo(200);
+        assertThat(landing.body()).contains("/oauth2/authorization/keygate");
+        HttpResponse<String> signIn =
+                send(HttpRequest.newBuilder(URI.create(portal + "/oauth2/authorization/keygate")));
+        assertThat(signIn.statusCode()).isEqualTo(302);
+        assertThat(signIn.headers().firstValue("Location").orElseThrow())
+                .startsWith(provider + "/oauth2/authorize?")
+                .contains("client_id=keygate-portal")
+                .contains("code_challenge_method=S256")
+                .contains("redirect_uri=" + portal + "/login/oauth2/code/keygate");
     }
 
     @Test
