@@ -243,6 +243,15 @@ for port_var in GATEWAY_PORT GATEWAY_MANAGEMENT_PORT ADMIN_PORT ADMIN_MANAGEMENT
     esac
 done
 
+case "$DEMO_PASSWORD" in
+    '' | *[[:cntrl:]]*) fail "KEYGATE_DEMO_PASSWORD must be non-empty, without control characters" ;;
+esac
+if [ -n "${KEYGATE_DEMO_PASSWORD:-}" ]; then
+    demo_password_shown="(the password in KEYGATE_DEMO_PASSWORD)"
+else
+    demo_password_shown=$DEMO_PASSWORD
+fi
+
 if [ -n "${KEYGATE_ADMIN_TOKEN:-}" ]; then
     ADMIN_TOKEN=$KEYGATE_ADMIN_TOKEN
     [ "${#ADMIN_TOKEN}" -ge 16 ] || fail "KEYGATE_ADMIN_TOKEN must have at least 16 characters"
@@ -426,6 +435,8 @@ launch_portal() {
     unset KEYGATE_ADMIN_TOKEN
     export KEYGATE_PORTAL_OIDC_ISSUER="$IDP" KEYGATE_PORTAL_OIDC_CLIENT_ID=keygate-portal
     export KEYGATE_PORTAL_OIDC_CLIENT_SECRET="$PORTAL_CLIENT_SECRET" KEYGATE_PORTAL_GATEWAY_URL="$GATEWAY/hello"
+    # the demo provider's access tokens name the client as their audience
+    export KEYGATE_PORTAL_OIDC_AUDIENCE=keygate-portal
     # the permissions the demo offers (the demo backend answers every path)
     export SPRING_APPLICATION_JSON='{"keygate.portal.scopes":[{"name":"orders:read","description":"Read your orders"},{"name":"orders:write","description":"Place and change orders"}]}'
     redis_settings keygate-admin "${ADMIN_REDIS_PASSWORD:-}"
@@ -462,7 +473,7 @@ Keygate is ready (Ctrl-C stops everything).
   gateway    $GATEWAY         actuator http://127.0.0.1:$GATEWAY_MANAGEMENT_PORT/actuator
   admin API  $ADMIN         actuator http://127.0.0.1:$ADMIN_MANAGEMENT_PORT/actuator
   portal     $PORTAL         actuator http://127.0.0.1:$PORTAL_MANAGEMENT_PORT/actuator
-  demo sign-in  $DEMO_USER / $DEMO_PASSWORD   (demo OpenID Connect provider $IDP)
+  demo sign-in  $DEMO_USER / $demo_password_shown   (demo OpenID Connect provider $IDP)
   upstream   $UPSTREAM
   Redis      $redis_source
   logs       $LOG_DIR

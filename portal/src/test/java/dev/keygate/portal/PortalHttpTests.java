@@ -6,7 +6,10 @@ import static org.springframework.security.test.web.reactive.server.SecurityMock
 import static org.springframework.security.test.web.reactive.server.SecurityMockServerConfigurers.springSecurity;
 
 import dev.keygate.admin.audit.AuditEvent;
+import dev.keygate.admin.auth.AdminPrincipal;
+import dev.keygate.admin.auth.AdminRole;
 import dev.keygate.admin.service.KeyAdminService;
+import dev.keygate.core.store.KeyUpdate;
 import dev.keygate.test.redis.RedisAclFile;
 import dev.keygate.test.redis.RedisProcess;
 import java.nio.file.Path;
@@ -307,6 +310,9 @@ class PortalHttpTests {
                         issuer.expiredToken("dana"),
                         issuer.foreignToken("dana"),
                         issuer.otherIssuerToken("dana"),
+                        issuer.idToken("dana"),
+                        issuer.tokenWithoutExpiry("dana"),
+                        issuer.tokenForAnotherAudience("dana"),
                         "not-a-jwt")) {
             api.get()
                     .uri("/v1/self/keys")
@@ -315,6 +321,68 @@ class PortalHttpTests {
                     .expectStatus()
                     .isUnauthorized();
         }
+    }
+
+    @Test
+    void aTokenWhoseOwnerClaimIsNotAnOwnerIdIsForbiddenAndAHugeTtlIsBadInput() {
+        api.get()
+                .uri("/v1/self/keys")
+                .headers(h -> h.setBearerAuth(issuer.token("auth0|5f7c8ec7", List.of())))
+                .exchange()
+                .expectStatus()
+                .isForbidden()
+                .expectBody()
+                .jsonPath("$.type")
+                .isEqualTo("https://keygate.dev/problems/forbidden");
+        api.post()
+                .uri("/v1/self/keys")
+                .headers(h -> h.setBearerAuth(issuer.token("dana", List.of())))
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("name", "forever", "ttl", "PT9223372036854775807S"))
+                .exchange()
+                .expectStatus()
+                .isBadRequest()
+                .expectBody()
+                .jsonPath("$.errors[0].field")
+                .isEqualTo("ttl");
+    }
+
+    @Test
+    void aKeyTheOperatorDisabledCanBeNeitherRegeneratedNorRemovedByItsOwner() {
+        String token = issuer.token("dana", List.of());
+        String id = create(token, Map.of("name", "suspended", "ttl", "P1D")).get("id").asString();
+        portal.getBean(KeyAdminService.class)
+                .update(
+                        new KeyAdminService.Caller(
+                                new AdminPrincipal("operator", AdminRole.ADMIN, "t"), "test"),
+                        id,
+                        KeyUpdate.none().withEnabled(false))
+                .block();
+        api.delete()
+                .uri("/v1/self/keys/{id}", id)
+                .headers(h -> h.setBearerAuth(token))
+                .exchange()
+                .expectStatus()
+                .isForbidden();
+        api.post()
+                .uri("/v1/self/keys/{id}/rotate", id)
+                .headers(h -> h.setBearerAuth(token))
+                .exchange()
+                .expectStatus()
+                .isForbidden();
+        assertThat(list(token))
+                .singleElement()
+                .satisfies(key -> assertThat(key.get("status").asString()).isEqualTo("disabled"));
+    }
+
+    @Test
+    void aPageForAMalformedKeyIdIsNotFound() {
+        pages.mutateWith(dana())
+                .get()
+                .uri("/keys/{id}/remove", "kg:key:{x}")
+                .exchange()
+                .expectStatus()
+                .isNotFound();
     }
 
     @Test
@@ -367,7 +435,12 @@ class PortalHttpTests {
 
     @Test
     void theSessionCookieIsSecureOutsideLoopbackAndHttpOnlyEverywhere() {
-        for (String base : List.of("https://portal.example.com", "http://localhost")) {
+        for (String base :
+                List.of(
+                        "https://portal.example.com",
+                        "http://cafe",
+                        "http://127.0.0.2:8083",
+                        "http://localhost")) {
             String cookie =
                     pages.mutate()
                             .baseUrl(base)
@@ -382,7 +455,7 @@ class PortalHttpTests {
                             .getResponseHeaders()
                             .getFirst(HttpHeaders.SET_COOKIE);
             assertThat(cookie).contains("KEYGATE_PORTAL_SESSION=", "HttpOnly", "SameSite=Lax");
-            if (base.startsWith("https")) {
+            if (!base.contains("localhost") && !base.contains("127.")) {
                 assertThat(cookie).contains("Secure");
             } else {
                 assertThat(cookie).doesNotContain("Secure");

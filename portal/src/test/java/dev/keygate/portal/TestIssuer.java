@@ -85,22 +85,54 @@ final class TestIssuer implements AutoCloseable {
                 key, "https://evil.example", subject, List.of(), Instant.now().plusSeconds(300));
     }
 
+    /** An ID token (it carries the sign-in's nonce) of {@code subject}: not an access token. */
+    String idToken(String subject) {
+        return sign(
+                key,
+                claims(uri(), subject, List.of(), Instant.now().plusSeconds(300))
+                        .claim("nonce", "n-0S6")
+                        .build());
+    }
+
+    /** An access token without {@code exp}. */
+    String tokenWithoutExpiry(String subject) {
+        return sign(key, claims(uri(), subject, List.of(), null).build());
+    }
+
+    /** An access token for another audience. */
+    String tokenForAnotherAudience(String subject) {
+        return sign(
+                key,
+                claims(uri(), subject, List.of(), Instant.now().plusSeconds(300))
+                        .audience("billing-app")
+                        .build());
+    }
+
     private static String sign(
             RSAKey with, String issuer, String subject, List<String> orgs, Instant expires) {
+        return sign(with, claims(issuer, subject, orgs, expires).build());
+    }
+
+    private static JWTClaimsSet.Builder claims(
+            String issuer, String subject, List<String> orgs, Instant expires) {
+        JWTClaimsSet.Builder claims =
+                new JWTClaimsSet.Builder()
+                        .issuer(issuer)
+                        .subject(subject)
+                        .audience("keygate-portal")
+                        .claim("orgs", orgs)
+                        .issueTime(Date.from(Instant.now().minusSeconds(60)));
+        return expires == null ? claims : claims.expirationTime(Date.from(expires));
+    }
+
+    private static String sign(RSAKey with, JWTClaimsSet claims) {
         try {
             SignedJWT jwt =
                     new SignedJWT(
                             new JWSHeader.Builder(JWSAlgorithm.RS256)
                                     .keyID(with.getKeyID())
                                     .build(),
-                            new JWTClaimsSet.Builder()
-                                    .issuer(issuer)
-                                    .subject(subject)
-                                    .audience("keygate-portal")
-                                    .claim("orgs", orgs)
-                                    .issueTime(Date.from(Instant.now().minusSeconds(60)))
-                                    .expirationTime(Date.from(expires))
-                                    .build());
+                            claims);
             jwt.sign(new RSASSASigner(with));
             return jwt.serialize();
         } catch (JOSEException ex) {

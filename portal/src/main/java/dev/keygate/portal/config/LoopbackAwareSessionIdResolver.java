@@ -1,7 +1,5 @@
 package dev.keygate.portal.config;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.List;
 import org.springframework.http.ResponseCookie;
 import org.springframework.web.server.ServerWebExchange;
@@ -47,26 +45,23 @@ final class LoopbackAwareSessionIdResolver extends CookieWebSessionIdResolver {
         }
     }
 
+    /** IPv4 loopback literals, 127.0.0.0/8. */
+    private static final java.util.regex.Pattern IPV4_LOOPBACK =
+            java.util.regex.Pattern.compile("127(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})){3}");
+
+    /**
+     * Whether the request names a loopback host. Textual only: the host is never resolved (a DNS
+     * lookup would block the event loop, and the Host header is the caller's).
+     */
     static boolean isLoopback(ServerWebExchange exchange) {
         String host = exchange.getRequest().getURI().getHost();
         if (host == null) {
-            InetSocketAddress local = exchange.getRequest().getLocalAddress();
-            return local != null
-                    && local.getAddress() != null
-                    && local.getAddress().isLoopbackAddress();
-        }
-        if (host.equalsIgnoreCase("localhost")) {
-            return true;
-        }
-        String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        if (!literal.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            return false; // a name other than localhost: never resolved here
-        }
-        try {
-            InetAddress address = InetAddress.getByName(literal);
-            return address.isLoopbackAddress();
-        } catch (java.net.UnknownHostException ex) {
             return false;
         }
+        String name = host.toLowerCase(java.util.Locale.ROOT);
+        return name.equals("localhost")
+                || name.equals("[::1]")
+                || name.equals("::1")
+                || IPV4_LOOPBACK.matcher(name).matches();
     }
 }

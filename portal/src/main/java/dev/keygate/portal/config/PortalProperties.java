@@ -82,8 +82,8 @@ public record PortalProperties(
      * @param ownerClaim the claim whose value is the owner of the user's keys
      * @param organizationsClaim the claim listing the organisations the user may grant (a list of
      *     strings, or one string of space-separated names)
-     * @param audience when set, the self-service API accepts only tokens whose {@code aud} contains
-     *     it
+     * @param audience the self-service API accepts only access tokens whose {@code aud} contains
+     *     it; unset, the API refuses every token (the pages work without it)
      */
     public record OidcProperties(
             @NotNull URI issuer,

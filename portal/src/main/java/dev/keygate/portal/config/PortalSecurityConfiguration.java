@@ -18,7 +18,9 @@ import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
@@ -41,9 +43,8 @@ import reactor.core.publisher.Mono;
  *
  * <ol>
  *   <li>{@code /v1/self/**}, the self-service API: an OAuth 2.0 resource server taking JWT access
- *       tokens of the configured issuer (signature from its JWKS, issuer, expiry, and the audience
- *       when {@code keygate.portal.oidc.audience} is set). Stateless: no session, no cookie, so no
- *       CSRF token either.
+ *       tokens of the configured issuer meant for {@code keygate.portal.oidc.audience} (see {@link
+ *       #jwtDecoder}). Stateless: no session, no cookie, so no CSRF token either.
  *   <li>Everything else, the pages: {@code oauth2Login} (authorization code with PKCE, the session
  *       in a cookie, see {@link LoopbackAwareSessionIdResolver}), CSRF tokens on every form,
  *       sign-out by POST. Only the landing page and the static files are public.
@@ -135,25 +136,51 @@ class PortalSecurityConfiguration {
     }
 
     /**
-     * JWTs of the configured issuer: its discovery document and keys are fetched (reactively) on
-     * the first call, not at start.
+     * JWT access tokens of the configured issuer, fetched (reactively) on the first call, not at
+     * start: signature from the issuer's JWKS, {@code iss}, {@code exp} (required) and {@code nbf},
+     * {@code typ} {@code JWT} or {@code at+jwt} (RFC 9068), no {@code nonce} (an ID token is not an
+     * access token), and {@code aud} containing {@code keygate.portal.oidc.audience}. Without an
+     * audience every token is refused: a token the provider issued to another of its applications
+     * must not manage keys (fail closed; the pages work without it).
      */
     @Bean
     ReactiveJwtDecoder jwtDecoder(PortalProperties properties) {
         PortalProperties.OidcProperties oidc = properties.oidc();
         String issuer = oidc.issuer().toString();
         NimbusReactiveJwtDecoder decoder =
-                NimbusReactiveJwtDecoder.withIssuerLocation(issuer).build();
+                NimbusReactiveJwtDecoder.withIssuerLocation(issuer).validateType(false).build();
+        JwtTimestampValidator timestamps = new JwtTimestampValidator();
+        timestamps.setAllowEmptyExpiryClaim(false);
+        JwtTypeValidator types = new JwtTypeValidator("JWT", "at+jwt");
+        types.setAllowEmpty(true);
         List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
-        validators.add(JwtValidators.createDefaultWithIssuer(issuer));
-        if (oidc.audience() != null && !oidc.audience().isBlank()) {
-            validators.add(audience(oidc.audience()));
-        }
+        validators.add(new JwtIssuerValidator(issuer));
+        validators.add(timestamps);
+        validators.add(types);
+        validators.add(notAnIdToken());
+        validators.add(audience(oidc.audience()));
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
         return decoder;
     }
 
+    private static OAuth2TokenValidator<Jwt> notAnIdToken() {
+        OAuth2Error error =
+                new OAuth2Error("invalid_token", "an ID token is not an access token", null);
+        return jwt ->
+                jwt.hasClaim("nonce")
+                        ? OAuth2TokenValidatorResult.failure(error)
+                        : OAuth2TokenValidatorResult.success();
+    }
+
     private static OAuth2TokenValidator<Jwt> audience(String audience) {
+        if (audience == null || audience.isBlank()) {
+            OAuth2Error off =
+                    new OAuth2Error(
+                            "invalid_token",
+                            "the self-service API is off: set keygate.portal.oidc.audience",
+                            null);
+            return jwt -> OAuth2TokenValidatorResult.failure(off);
+        }
         OAuth2Error error =
                 new OAuth2Error("invalid_token", "the token is not meant for " + audience, null);
         return jwt ->

@@ -11,6 +11,7 @@ import dev.keygate.admin.service.ChangeOutcome;
 import dev.keygate.admin.service.KeyAdminService;
 import dev.keygate.admin.service.KeyAdminService.Caller;
 import dev.keygate.admin.service.KeyAnswer;
+import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.store.KeyPage;
 import dev.keygate.core.store.NewKey;
@@ -42,9 +43,13 @@ import reactor.core.publisher.Mono;
  *   <li>At most {@code max-keys-per-owner} keys, and {@code creation-rate} creations or
  *       regenerations per period ({@link CreationRateLimiter}).
  *   <li>A regeneration keeps the old key working at most {@code max-grace-period} (default none).
+ *   <li>A key the operator disabled can be neither regenerated nor removed.
  * </ul>
  *
- * Every change waits for its propagation receipt as an admin change does ({@link
+ * The key cap is checked before the creation, not atomically with it: concurrent creations of one
+ * owner can pass it together, as many as the creation rate lets through.
+ *
+ * <p>Every change waits for its propagation receipt as an admin change does ({@link
  * PropagationTracker}). Input is checked before anything is written; a refused request changes
  * nothing. Errors are {@link ProblemException}s (field errors for input); store failures pass
  * through (503). Non-blocking and thread-safe.
@@ -109,6 +114,9 @@ public final class SelfServiceKeys {
 
     /** The user's key {@code id}; {@code not-found} when there is none or it is someone else's. */
     public Mono<KeyRecord> get(PortalUser user, String id) {
+        if (!ApiKeyFormat.isWellFormedId(id)) {
+            return Mono.error(() -> notFound(id));
+        }
         return Mono.defer(() -> service.get(id))
                 .filter(record -> record.owner().equals(user.owner()))
                 .switchIfEmpty(Mono.error(() -> notFound(id)))
@@ -170,6 +178,7 @@ public final class SelfServiceKeys {
                                                         + " stops working at once"));
                     }
                     return get(user, id)
+                            .flatMap(SelfServiceKeys::notDisabled)
                             .flatMap(record -> throttled(user))
                             .then(
                                     Mono.defer(
@@ -187,6 +196,7 @@ public final class SelfServiceKeys {
     /** Removes the user's key {@code id}; emits it as it was. It stops working at once. */
     public Mono<KeyRecord> remove(PortalUser user, String requestId, String id) {
         return get(user, id)
+                .flatMap(SelfServiceKeys::notDisabled)
                 .flatMap(record -> service.remove(caller(user, requestId), id))
                 .flatMap(this::propagated);
     }
@@ -266,6 +276,20 @@ public final class SelfServiceKeys {
                                         : Mono.error(
                                                 new TooManyCreationsException(
                                                         decision.windowEndsIn())));
+    }
+
+    /**
+     * A key the operator disabled stays as the operator left it: its owner may neither regenerate
+     * nor remove it (removing it and creating a fresh one would undo the operator's measure).
+     */
+    private static Mono<KeyRecord> notDisabled(KeyRecord record) {
+        return record.enabled()
+                ? Mono.just(record)
+                : Mono.error(
+                        new ProblemException(
+                                ProblemType.FORBIDDEN,
+                                "This key was disabled by the operator of this portal; ask them"
+                                        + " about it."));
     }
 
     private static Caller caller(PortalUser user, String requestId) {

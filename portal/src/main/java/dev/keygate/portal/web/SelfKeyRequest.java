@@ -6,6 +6,7 @@ import jakarta.validation.constraints.Size;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMax;
 import org.hibernate.validator.constraints.time.DurationMin;
 
 /**
@@ -26,7 +27,11 @@ public record SelfKeyRequest(
                 @InputLimits.Text
                 String name,
         Instant expiresAt,
-        @DurationMin(nanos = 1, message = "must be positive") Duration ttl,
+        @DurationMin(nanos = 1, message = "must be positive")
+                @DurationMax(
+                        days = InputLimits.MAX_LIFETIME_DAYS,
+                        message = "must be at most P3650D")
+                Duration ttl,
         @Size(max = InputLimits.MAX_SCOPES) List<@InputLimits.Scope String> scopes,
         @Size(max = InputLimits.MAX_ORGANIZATIONS)
                 List<@InputLimits.Organization String> organizations) {}

@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.keygate.portal.PortalApplication;
+import dev.keygate.test.browser.Browser;
+import dev.keygate.test.process.JarProcess;
 import dev.keygate.test.redis.RedisExtension;
 import dev.keygate.test.redis.RedisServer;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.keygate.portal.browser;
+package dev.keygate.test.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,9 +19,10 @@ import org.awaitility.Awaitility;
 /**
  * One of the reactor's runnable jars (gateway, demo provider) started as its own process, the way
  * {@code deploy/local/run.sh} starts it: settings in the environment, output in a log file under
- * {@code target/e2e-logs/}. Stopped with SIGTERM, then SIGKILL after 20 seconds.
+ * {@code target/e2e-logs/}. Stopped with SIGTERM, then SIGKILL after 20 seconds. The repository is
+ * {@code keygate.repo.dir} (a system property the module's surefire sets), else {@code ..}.
  */
-final class JarProcess implements AutoCloseable {
+public final class JarProcess implements AutoCloseable {
 
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -37,9 +38,13 @@ final class JarProcess implements AutoCloseable {
     /**
      * Starts {@code <module>/target/<artifact>-<version>-exec.jar} of the repository.
      *
+     * @param name the log file's name and the process's name in messages
      * @param module the module directory, relative to the repository
+     * @param artifact the artifact id
+     * @param env the process's environment on top of this JVM's
      */
-    static JarProcess start(String name, String module, String artifact, Map<String, String> env)
+    public static JarProcess start(
+            String name, String module, String artifact, Map<String, String> env)
             throws IOException {
         Path repo =
                 Path.of(System.getProperty("keygate.repo.dir", "..")).toAbsolutePath().normalize();
@@ -68,7 +73,7 @@ final class JarProcess implements AutoCloseable {
     }
 
     /** Waits (at most four minutes) until GET {@code url} answers 200. */
-    JarProcess awaitOk(String url) {
+    public JarProcess awaitOk(String url) {
         Awaitility.await(name + " ready at " + url)
                 .atMost(Duration.ofMinutes(4))
                 .pollInterval(Duration.ofMillis(250))
@@ -87,12 +92,13 @@ final class JarProcess implements AutoCloseable {
         return this;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
+    /** Stops the process: SIGTERM, then SIGKILL after 20 seconds. */
     @Override
     public void close() throws InterruptedException {
         process.destroy();

@@ -1,4 +1,4 @@
-package dev.keygate.portal.browser;
+package dev.keygate.test.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +36,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * screenshot of every page it is asked to ({@link #screenshot}) under {@code target/screenshots/}
  * and runs axe-core ({@link #assertAccessible}): a serious or critical violation fails the test,
  * every violation is written to {@code target/screenshots/accessibility.txt}. Not thread-safe: one
- * test thread drives it. Shared with the operator console's tests when they come.
+ * test thread drives it. Selenium and axe-core are optional dependencies of this module: a module
+ * that uses this class declares {@code selenium-java} and {@code com.deque.html.axe-core:selenium}
+ * in test scope.
  */
 public final class Browser implements AutoCloseable {
 

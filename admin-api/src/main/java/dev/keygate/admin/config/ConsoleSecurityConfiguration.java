@@ -1,0 +1,139 @@
+package dev.keygate.admin.config;
+
+import dev.keygate.admin.auth.AdminAuthenticationManager;
+import dev.keygate.admin.auth.AdminRole;
+import java.net.URI;
+import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.ReactiveAuthenticationManager;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.authentication.RedirectServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.authentication.RedirectServerAuthenticationFailureHandler;
+import org.springframework.security.web.server.authentication.RedirectServerAuthenticationSuccessHandler;
+import org.springframework.security.web.server.authentication.logout.RedirectServerLogoutSuccessHandler;
+import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter;
+import org.springframework.security.web.server.header.XFrameOptionsServerHttpHeadersWriter;
+import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * The operator console's chain ({@code /console/**} and the shared page assets {@code /keygate/**},
+ * on the API's server only), before the API's bearer chain: Spring Security's form login, whose
+ * password is an admin token, checked by the same {@link AdminAuthenticationManager} as the API's
+ * bearer tokens. The authentication (and with it the token, which keys idempotent answers) lives in
+ * the server-side session; the browser holds only the session cookie (HttpOnly, SameSite=Lax,
+ * Secure over HTTPS). {@code admin} may do everything, {@code read-only} only {@code GET} (its
+ * pages show no button that changes anything, and a forged POST is 403). Every form carries a CSRF
+ * token; sign-out is a POST. Pages send a Content-Security-Policy without inline scripts or styles
+ * and with {@code frame-ancestors 'none'}.
+ */
+@Configuration(proxyBeanMethods = false)
+class ConsoleSecurityConfiguration {
+
+    static final String SIGN_IN = "/console/sign-in";
+
+    /** As the developer portal's: no inline script or style, nothing from elsewhere, no framing. */
+    static final String CONTENT_SECURITY_POLICY =
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                    + " connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none';"
+                    + " frame-ancestors 'none'";
+
+    @Bean
+    @Order(1)
+    SecurityWebFilterChain consoleSecurityWebFilterChain(
+            ServerHttpSecurity http, AdminAuthenticationManager tokens) {
+        String admin = AdminRole.ADMIN.value();
+        String readOnly = AdminRole.READ_ONLY.value();
+        RedirectServerLogoutSuccessHandler signedOut = new RedirectServerLogoutSuccessHandler();
+        signedOut.setLogoutSuccessUrl(URI.create(SIGN_IN + "?signed-out"));
+        return http.securityMatcher(
+                        new OnApiServer(
+                                ServerWebExchangeMatchers.pathMatchers(
+                                        "/console", "/console/**", "/keygate/**")))
+                .authorizeExchange(
+                        exchanges ->
+                                exchanges
+                                        .pathMatchers(HttpMethod.GET, SIGN_IN, "/keygate/**")
+                                        .permitAll()
+                                        .pathMatchers(HttpMethod.POST, SIGN_IN)
+                                        .permitAll()
+                                        .pathMatchers(HttpMethod.GET, "/console", "/console/**")
+                                        .hasAnyAuthority(admin, readOnly)
+                                        .anyExchange()
+                                        .hasAuthority(admin))
+                .formLogin(
+                        login ->
+                                login.loginPage(SIGN_IN)
+                                        .authenticationManager(adminTokenAsPassword(tokens))
+                                        .authenticationSuccessHandler(
+                                                new RedirectServerAuthenticationSuccessHandler(
+                                                        "/console/keys"))
+                                        .authenticationFailureHandler(
+                                                new RedirectServerAuthenticationFailureHandler(
+                                                        SIGN_IN + "?error"))
+                                        .authenticationEntryPoint(
+                                                new RedirectServerAuthenticationEntryPoint(
+                                                        SIGN_IN)))
+                .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
+                .logout(
+                        logout ->
+                                logout.logoutUrl("/console/sign-out")
+                                        .logoutSuccessHandler(signedOut))
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .headers(
+                        headers ->
+                                headers.contentSecurityPolicy(
+                                                csp ->
+                                                        csp.policyDirectives(
+                                                                CONTENT_SECURITY_POLICY))
+                                        .frameOptions(
+                                                frame ->
+                                                        frame.mode(
+                                                                XFrameOptionsServerHttpHeadersWriter
+                                                                        .Mode.DENY))
+                                        .referrerPolicy(
+                                                referrer ->
+                                                        referrer.policy(
+                                                                ReferrerPolicyServerHttpHeadersWriter
+                                                                        .ReferrerPolicy
+                                                                        .SAME_ORIGIN)))
+                .build();
+    }
+
+    /**
+     * Form login sends a user name and a password; the console asks only for the token, sent as the
+     * password, and authenticates it exactly as a bearer token.
+     */
+    private static ReactiveAuthenticationManager adminTokenAsPassword(
+            AdminAuthenticationManager tokens) {
+        return authentication -> {
+            Object token = authentication.getCredentials();
+            if (!(token instanceof String value) || value.isEmpty()) {
+                return Mono.error(new BadCredentialsException("no admin token"));
+            }
+            return tokens.authenticate(new BearerTokenAuthenticationToken(value));
+        };
+    }
+
+    /** A path matcher that never matches on the management server. */
+    private record OnApiServer(ServerWebExchangeMatcher paths) implements ServerWebExchangeMatcher {
+        @Override
+        public Mono<MatchResult> matches(ServerWebExchange exchange) {
+            return WebServerApplicationContext.hasServerNamespace(
+                            exchange.getApplicationContext(),
+                            WebServerNamespace.MANAGEMENT.getValue())
+                    ? MatchResult.notMatch()
+                    : paths.matches(exchange);
+        }
+    }
+}
