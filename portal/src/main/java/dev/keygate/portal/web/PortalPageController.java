@@ -186,14 +186,29 @@ public class PortalPageController {
                                         .build());
     }
 
+    /**
+     * The grace comes from the form's {@code gracePeriod} (form data, which {@code @RequestParam}
+     * does not read in WebFlux); none when absent.
+     */
     @PostMapping("/keys/{id}/regenerate")
     public Mono<Rendering> regenerate(
-            PortalUser user,
-            @PathVariable String id,
-            @RequestParam(name = "gracePeriod", required = false) Duration gracePeriod,
-            ServerWebExchange exchange) {
-        return keys.regenerate(user, RequestIdWebFilter.requestId(exchange), id, gracePeriod)
-                .map(minted -> secret(minted, "regenerated"));
+            PortalUser user, @PathVariable String id, ServerWebExchange exchange) {
+        return exchange.getFormData()
+                .flatMap(
+                        form -> {
+                            String value = form.getFirst("gracePeriod");
+                            Duration grace;
+                            try {
+                                grace = value == null || value.isBlank() ? null : Duration.parse(value);
+                            } catch (java.time.format.DateTimeParseException unreadable) {
+                                return Mono.error(
+                                        ProblemException.invalid(
+                                                "gracePeriod", "must be an ISO-8601 duration"));
+                            }
+                            return keys.regenerate(
+                                            user, RequestIdWebFilter.requestId(exchange), id, grace)
+                                    .map(minted -> secret(minted, "regenerated"));
+                        });
     }
 
     @GetMapping("/keys/{id}/remove")

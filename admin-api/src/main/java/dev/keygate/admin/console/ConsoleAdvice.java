@@ -1,0 +1,111 @@
+package dev.keygate.admin.console;
+
+import dev.keygate.admin.auth.AdminAuthentication;
+import dev.keygate.admin.auth.AdminRole;
+import dev.keygate.admin.problem.ProblemException;
+import dev.keygate.admin.problem.ProblemType;
+import dev.keygate.admin.web.RequestIdWebFilter;
+import io.lettuce.core.RedisException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.dao.DataAccessException;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.web.reactive.result.view.CsrfRequestDataValueProcessor;
+import org.springframework.security.web.server.csrf.CsrfToken;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.reactive.result.view.Rendering;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * What every console page shares: who is signed in and whether they may change anything (a {@code
+ * read-only} token's pages show no button that changes anything; the security chain refuses such
+ * changes anyway), the CSRF token for the forms, and the error pages (a refusal's detail is shown,
+ * it never holds a secret; an unexpected error is logged with its request id, shown without its
+ * message). Before the API's problem advice, which is for REST controllers only.
+ */
+@ControllerAdvice(assignableTypes = ConsoleController.class)
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class ConsoleAdvice {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsoleAdvice.class);
+
+    @ModelAttribute("admin")
+    public Mono<String> admin(ServerWebExchange exchange) {
+        return exchange.getPrincipal()
+                .filter(AdminAuthentication.class::isInstance)
+                .map(principal -> ((AdminAuthentication) principal).getPrincipal())
+                .map(admin -> admin.name() + " (" + admin.role().value() + ")")
+                .defaultIfEmpty("");
+    }
+
+    @ModelAttribute("canChange")
+    public Mono<Boolean> canChange(ServerWebExchange exchange) {
+        return exchange.getPrincipal()
+                .filter(AdminAuthentication.class::isInstance)
+                .map(
+                        principal ->
+                                ((AdminAuthentication) principal).getPrincipal().role()
+                                        == AdminRole.ADMIN)
+                .defaultIfEmpty(false);
+    }
+
+    @ModelAttribute("_csrf")
+    public Mono<CsrfToken> csrfToken(ServerWebExchange exchange) {
+        Mono<CsrfToken> token = exchange.getAttribute(CsrfToken.class.getName());
+        return token == null
+                ? Mono.empty()
+                : token.doOnNext(
+                        resolved ->
+                                exchange.getAttributes()
+                                        .put(
+                                                CsrfRequestDataValueProcessor
+                                                        .DEFAULT_CSRF_ATTR_NAME,
+                                                resolved));
+    }
+
+    @ExceptionHandler(ProblemException.class)
+    public Rendering problem(ProblemException problem) {
+        String heading =
+                switch (problem.type()) {
+                    case NOT_FOUND -> "Not found";
+                    case VALIDATION -> "That is not valid";
+                    case NO_GRACE_PERIOD -> "No grace period to end";
+                    case STORE_UNAVAILABLE -> "The key store is unavailable";
+                    default -> problem.type().title();
+                };
+        return error(problem.type().status(), heading, problem.getBody().getDetail());
+    }
+
+    @ExceptionHandler(Exception.class)
+    public Rendering unexpected(Exception error, ServerWebExchange exchange) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DataAccessException || cause instanceof RedisException) {
+                return error(
+                        ProblemType.STORE_UNAVAILABLE.status(),
+                        "The key store is unavailable",
+                        "Redis could not be reached or did not answer; the change may have been"
+                                + " made. Reload the key before trying again.");
+            }
+        }
+        log.error("console page failed, request {}", RequestIdWebFilter.requestId(exchange), error);
+        return error(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The error was logged with request id "
+                        + RequestIdWebFilter.requestId(exchange)
+                        + ".");
+    }
+
+    private static Rendering error(HttpStatus status, String heading, String detail) {
+        return Rendering.view("console/error")
+                .status(status)
+                .modelAttribute("heading", heading)
+                .modelAttribute("detail", detail == null ? "" : detail)
+                .build();
+    }
+}
