@@ -11,7 +11,8 @@ Usage: deploy/local/run.sh [--help]
 
 Starts Keygate locally, on 127.0.0.1, in the foreground: a Redis, a demo backend (WireMock), the admin
 API, one gateway, the developer portal and a demo OpenID Connect provider (one demo user) to sign in to
-it. Prints the admin token, the portal's address and demo sign-in, and three curl lines to try it. Ctrl-C or SIGTERM stops
+it. Prints the admin token, the operator console's and the portal's addresses, the demo sign-in,
+and three curl lines to try it. Ctrl-C or SIGTERM stops
 everything it started. Needs bash and a JDK 17+ (nothing else: no Docker, no root).
 
 Variables (all optional):
@@ -472,6 +473,7 @@ cat <<EOF
 Keygate is ready (Ctrl-C stops everything).
   gateway    $GATEWAY         actuator http://127.0.0.1:$GATEWAY_MANAGEMENT_PORT/actuator
   admin API  $ADMIN         actuator http://127.0.0.1:$ADMIN_MANAGEMENT_PORT/actuator
+  console    $ADMIN/console   (sign in with the admin token below)
   portal     $PORTAL         actuator http://127.0.0.1:$PORTAL_MANAGEMENT_PORT/actuator
   demo sign-in  $DEMO_USER / $demo_password_shown   (demo OpenID Connect provider $IDP)
   upstream   $UPSTREAM

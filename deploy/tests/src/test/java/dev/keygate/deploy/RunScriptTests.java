@@ -138,6 +138,10 @@ class RunScriptTests {
                 .contains(TOKEN)
                 .contains("  portal     http://127.0.0.1:" + ports.get("KEYGATE_PORTAL_PORT"))
                 .contains("  demo sign-in  demo / demo-password")
+                .contains(
+                        "  console    http://127.0.0.1:"
+                                + ports.get("KEYGATE_ADMIN_PORT")
+                                + "/console")
                 .contains("embedded Redis from com.github.codemonstur:embedded-redis:")
                 .contains(runDir.resolve("logs").toString());
         ports.values().forEach(port -> assertThat(listening(port)).as("port %s", port).isTrue());
@@ -202,6 +206,9 @@ class RunScriptTests {
     void thePortalSignsInWithTheDemoProviderUsingPkce() throws Exception {
         String portal = "http://127.0.0.1:" + ports.get("KEYGATE_PORTAL_PORT");
         String provider = "http://127.0.0.1:" + ports.get("KEYGATE_DEMO_IDP_PORT");
+        HttpResponse<String> console = send(HttpRequest.newBuilder(admin("/console/sign-in")));
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.body()).contains("Admin token");
         HttpResponse<String> landing = send(HttpRequest.newBuilder(URI.create(portal + "/")));
         assertThat(landing.statusCode()).isEqualTo(200);
         assertThat(landing.body()).contains("/oauth2/authorization/keygate");
