@@ -376,6 +376,39 @@ class PortalHttpTests {
     }
 
     @Test
+    void aRegenerationOnThePageKeepsTheOldKeyForTheChosenGraceAndNoLonger() {
+        String id =
+                create(issuer.token("dana", List.of()), Map.of("name", "graceful", "ttl", "P1D"))
+                        .get("id")
+                        .asString();
+        MultiValueMap<String, String> grace = new LinkedMultiValueMap<>();
+        grace.add("gracePeriod", "PT1H");
+        String page =
+                pages.mutateWith(dana())
+                        .mutateWith(csrf())
+                        .post()
+                        .uri("/keys/{id}/regenerate", id)
+                        .body(BodyInserters.fromFormData(grace))
+                        .exchange()
+                        .expectStatus()
+                        .isOk()
+                        .expectBody(String.class)
+                        .returnResult()
+                        .getResponseBody();
+        assertThat(page).contains("The previous key keeps working until");
+        MultiValueMap<String, String> tooLong = new LinkedMultiValueMap<>();
+        tooLong.add("gracePeriod", "P2D");
+        pages.mutateWith(dana())
+                .mutateWith(csrf())
+                .post()
+                .uri("/keys/{id}/regenerate", id)
+                .body(BodyInserters.fromFormData(tooLong))
+                .exchange()
+                .expectStatus()
+                .isBadRequest();
+    }
+
+    @Test
     void aPageForAMalformedKeyIdIsNotFound() {
         pages.mutateWith(dana())
                 .get()

@@ -35,7 +35,6 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.reactive.result.view.Rendering;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -199,7 +198,10 @@ public class PortalPageController {
                             String value = form.getFirst("gracePeriod");
                             Duration grace;
                             try {
-                                grace = value == null || value.isBlank() ? null : Duration.parse(value);
+                                grace =
+                                        value == null || value.isBlank()
+                                                ? null
+                                                : Duration.parse(value);
                             } catch (java.time.format.DateTimeParseException unreadable) {
                                 return Mono.error(
                                         ProblemException.invalid(
