@@ -2,7 +2,10 @@ package dev.keygate.admin.config;
 
 import dev.keygate.admin.auth.AdminAuthenticationManager;
 import dev.keygate.admin.auth.AdminRole;
+import dev.keygate.admin.web.RequestIdWebFilter;
 import java.net.URI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -17,7 +20,9 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.RedirectServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.authentication.RedirectServerAuthenticationFailureHandler;
 import org.springframework.security.web.server.authentication.RedirectServerAuthenticationSuccessHandler;
+import org.springframework.security.web.server.authentication.ServerAuthenticationFailureHandler;
 import org.springframework.security.web.server.authentication.logout.RedirectServerLogoutSuccessHandler;
+import org.springframework.security.web.server.csrf.CookieServerCsrfTokenRepository;
 import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter;
 import org.springframework.security.web.server.header.XFrameOptionsServerHttpHeadersWriter;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
@@ -32,13 +37,16 @@ import reactor.core.publisher.Mono;
  * password is an admin token, checked by the same {@link AdminAuthenticationManager} as the API's
  * bearer tokens. The authentication (and with it the token, which keys idempotent answers) lives in
  * the server-side session; the browser holds only the session cookie (HttpOnly, SameSite=Lax,
- * Secure over HTTPS). {@code admin} may do everything, {@code read-only} only {@code GET} (its
- * pages show no button that changes anything, and a forged POST is 403). Every form carries a CSRF
- * token; sign-out is a POST. Pages send a Content-Security-Policy without inline scripts or styles
- * and with {@code frame-ancestors 'none'}.
+ * Secure over HTTPS), which only a successful sign-in creates (the CSRF token is in a cookie of its
+ * own). {@code admin} may do everything, {@code read-only} only {@code GET} (its pages show no
+ * button that changes anything, and a forged POST is 403). Every form carries a CSRF token;
+ * sign-out is a POST. Pages send a Content-Security-Policy without inline scripts or styles and
+ * with {@code frame-ancestors 'none'}.
  */
 @Configuration(proxyBeanMethods = false)
 class ConsoleSecurityConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsoleSecurityConfiguration.class);
 
     static final String SIGN_IN = "/console/sign-in";
 
@@ -67,6 +75,8 @@ class ConsoleSecurityConfiguration {
                                         .permitAll()
                                         .pathMatchers(HttpMethod.POST, SIGN_IN)
                                         .permitAll()
+                                        .pathMatchers(HttpMethod.POST, "/console/keys/search")
+                                        .hasAnyAuthority(admin, readOnly)
                                         .pathMatchers(HttpMethod.GET, "/console", "/console/**")
                                         .hasAnyAuthority(admin, readOnly)
                                         .anyExchange()
@@ -78,12 +88,13 @@ class ConsoleSecurityConfiguration {
                                         .authenticationSuccessHandler(
                                                 new RedirectServerAuthenticationSuccessHandler(
                                                         "/console/keys"))
-                                        .authenticationFailureHandler(
-                                                new RedirectServerAuthenticationFailureHandler(
-                                                        SIGN_IN + "?error"))
+                                        .authenticationFailureHandler(signInFailed())
                                         .authenticationEntryPoint(
                                                 new RedirectServerAuthenticationEntryPoint(
                                                         SIGN_IN)))
+                // the CSRF token in a cookie, not in the session: a visitor without a token gets
+                // no server-side session, so a flood of sign-in page views cannot fill the store
+                .csrf(csrf -> csrf.csrfTokenRepository(new CookieServerCsrfTokenRepository()))
                 .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
                 .logout(
                         logout ->
@@ -108,6 +119,19 @@ class ConsoleSecurityConfiguration {
                                                                         .ReferrerPolicy
                                                                         .SAME_ORIGIN)))
                 .build();
+    }
+
+    /** A refused sign-in is logged (never the token) and sent back to the sign-in page. */
+    private static ServerAuthenticationFailureHandler signInFailed() {
+        RedirectServerAuthenticationFailureHandler redirect =
+                new RedirectServerAuthenticationFailureHandler(SIGN_IN + "?error");
+        return (exchange, refused) -> {
+            log.warn(
+                    "console sign-in refused: {} (request {})",
+                    refused.getMessage(),
+                    RequestIdWebFilter.requestId(exchange.getExchange()));
+            return redirect.onAuthenticationFailure(exchange, refused);
+        };
     }
 
     /**

@@ -69,7 +69,7 @@ public class ConsoleAdvice {
     }
 
     @ExceptionHandler(ProblemException.class)
-    public Rendering problem(ProblemException problem) {
+    public Rendering problem(ProblemException problem, ServerWebExchange exchange) {
         String heading =
                 switch (problem.type()) {
                     case NOT_FOUND -> "Not found";
@@ -78,18 +78,39 @@ public class ConsoleAdvice {
                     case STORE_UNAVAILABLE -> "The key store is unavailable";
                     default -> problem.type().title();
                 };
-        return error(problem.type().status(), heading, problem.getBody().getDetail());
+        return error(problem.type().status(), heading, problem.getBody().getDetail(), exchange);
+    }
+
+    /** The framework's refusals (a parameter that does not convert, a missing form field): 4xx. */
+    @ExceptionHandler(org.springframework.web.server.ResponseStatusException.class)
+    public Rendering refused(
+            org.springframework.web.server.ResponseStatusException refused,
+            ServerWebExchange exchange) {
+        HttpStatus status = HttpStatus.resolve(refused.getStatusCode().value());
+        return error(
+                status == null ? HttpStatus.BAD_REQUEST : status,
+                "That did not work",
+                refused.getReason() == null ? "The request was not valid." : refused.getReason(),
+                exchange);
     }
 
     @ExceptionHandler(Exception.class)
     public Rendering unexpected(Exception error, ServerWebExchange exchange) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof DataAccessException || cause instanceof RedisException) {
+            if (cause instanceof DataAccessException
+                    || cause instanceof RedisException
+                    || cause instanceof java.util.concurrent.TimeoutException) {
+                log.warn(
+                        "console: key store unavailable, request {}: {}",
+                        RequestIdWebFilter.requestId(exchange),
+                        cause.toString());
                 return error(
                         ProblemType.STORE_UNAVAILABLE.status(),
                         "The key store is unavailable",
-                        "Redis could not be reached or did not answer; the change may have been"
-                                + " made. Reload the key before trying again.");
+                        "Redis could not be reached or did not answer. If you were making a"
+                                + " change, it may have been made: reload the key before trying"
+                                + " again.",
+                        exchange);
             }
         }
         log.error("console page failed, request {}", RequestIdWebFilter.requestId(exchange), error);
@@ -98,14 +119,23 @@ public class ConsoleAdvice {
                 "Something went wrong",
                 "The error was logged with request id "
                         + RequestIdWebFilter.requestId(exchange)
-                        + ".");
+                        + ".",
+                exchange);
     }
 
-    private static Rendering error(HttpStatus status, String heading, String detail) {
+    /**
+     * An error page, with the header's signed-in admin and CSRF token (an exception handler's view
+     * does not get the {@code @ModelAttribute}s; WebFlux resolves these Monos before rendering).
+     */
+    private Rendering error(
+            HttpStatus status, String heading, String detail, ServerWebExchange exchange) {
         return Rendering.view("console/error")
                 .status(status)
                 .modelAttribute("heading", heading)
                 .modelAttribute("detail", detail == null ? "" : detail)
+                .modelAttribute("admin", admin(exchange))
+                .modelAttribute("canChange", canChange(exchange))
+                .modelAttribute("_csrf", csrfToken(exchange))
                 .build();
     }
 }

@@ -152,13 +152,20 @@ public class ConsoleController {
     public Mono<Rendering> keys(
             @RequestParam(name = "q", required = false) String q,
             @RequestParam(name = "cursor", required = false) String cursor,
+            @RequestParam(name = "invalid", required = false) String invalid,
             @RequestParam(name = "changed", required = false) String changed,
-            @RequestParam(name = "epoch", required = false) Long epoch) {
+            @RequestParam(name = "epoch", required = false) String epoch) {
         String query = q == null ? "" : q.strip();
         Matcher reference = keyReference.matcher(query);
         Mono<Map<String, Object>> page;
         if (query.isEmpty()) {
-            page = Mono.just(list(query, List.of(), null));
+            Map<String, Object> model = list(query, List.of(), null);
+            if (invalid != null) {
+                model.put(
+                        "searchError",
+                        "Not a key id, a key's start or an owner: " + InputLimits.OWNER_RULE);
+            }
+            page = Mono.just(model);
         } else if (reference.matches()) {
             String id = reference.group(1);
             String shown = format.visiblePart(id);
@@ -169,6 +176,10 @@ public class ConsoleController {
                             .onErrorResume(
                                     ProblemException.class,
                                     notFound -> byOwner(query.contains("_") ? shown : query, null));
+        } else if (cursor != null && !ApiKeyFormat.isWellFormedId(cursor)) {
+            Map<String, Object> model = list(query, List.of(), null);
+            model.put("searchError", "That page link is not valid: search again.");
+            page = Mono.just(model);
         } else {
             page = byOwner(query, cursor);
         }
@@ -176,9 +187,39 @@ public class ConsoleController {
                 .map(model -> Rendering.view("console/keys").model(model).build());
     }
 
+    /**
+     * The search form posts here, so what was pasted (possibly a whole key) never travels in a URL,
+     * a browser history or a Referer; the answer redirects to the search by the key's start or by
+     * the owner.
+     */
+    @PostMapping("/keys/search")
+    public Mono<Rendering> search(ServerWebExchange exchange) {
+        return exchange.getFormData()
+                .map(
+                        form -> {
+                            String q = form.getFirst("q") == null ? "" : form.getFirst("q").strip();
+                            Matcher reference = keyReference.matcher(q);
+                            String normal =
+                                    reference.matches()
+                                            ? format.visiblePart(reference.group(1))
+                                            : q.matches(InputLimits.OWNER) ? q : "";
+                            if (normal.isEmpty() && !q.isEmpty()) {
+                                return Rendering.redirectTo("/console/keys?invalid=1").build();
+                            }
+                            return Rendering.redirectTo(
+                                            UriComponentsBuilder.fromPath("/console/keys")
+                                                    .queryParam("q", normal)
+                                                    .build()
+                                                    .encode()
+                                                    .toUriString())
+                                    .build();
+                        });
+    }
+
     private Mono<Map<String, Object>> byOwner(String owner, String cursor) {
         if (!owner.matches(InputLimits.OWNER)) {
-            Map<String, Object> model = list(owner, List.of(), null);
+            // not echoed: it may be a key of another format, secret included
+            Map<String, Object> model = list("", List.of(), null);
             model.put(
                     "searchError",
                     "Not a key id, a key's start or an owner: " + InputLimits.OWNER_RULE);
@@ -224,7 +265,7 @@ public class ConsoleController {
     public Mono<Rendering> key(
             @PathVariable String id,
             @RequestParam(name = "changed", required = false) String changed,
-            @RequestParam(name = "epoch", required = false) Long epoch) {
+            @RequestParam(name = "epoch", required = false) String epoch) {
         return record(id)
                 .flatMap(
                         record ->
@@ -275,7 +316,16 @@ public class ConsoleController {
                 .flatMap(
                         record -> {
                             form.setOwner(record.owner());
+                            // the form shows the day only: an unchanged day keeps the exact
+                            // instant (and is not validated again, so an expired key can be edited)
+                            java.time.LocalDate day = form.getExpiresOn();
+                            boolean expiryUnchanged =
+                                    Objects.equals(day, ConsoleKeyForm.day(record.expiresAt()));
+                            if (expiryUnchanged) {
+                                form.setExpiresOn(null);
+                            }
                             CreateKeyRequest request = checked(form, result);
+                            form.setExpiresOn(day);
                             if (result.hasErrors()) {
                                 return Mono.just(keyForm(form, record, HttpStatus.BAD_REQUEST));
                             }
@@ -285,7 +335,10 @@ public class ConsoleController {
                                             .withName(key.name() == null ? "" : key.name())
                                             .withScopes(key.scopes())
                                             .withOrganizations(key.organizations())
-                                            .withExpiresAt(Optional.ofNullable(key.expiresAt()))
+                                            .withExpiresAt(
+                                                    expiryUnchanged
+                                                            ? null
+                                                            : Optional.ofNullable(key.expiresAt()))
                                             .withRateLimit(
                                                     Optional.ofNullable(key.limits().rateLimit()))
                                             .withQuota(Optional.ofNullable(key.limits().quota()));
@@ -513,10 +566,14 @@ public class ConsoleController {
     }
 
     private Mono<Map<String, Object>> withReceipt(
-            Map<String, Object> model, String changed, Long epoch) {
+            Map<String, Object> model, String changed, String epochText) {
         String message = changed == null ? null : CHANGES.get(changed);
-        if (message == null || epoch == null || epoch < 1) {
-            return Mono.just(model);
+        long epoch =
+                epochText != null && epochText.matches("[1-9][0-9]{0,17}")
+                        ? Long.parseLong(epochText)
+                        : 0;
+        if (message == null || epoch < 1) {
+            return Mono.just(model); // a link with anything else shows no notice
         }
         return propagation
                 .receipt(epoch, false)
@@ -561,7 +618,7 @@ public class ConsoleController {
 
     private static String requireId(String id) {
         if (!ApiKeyFormat.isWellFormedId(id)) {
-            throw ProblemException.notFound("no key with id '" + id + "'");
+            throw ProblemException.notFound("No key has this id.");
         }
         return id;
     }

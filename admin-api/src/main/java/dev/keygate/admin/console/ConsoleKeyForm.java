@@ -52,10 +52,7 @@ public class ConsoleKeyForm {
         form.name = record.name();
         form.scopes = String.join(" ", record.scopes());
         form.organizations = String.join(" ", record.organizations());
-        form.expiresOn =
-                record.expiresAt() == null
-                        ? null
-                        : LocalDate.ofInstant(record.expiresAt(), ZoneOffset.UTC);
+        form.expiresOn = day(record.expiresAt());
         if (record.limits().rateLimit() != null) {
             form.rateRequests = record.limits().rateLimit().requests();
             form.ratePer = record.limits().rateLimit().per().toString();
@@ -66,6 +63,11 @@ public class ConsoleKeyForm {
             form.quotaPeriod = record.limits().quota().period().value();
         }
         return form;
+    }
+
+    /** The UTC day of an expiry as the form shows it; null for none. */
+    static LocalDate day(java.time.Instant expiresAt) {
+        return expiresAt == null ? null : LocalDate.ofInstant(expiresAt, ZoneOffset.UTC);
     }
 
     /** The API's request for this form; {@code ratePer} that is not a duration becomes null. */

@@ -6,7 +6,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.WebDataBinder;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.InitBinder;
-import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.server.ServerWebExchange;
@@ -21,7 +20,7 @@ import reactor.core.publisher.Mono;
  * {@code requestId}, the same as for errors of the filters ({@link ProblemWebExceptionHandler}).
  * Stateless and thread-safe.
  */
-@RestControllerAdvice(annotations = RestController.class)
+@RestControllerAdvice
 public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     /**

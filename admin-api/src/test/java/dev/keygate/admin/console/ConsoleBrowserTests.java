@@ -250,6 +250,7 @@ class ConsoleBrowserTests {
         browser.clickAndWait(browser.find("form[role=search] button"));
         assertThat(browser.findAll("tr[data-key-id='" + keyId + "']")).hasSize(1);
         assertThat(browser.find("#q").getAttribute("value")).isEqualTo("kg_" + keyId);
+        assertThat(browser.url()).doesNotContain(key).contains("q=kg_" + keyId);
         assertThat(browser.driver().getPageSource()).doesNotContain(key);
     }
 

@@ -110,6 +110,7 @@ class ConsoleHttpTests {
         client.post()
                 .uri("/console/keys")
                 .cookie("SESSION", session.cookie())
+                .cookie("XSRF-TOKEN", session.xsrfCookie())
                 .body(BodyInserters.fromFormData(form))
                 .exchange()
                 .expectStatus()
@@ -119,6 +120,8 @@ class ConsoleHttpTests {
                 client.post()
                         .uri("/console/keys")
                         .cookie("SESSION", session.cookie())
+                        .cookie("XSRF-TOKEN", session.xsrfCookie())
+                        .cookie("XSRF-TOKEN", session.xsrfCookie())
                         .body(BodyInserters.fromFormData(form))
                         .exchange()
                         .expectStatus()
@@ -139,6 +142,7 @@ class ConsoleHttpTests {
         client.get()
                 .uri("/console/keys")
                 .cookie("SESSION", session.cookie())
+                .cookie("XSRF-TOKEN", session.xsrfCookie())
                 .exchange()
                 .expectStatus()
                 .isOk();
@@ -148,10 +152,23 @@ class ConsoleHttpTests {
         client.post()
                 .uri("/console/keys")
                 .cookie("SESSION", session.cookie())
+                .cookie("XSRF-TOKEN", session.xsrfCookie())
                 .body(BodyInserters.fromFormData(form))
                 .exchange()
                 .expectStatus()
                 .isForbidden();
+    }
+
+    @Test
+    void theApiStillAnswersAWrongMethodWithItsAllowHeader() {
+        client.post()
+                .uri("/v1/gateways")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN)
+                .exchange()
+                .expectStatus()
+                .isEqualTo(405)
+                .expectHeader()
+                .exists(HttpHeaders.ALLOW);
     }
 
     @Test
@@ -170,14 +187,17 @@ class ConsoleHttpTests {
         client.get()
                 .uri("/v1/gateways")
                 .cookie("SESSION", session.cookie())
+                .cookie("XSRF-TOKEN", session.xsrfCookie())
                 .exchange()
                 .expectStatus()
                 .isUnauthorized();
     }
 
-    private record Session(String cookie, String csrf) {}
+    private record Session(String cookie, String xsrfCookie, String csrf) {}
 
-    /** Signs in as a browser does and returns the session cookie and a CSRF token of it. */
+    /**
+     * Signs in as a browser does and returns its cookies and a CSRF token of the session's page.
+     */
     private Session signIn(String token) {
         var page =
                 client.get()
@@ -185,16 +205,18 @@ class ConsoleHttpTests {
                         .exchange()
                         .expectBody(String.class)
                         .returnResult();
-        String cookie = page.getResponseCookies().getFirst("SESSION").getValue();
-        String csrf = csrf(page.getResponseBody());
+        assertThat(page.getResponseCookies().getFirst("SESSION"))
+                .as("no session before a sign-in")
+                .isNull();
+        String xsrf = page.getResponseCookies().getFirst("XSRF-TOKEN").getValue();
         MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
         form.add("username", "admin-token");
         form.add("password", token);
-        form.add("_csrf", csrf);
+        form.add("_csrf", csrf(page.getResponseBody()));
         var signedIn =
                 client.post()
                         .uri("/console/sign-in")
-                        .cookie("SESSION", cookie)
+                        .cookie("XSRF-TOKEN", xsrf)
                         .body(BodyInserters.fromFormData(form))
                         .exchange()
                         .expectStatus()
@@ -202,20 +224,25 @@ class ConsoleHttpTests {
                         .expectHeader()
                         .location("/console/keys")
                         .returnResult(Void.class);
-        // the session id changes at sign-in (session fixation)
         String session = signedIn.getResponseCookies().getFirst("SESSION").getValue();
-        assertThat(session).isNotEqualTo(cookie);
-        String keys =
+        var rotated = signedIn.getResponseCookies().getFirst("XSRF-TOKEN");
+        String sessionXsrf =
+                rotated == null || rotated.getValue().isEmpty() ? xsrf : rotated.getValue();
+        var keys =
                 client.get()
                         .uri("/console/keys")
                         .cookie("SESSION", session)
+                        .cookie("XSRF-TOKEN", sessionXsrf)
                         .exchange()
                         .expectStatus()
                         .isOk()
                         .expectBody(String.class)
-                        .returnResult()
-                        .getResponseBody();
-        return new Session(session, csrf(keys));
+                        .returnResult();
+        var fresh = keys.getResponseCookies().getFirst("XSRF-TOKEN");
+        if (fresh != null && !fresh.getValue().isEmpty()) {
+            sessionXsrf = fresh.getValue();
+        }
+        return new Session(session, sessionXsrf, csrf(keys.getResponseBody()));
     }
 
     private static String csrf(String html) {
