@@ -185,6 +185,17 @@ class RunScriptTests {
         HttpResponse<String> allowed = send(gatewayCall("/hello", key));
         assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
         assertThat(allowed.body()).contains("Hello from the Keygate demo backend").contains(id);
+        // the backend's own root answers a newcomer with directions, not WireMock's 403 page
+        HttpResponse<String> root =
+                send(
+                        HttpRequest.newBuilder(
+                                URI.create(
+                                        "http://127.0.0.1:"
+                                                + ports.get("KEYGATE_DEMO_PORT")
+                                                + "/")));
+        assertThat(root.statusCode()).isEqualTo(200);
+        assertThat(root.body()).contains("Keygate demo backend", "/hello");
+        assertThat(send(gatewayCall("/", key)).statusCode()).isEqualTo(200);
         assertThat(send(gatewayCall("/orders", key)).statusCode()).isEqualTo(200);
         assertThat(send(HttpRequest.newBuilder(gateway("/hello")).GET()).statusCode())
                 .isEqualTo(401);
