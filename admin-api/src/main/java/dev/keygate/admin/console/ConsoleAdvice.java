@@ -26,7 +26,7 @@ import reactor.core.publisher.Mono;
  * read-only} token's pages show no button that changes anything; the security chain refuses such
  * changes anyway), the CSRF token for the forms, and the error pages (a refusal's detail is shown,
  * it never holds a secret; an unexpected error is logged with its request id, shown without its
- * message). Before the API's problem advice, which is for REST controllers only.
+ * message). Ordered before the API's global problem advice, so console errors are pages.
  */
 @ControllerAdvice(assignableTypes = ConsoleController.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
