@@ -7,8 +7,6 @@ import dev.keygate.admin.auth.AdminTokenRegistry;
 import dev.keygate.admin.problem.ProblemException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
-import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
@@ -34,7 +32,6 @@ import org.springframework.security.web.server.util.matcher.NegatedServerWebExch
 import org.springframework.security.web.server.util.matcher.OrServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -97,8 +94,7 @@ public class AdminSecurityConfiguration {
         String admin = AdminRole.ADMIN.value();
         String readOnly = AdminRole.READ_ONLY.value();
         return http.securityMatcher(
-                        new NegatedServerWebExchangeMatcher(
-                                AdminSecurityConfiguration::onManagementServer))
+                        new NegatedServerWebExchangeMatcher(ServerMatchers.managementServer()))
                 .authorizeExchange(
                         exchanges ->
                                 exchanges
@@ -167,7 +163,8 @@ public class AdminSecurityConfiguration {
         strict.setAllowSemicolon(true);
         strict.setUnsafeAllowAnyHttpMethod(true);
         return exchange ->
-                onManagementServer(exchange)
+                ServerMatchers.managementServer()
+                        .matches(exchange)
                         .flatMap(
                                 management ->
                                         management.isMatch()
@@ -206,14 +203,5 @@ public class AdminSecurityConfiguration {
                         .onErrorResume(
                                 AuthenticationException.class,
                                 refused -> failures.commence(exchange, refused));
-    }
-
-    /** Whether the exchange is served by the actuator's own server (management port). */
-    private static Mono<ServerWebExchangeMatcher.MatchResult> onManagementServer(
-            ServerWebExchange exchange) {
-        return WebServerApplicationContext.hasServerNamespace(
-                        exchange.getApplicationContext(), WebServerNamespace.MANAGEMENT.getValue())
-                ? ServerWebExchangeMatcher.MatchResult.match()
-                : ServerWebExchangeMatcher.MatchResult.notMatch();
     }
 }

@@ -2,12 +2,11 @@ package dev.keygate.admin.config;
 
 import dev.keygate.admin.auth.AdminAuthenticationManager;
 import dev.keygate.admin.auth.AdminRole;
+import dev.keygate.admin.pages.PageHeaders;
 import dev.keygate.admin.web.RequestIdWebFilter;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -23,12 +22,8 @@ import org.springframework.security.web.server.authentication.RedirectServerAuth
 import org.springframework.security.web.server.authentication.ServerAuthenticationFailureHandler;
 import org.springframework.security.web.server.authentication.logout.RedirectServerLogoutSuccessHandler;
 import org.springframework.security.web.server.csrf.CookieServerCsrfTokenRepository;
-import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter;
-import org.springframework.security.web.server.header.XFrameOptionsServerHttpHeadersWriter;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
-import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -50,12 +45,6 @@ class ConsoleSecurityConfiguration {
 
     static final String SIGN_IN = "/console/sign-in";
 
-    /** As the developer portal's: no inline script or style, nothing from elsewhere, no framing. */
-    static final String CONTENT_SECURITY_POLICY =
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-                    + " connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none';"
-                    + " frame-ancestors 'none'";
-
     @Bean
     @Order(1)
     SecurityWebFilterChain consoleSecurityWebFilterChain(
@@ -65,7 +54,7 @@ class ConsoleSecurityConfiguration {
         RedirectServerLogoutSuccessHandler signedOut = new RedirectServerLogoutSuccessHandler();
         signedOut.setLogoutSuccessUrl(URI.create(SIGN_IN + "?signed-out"));
         return http.securityMatcher(
-                        new OnApiServer(
+                        ServerMatchers.onApplicationServer(
                                 ServerWebExchangeMatchers.pathMatchers(
                                         "/console", "/console/**", "/keygate/**")))
                 .authorizeExchange(
@@ -101,23 +90,7 @@ class ConsoleSecurityConfiguration {
                                 logout.logoutUrl("/console/sign-out")
                                         .logoutSuccessHandler(signedOut))
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
-                .headers(
-                        headers ->
-                                headers.contentSecurityPolicy(
-                                                csp ->
-                                                        csp.policyDirectives(
-                                                                CONTENT_SECURITY_POLICY))
-                                        .frameOptions(
-                                                frame ->
-                                                        frame.mode(
-                                                                XFrameOptionsServerHttpHeadersWriter
-                                                                        .Mode.DENY))
-                                        .referrerPolicy(
-                                                referrer ->
-                                                        referrer.policy(
-                                                                ReferrerPolicyServerHttpHeadersWriter
-                                                                        .ReferrerPolicy
-                                                                        .SAME_ORIGIN)))
+                .headers(PageHeaders::apply)
                 .build();
     }
 
@@ -147,17 +120,5 @@ class ConsoleSecurityConfiguration {
             }
             return tokens.authenticate(new BearerTokenAuthenticationToken(value));
         };
-    }
-
-    /** A path matcher that never matches on the management server. */
-    private record OnApiServer(ServerWebExchangeMatcher paths) implements ServerWebExchangeMatcher {
-        @Override
-        public Mono<MatchResult> matches(ServerWebExchange exchange) {
-            return WebServerApplicationContext.hasServerNamespace(
-                            exchange.getApplicationContext(),
-                            WebServerNamespace.MANAGEMENT.getValue())
-                    ? MatchResult.notMatch()
-                    : paths.matches(exchange);
-        }
     }
 }

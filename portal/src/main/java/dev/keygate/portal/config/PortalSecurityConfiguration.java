@@ -1,9 +1,9 @@
 package dev.keygate.portal.config;
 
+import dev.keygate.admin.config.ServerMatchers;
+import dev.keygate.admin.pages.PageHeaders;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -28,14 +28,9 @@ import org.springframework.security.web.server.authentication.RedirectServerAuth
 import org.springframework.security.web.server.authentication.RedirectServerAuthenticationFailureHandler;
 import org.springframework.security.web.server.authentication.logout.RedirectServerLogoutSuccessHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter;
-import org.springframework.security.web.server.header.XFrameOptionsServerHttpHeadersWriter;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
-import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
-import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.Mono;
 
 /**
  * The portal's two security chains, both Spring Security's own machinery, neither on the actuator's
@@ -61,20 +56,12 @@ class PortalSecurityConfiguration {
     static final String SIGN_IN =
             "/oauth2/authorization/" + DiscoveredClientRegistrations.REGISTRATION_ID;
 
-    /**
-     * No inline script or style anywhere, nothing from another origin, no framing, forms post only
-     * to the portal.
-     */
-    static final String CONTENT_SECURITY_POLICY =
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-                    + " connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none';"
-                    + " frame-ancestors 'none'";
-
     @Bean
     @Order(1)
     SecurityWebFilterChain selfServiceApi(ServerHttpSecurity http, ReactiveJwtDecoder jwtDecoder) {
         return http.securityMatcher(
-                        new AndOnApiServer(ServerWebExchangeMatchers.pathMatchers("/v1/self/**")))
+                        ServerMatchers.onApplicationServer(
+                                ServerWebExchangeMatchers.pathMatchers("/v1/self/**")))
                 .authorizeExchange(exchanges -> exchanges.anyExchange().authenticated())
                 .oauth2ResourceServer(server -> server.jwt(jwt -> jwt.jwtDecoder(jwtDecoder)))
                 .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
@@ -83,7 +70,7 @@ class PortalSecurityConfiguration {
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
                 .logout(ServerHttpSecurity.LogoutSpec::disable)
-                .headers(PortalSecurityConfiguration::headers)
+                .headers(PageHeaders::apply)
                 .build();
     }
 
@@ -98,8 +85,7 @@ class PortalSecurityConfiguration {
         RedirectServerLogoutSuccessHandler signedOut = new RedirectServerLogoutSuccessHandler();
         signedOut.setLogoutSuccessUrl(java.net.URI.create("/?signed-out"));
         return http.securityMatcher(
-                        new NegatedServerWebExchangeMatcher(
-                                PortalSecurityConfiguration::onManagementServer))
+                        new NegatedServerWebExchangeMatcher(ServerMatchers.managementServer()))
                 .authorizeExchange(
                         exchanges ->
                                 exchanges
@@ -121,18 +107,8 @@ class PortalSecurityConfiguration {
                 .logout(logout -> logout.logoutUrl("/sign-out").logoutSuccessHandler(signedOut))
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
-                .headers(PortalSecurityConfiguration::headers)
+                .headers(PageHeaders::apply)
                 .build();
-    }
-
-    private static void headers(ServerHttpSecurity.HeaderSpec headers) {
-        headers.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
-                .frameOptions(frame -> frame.mode(XFrameOptionsServerHttpHeadersWriter.Mode.DENY))
-                .referrerPolicy(
-                        referrer ->
-                                referrer.policy(
-                                        ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy
-                                                .SAME_ORIGIN));
     }
 
     /**
@@ -187,28 +163,5 @@ class PortalSecurityConfiguration {
                 jwt.getAudience() != null && jwt.getAudience().contains(audience)
                         ? OAuth2TokenValidatorResult.success()
                         : OAuth2TokenValidatorResult.failure(error);
-    }
-
-    /** A path matcher that never matches on the management server. */
-    private record AndOnApiServer(ServerWebExchangeMatcher paths)
-            implements ServerWebExchangeMatcher {
-        @Override
-        public Mono<MatchResult> matches(ServerWebExchange exchange) {
-            return onManagementServer(exchange)
-                    .flatMap(
-                            management ->
-                                    management.isMatch()
-                                            ? MatchResult.notMatch()
-                                            : paths.matches(exchange));
-        }
-    }
-
-    /** Whether the exchange is served by the actuator's own server (management port). */
-    private static Mono<ServerWebExchangeMatcher.MatchResult> onManagementServer(
-            ServerWebExchange exchange) {
-        return WebServerApplicationContext.hasServerNamespace(
-                        exchange.getApplicationContext(), WebServerNamespace.MANAGEMENT.getValue())
-                ? ServerWebExchangeMatcher.MatchResult.match()
-                : ServerWebExchangeMatcher.MatchResult.notMatch();
     }
 }
