@@ -4,13 +4,12 @@ import dev.keygate.admin.auth.AdminAuthentication;
 import dev.keygate.admin.auth.AdminRole;
 import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.admin.problem.ProblemType;
+import dev.keygate.admin.problem.StoreFailures;
 import dev.keygate.admin.web.RequestIdWebFilter;
-import io.lettuce.core.RedisException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.web.reactive.result.view.CsrfRequestDataValueProcessor;
 import org.springframework.security.web.server.csrf.CsrfToken;
@@ -96,22 +95,18 @@ public class ConsoleAdvice {
 
     @ExceptionHandler(Exception.class)
     public Rendering unexpected(Exception error, ServerWebExchange exchange) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof DataAccessException
-                    || cause instanceof RedisException
-                    || cause instanceof java.util.concurrent.TimeoutException) {
-                log.warn(
-                        "console: key store unavailable, request {}: {}",
-                        RequestIdWebFilter.requestId(exchange),
-                        cause.toString());
-                return error(
-                        ProblemType.STORE_UNAVAILABLE.status(),
-                        "The key store is unavailable",
-                        "Redis could not be reached or did not answer. If you were making a"
-                                + " change, it may have been made: reload the key before trying"
-                                + " again.",
-                        exchange);
-            }
+        if (StoreFailures.isStoreFailure(error) || timedOut(error)) {
+            log.warn(
+                    "console: key store unavailable, request {}: {}",
+                    RequestIdWebFilter.requestId(exchange),
+                    error.toString());
+            return error(
+                    ProblemType.STORE_UNAVAILABLE.status(),
+                    "The key store is unavailable",
+                    "Redis could not be reached or did not answer. If you were making a"
+                            + " change, it may have been made: reload the key before trying"
+                            + " again.",
+                    exchange);
         }
         log.error("console page failed, request {}", RequestIdWebFilter.requestId(exchange), error);
         return error(
@@ -121,6 +116,16 @@ public class ConsoleAdvice {
                         + RequestIdWebFilter.requestId(exchange)
                         + ".",
                 exchange);
+    }
+
+    /** A store call (or the gateway registry's read) that did not answer in time. */
+    private static boolean timedOut(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

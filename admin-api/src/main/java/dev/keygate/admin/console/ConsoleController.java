@@ -3,6 +3,7 @@ package dev.keygate.admin.console;
 import dev.keygate.admin.audit.AuditEvent;
 import dev.keygate.admin.config.AdminProperties;
 import dev.keygate.admin.idempotency.IdempotentRequest;
+import dev.keygate.admin.pages.GraceChoices;
 import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.admin.propagation.GatewaysView;
 import dev.keygate.admin.propagation.PropagationTracker;
@@ -587,33 +588,15 @@ public class ConsoleController {
 
     /** The grace periods a rotation offers: none, and steps up to max-grace-period. */
     private Map<String, String> graceOptions() {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put(Duration.ZERO.toString(), "none: the current key stops at once");
-        Duration max = properties.maxGracePeriod();
-        List<Duration> steps =
-                new ArrayList<>(
-                        List.of(
-                                Duration.ofMinutes(10),
-                                Duration.ofHours(1),
-                                Duration.ofDays(1),
-                                Duration.ofDays(7)));
-        steps.removeIf(step -> step.compareTo(max) > 0);
-        if (!max.isZero() && !steps.contains(max)) {
-            steps.add(max);
-        }
-        steps.forEach(
-                step -> options.put(step.toString(), "keep the current key for " + words(step)));
-        return options;
-    }
-
-    private static String words(Duration duration) {
-        if (duration.toDays() > 0 && duration.equals(Duration.ofDays(duration.toDays()))) {
-            return duration.toDays() == 1 ? "1 day" : duration.toDays() + " days";
-        }
-        if (duration.toHours() > 0 && duration.equals(Duration.ofHours(duration.toHours()))) {
-            return duration.toHours() == 1 ? "1 hour" : duration.toHours() + " hours";
-        }
-        return duration.toMinutes() + " minutes";
+        return GraceChoices.of(
+                List.of(
+                        Duration.ofMinutes(10),
+                        Duration.ofHours(1),
+                        Duration.ofDays(1),
+                        Duration.ofDays(7)),
+                properties.maxGracePeriod(),
+                "none: the current key stops at once",
+                "keep the current key for");
     }
 
     private static String requireId(String id) {

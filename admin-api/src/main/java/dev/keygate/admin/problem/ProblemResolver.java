@@ -1,7 +1,6 @@
 package dev.keygate.admin.problem;
 
 import dev.keygate.admin.web.RequestIdWebFilter;
-import io.lettuce.core.RedisException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
@@ -14,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.MessageSourceResolvable;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
@@ -92,7 +90,7 @@ final class ProblemResolver {
             problem.getHeaders().forEach(headers::put);
             return problem.getBody();
         }
-        if (find(ex, DataAccessException.class) != null || find(ex, RedisException.class) != null) {
+        if (StoreFailures.isStoreFailure(ex)) {
             log.warn(
                     "Key store unavailable for {} (request {}): {}",
                     path,

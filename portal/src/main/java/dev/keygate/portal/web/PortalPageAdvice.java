@@ -1,6 +1,7 @@
 package dev.keygate.portal.web;
 
 import dev.keygate.admin.problem.ProblemException;
+import dev.keygate.admin.problem.StoreFailures;
 import dev.keygate.portal.config.PortalProperties;
 import dev.keygate.portal.user.PortalUsers;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package dev.keygate.portal.web;
 
+import dev.keygate.admin.pages.GraceChoices;
 import dev.keygate.admin.problem.Problem;
 import dev.keygate.admin.problem.ProblemException;
 import dev.keygate.admin.problem.ProblemType;
@@ -19,8 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -274,34 +273,15 @@ public class PortalPageController {
 
     /** The grace periods a regeneration offers: none, and steps up to max-grace-period. */
     private Map<String, String> graceOptions() {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put(Duration.ZERO.toString(), "Stop the current key at once");
-        Duration max = properties.maxGracePeriod();
-        List<Duration> steps =
-                new ArrayList<>(
-                        List.of(
-                                Duration.ofHours(1),
-                                Duration.ofDays(1),
-                                Duration.ofDays(7),
-                                Duration.ofDays(30)));
-        steps.removeIf(step -> step.compareTo(max) > 0);
-        if (!max.isZero() && !steps.contains(max)) {
-            steps.add(max);
-        }
-        for (Duration step : steps) {
-            options.put(step.toString(), "Keep the current key working for " + words(step));
-        }
-        return options;
-    }
-
-    private static String words(Duration duration) {
-        if (duration.toDays() > 0 && duration.equals(Duration.ofDays(duration.toDays()))) {
-            return duration.toDays() == 1 ? "1 day" : duration.toDays() + " days";
-        }
-        if (duration.toHours() > 0 && duration.equals(Duration.ofHours(duration.toHours()))) {
-            return duration.toHours() == 1 ? "1 hour" : duration.toHours() + " hours";
-        }
-        return duration.toMinutes() + " minutes";
+        return GraceChoices.of(
+                List.of(
+                        Duration.ofHours(1),
+                        Duration.ofDays(1),
+                        Duration.ofDays(7),
+                        Duration.ofDays(30)),
+                properties.maxGracePeriod(),
+                "Stop the current key at once",
+                "Keep the current key working for");
     }
 
     @SuppressWarnings("unchecked")

@@ -1,0 +1,49 @@
+package dev.keygate.admin.pages;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The grace periods a rotation page offers (operator console, developer portal): none first, then
+ * the page's steps up to the allowed maximum, and the maximum itself when it is not one of them.
+ * Values are ISO-8601 durations, as the form posts them.
+ */
+public final class GraceChoices {
+
+    private GraceChoices() {}
+
+    /**
+     * The choices, value to label, in order.
+     *
+     * @param steps the page's usual steps, ascending
+     * @param max the longest grace allowed ({@code max-grace-period}); zero offers only "none"
+     * @param none the label of no grace
+     * @param keep the label of a grace, before its length in words ("... for 1 day")
+     */
+    public static Map<String, String> of(
+            List<Duration> steps, Duration max, String none, String keep) {
+        Map<String, String> choices = new LinkedHashMap<>();
+        choices.put(Duration.ZERO.toString(), none);
+        List<Duration> offered = new ArrayList<>(steps);
+        offered.removeIf(step -> step.compareTo(max) > 0);
+        if (!max.isZero() && !offered.contains(max)) {
+            offered.add(max);
+        }
+        offered.forEach(step -> choices.put(step.toString(), keep + " " + words(step)));
+        return choices;
+    }
+
+    /** A duration in words: "1 day", "7 days", "1 hour", "10 minutes". */
+    public static String words(Duration duration) {
+        if (duration.toDays() > 0 && duration.equals(Duration.ofDays(duration.toDays()))) {
+            return duration.toDays() == 1 ? "1 day" : duration.toDays() + " days";
+        }
+        if (duration.toHours() > 0 && duration.equals(Duration.ofHours(duration.toHours()))) {
+            return duration.toHours() == 1 ? "1 hour" : duration.toHours() + " hours";
+        }
+        return duration.toMinutes() + " minutes";
+    }
+}
