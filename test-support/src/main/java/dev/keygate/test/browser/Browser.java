@@ -48,6 +48,7 @@ public final class Browser implements AutoCloseable {
     private static final Set<String> FAILING_IMPACTS = Set.of("serious", "critical");
 
     private final ChromeDriver driver;
+    private int clicks;
     private int shots;
 
     private Browser(ChromeDriver driver) {
@@ -131,21 +132,25 @@ public final class Browser implements AutoCloseable {
         return driver.findElements(By.cssSelector(css));
     }
 
-    /** Clicks and waits until the browser shows another document. */
+    /**
+     * Clicks and waits until the browser shows another, fully loaded document. The old document is
+     * marked with a window property before the click; the wait ends when a document without the
+     * mark has loaded. Driver errors while the page is being replaced (stale elements, "node does
+     * not belong to the document", scripts run mid-navigation) are retried until the bound.
+     */
     public void clickAndWait(WebElement element) {
-        WebElement html = driver.findElement(By.tagName("html"));
+        String mark = "keygate-" + (++clicks);
+        driver.executeScript("window.keygateClickMark = arguments[0];", mark);
         element.click();
         new WebDriverWait(driver, Duration.ofSeconds(20))
+                .ignoring(org.openqa.selenium.WebDriverException.class)
                 .until(
-                        ignored -> {
-                            try {
-                                html.isEnabled();
-                                return false;
-                            } catch (org.openqa.selenium.StaleElementReferenceException gone) {
-                                return "complete"
-                                        .equals(driver.executeScript("return document.readyState"));
-                            }
-                        });
+                        ignored ->
+                                Boolean.TRUE.equals(
+                                        driver.executeScript(
+                                                "return window.keygateClickMark !== arguments[0]"
+                                                        + " && document.readyState === 'complete';",
+                                                mark)));
     }
 
     public String title() {
