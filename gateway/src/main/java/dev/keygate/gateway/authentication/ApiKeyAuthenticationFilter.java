@@ -75,6 +75,23 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     public static final String VERIFIED_KEY_ATTRIBUTE =
             ApiKeyAuthenticationFilter.class.getName() + ".verifiedKey";
 
+    /**
+     * The exchange attribute that holds the {@link KeyRecord} of a key that authenticated, set as
+     * soon as it has, so also on a request then refused because the key may not use the route (403)
+     * or is over a limit (429): who made the request, for the access log. Not a sign that the
+     * request was allowed (that is {@link #VERIFIED_KEY_ATTRIBUTE}); never the presented key.
+     */
+    public static final String IDENTIFIED_KEY_ATTRIBUTE =
+            ApiKeyAuthenticationFilter.class.getName() + ".identifiedKey";
+
+    /**
+     * The exchange attribute that holds the {@link Refusal} a request was answered with, set just
+     * before the failure handler writes it, by this filter and by the request firewall: why it was
+     * refused, for the access log.
+     */
+    public static final String REFUSAL_ATTRIBUTE =
+            ApiKeyAuthenticationFilter.class.getName() + ".refusal";
+
     /** The draft-ietf-httpapi-ratelimit-headers field of the limits that apply. */
     public static final String RATE_LIMIT_POLICY = "RateLimit-Policy";
 
@@ -245,6 +262,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             };
         }
         KeyRecord record = authenticated.record();
+        exchange.getAttributes().put(IDENTIFIED_KEY_ATTRIBUTE, record);
         if (!authorizer.isAllowed(record, required)) {
             return refuse(exchange, Refusal.forbidden(required.scopes()));
         }
@@ -373,12 +391,16 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         return refuse(exchange, Refusal.of(Refusal.Reason.UNAVAILABLE));
     }
 
-    /** Counts the refusal by its reason and has the failure handler answer it. */
+    /**
+     * Counts the refusal by its reason, records it ({@link #REFUSAL_ATTRIBUTE}) and has the failure
+     * handler answer it.
+     */
     private Mono<Void> refuse(ServerWebExchange exchange, Refusal refusal) {
         Counter counter = refused.get(refusal.reason());
         if (counter != null) {
             counter.increment();
         }
+        exchange.getAttributes().put(REFUSAL_ATTRIBUTE, refusal);
         return failures.refuse(exchange, refusal);
     }
 

@@ -11,6 +11,8 @@ import dev.keygate.core.store.RedisKeyStore;
 import dev.keygate.core.store.RedisKeyspace;
 import dev.keygate.core.usage.RedisUsageStore;
 import dev.keygate.core.usage.UsageProperties;
+import dev.keygate.gateway.accesslog.AccessLogWebFilter;
+import dev.keygate.gateway.accesslog.AccessLogWriter;
 import dev.keygate.gateway.actuate.KeygateEndpoint;
 import dev.keygate.gateway.actuate.KeygateHealthIndicator;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
@@ -395,6 +397,39 @@ public class KeygateGatewayAutoConfiguration {
         firewall.setAllowedHttpMethods(
                 settings.allowedMethods().stream().map(HttpMethod::valueOf).toList());
         return new RequestFirewallWebFilter(firewall, failures);
+    }
+
+    /**
+     * The access log's writer: a lifecycle bean with a thread of its own ({@code
+     * keygate.gateway.access-log.enabled}, off unless set; the runnable gateway sets it).
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(
+            prefix = "keygate.gateway.access-log",
+            name = "enabled",
+            havingValue = "true")
+    AccessLogWriter keygateAccessLogWriter(
+            KeygateGatewayProperties properties, ObjectProvider<MeterRegistry> registry) {
+        return new AccessLogWriter(
+                properties.accessLog().queueCapacity(),
+                properties.credentials().queryParameters(),
+                meters(registry));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(
+            prefix = "keygate.gateway.access-log",
+            name = "enabled",
+            havingValue = "true")
+    AccessLogWebFilter keygateAccessLogWebFilter(
+            AccessLogWriter writer,
+            KeygateGatewayProperties properties,
+            @Qualifier(ADDRESS_RESOLVER_BEAN) RemoteAddressResolver addresses,
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock) {
+        return new AccessLogWebFilter(
+                writer, addresses, clock(clock), properties.accessLog().includeQuery());
     }
 
     @Bean

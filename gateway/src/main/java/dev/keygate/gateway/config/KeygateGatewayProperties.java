@@ -43,6 +43,7 @@ import org.springframework.validation.annotation.Validated;
  * @param node this gateway as a node of the registry the admin API reads (GET /v1/gateways and
  *     propagation receipts)
  * @param usage recording when and how much each key is used (for the admin API's usage views)
+ * @param accessLog one line per request, proxied or refused, on the logger keygate.access
  * @param nodeId this gateway's name in {@code /actuator/keygate} and in the node registry; default
  *     {@code <hostname>-<pid>}
  */
@@ -67,6 +68,7 @@ public record KeygateGatewayProperties(
         @DefaultValue @Valid @NotNull Limits limits,
         @DefaultValue @Valid @NotNull Node node,
         @DefaultValue @Valid @NotNull Usage usage,
+        @DefaultValue @Valid @NotNull AccessLog accessLog,
         @Pattern(regexp = "[A-Za-z0-9._-]{1,128}") String nodeId) {
 
     /**
@@ -330,4 +332,24 @@ public record KeygateGatewayProperties(
     public record Node(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("10s") @NotNull @DurationMin(seconds = 1) Duration ttl) {}
+
+    /**
+     * The access log: one line per request (proxied, refused by Keygate or the request firewall, or
+     * not routed), written at INFO on the logger keygate.access by a thread of its own, never on
+     * the event loop. It names the key by its id and owner, never the key or its secret. Off by
+     * default in the library (an application that uses Keygate as a plugin opts in); the runnable
+     * gateway turns it on.
+     *
+     * @param enabled write the access log at all. The logger keygate.access must also be at INFO
+     *     (the default); at WARN or above the filter does nothing per request.
+     * @param includeQuery log the query string after the path. Off by default: URLs carry what
+     *     clients put in them. Credential query parameters (credentials.query-parameters) are
+     *     removed from it even when on.
+     * @param queueCapacity how many lines may wait for the writer thread; when the queue is full a
+     *     line is dropped, counted in keygate.access_log.dropped, and the request is not slowed
+     */
+    public record AccessLog(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("false") boolean includeQuery,
+            @DefaultValue("8192") @Positive int queueCapacity) {}
 }

@@ -1,5 +1,6 @@
 package dev.keygate.gateway.firewall;
 
+import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
 import dev.keygate.gateway.authentication.ApiKeyFailureHandler;
 import dev.keygate.gateway.authentication.Refusal;
 import org.springframework.core.Ordered;
@@ -23,12 +24,15 @@ import reactor.core.publisher.Mono;
  * {@code keygate.gateway.firewall.*}. Only its eager checks are used: the exchange it returns
  * re-validates every header on every read with a regular expression and allocates a new request and
  * headers object per call, on a path that reads headers many times; Netty already refuses control
- * characters in header names and values. Runs first of all web filters ({@link #ORDER}).
- * Thread-safe; never blocks.
+ * characters in header names and values. Runs first of all web filters but the access log, which
+ * only observes ({@link #ORDER}). Thread-safe; never blocks.
  */
 public final class RequestFirewallWebFilter implements WebFilter, Ordered {
 
-    /** Before every other web filter, so nothing sees a request it would refuse. */
+    /**
+     * Before every other web filter (but the access log's, which only observes), so nothing acts on
+     * a request it would refuse.
+     */
     public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
     private static final Mono<Boolean> REJECTED = Mono.just(Boolean.FALSE);
@@ -49,11 +53,13 @@ public final class RequestFirewallWebFilter implements WebFilter, Ordered {
         return firewall.getFirewalledExchange(exchange)
                 .map(checked -> Boolean.TRUE)
                 .onErrorResume(ServerExchangeRejectedException.class, rejected -> REJECTED)
-                .flatMap(
-                        accepted ->
-                                accepted
-                                        ? chain.filter(exchange)
-                                        : failures.refuse(exchange, REJECTION));
+                .flatMap(accepted -> accepted ? chain.filter(exchange) : refuse(exchange));
+    }
+
+    /** Records the refusal for the access log, then has the failure handler answer it. */
+    private Mono<Void> refuse(ServerWebExchange exchange) {
+        exchange.getAttributes().put(ApiKeyAuthenticationFilter.REFUSAL_ATTRIBUTE, REJECTION);
+        return failures.refuse(exchange, REJECTION);
     }
 
     @Override
