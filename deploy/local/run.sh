@@ -396,13 +396,18 @@ redis_settings() {
     unset GATEWAY_REDIS_PASSWORD ADMIN_REDIS_PASSWORD
 }
 # Each function runs in the background subshell that start() makes, and exec keeps its pid.
+# launcher MODULE JAR: the module's launcher (MODULE/bin/keygate-MODULE: class data sharing, its
+# archive made on the first run under MODULE/target/cds), with this script's Java and JVM options.
+launcher() {
+    export JAVA_HOME="${JAVA%/bin/java}" JAVA_OPTS KEYGATE_JAR="$2"
+    exec "$REPO_DIR/$1/bin/keygate-$1"
+}
 launch_admin_api() {
     export KEYGATE_ADMIN_TOKEN="$ADMIN_TOKEN" SPRING_APPLICATION_JSON="$METRICS_JSON"
     redis_settings keygate-admin "${ADMIN_REDIS_PASSWORD:-}"
     export SERVER_ADDRESS=127.0.0.1 SERVER_PORT="$ADMIN_PORT"
     export MANAGEMENT_SERVER_ADDRESS=127.0.0.1 MANAGEMENT_SERVER_PORT="$ADMIN_MANAGEMENT_PORT"
-    # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
-    exec "$JAVA" $JAVA_OPTS -jar "$ADMIN_JAR"
+    launcher admin-api "$ADMIN_JAR"
 }
 launch_gateway() {
     unset KEYGATE_ADMIN_TOKEN
@@ -410,8 +415,7 @@ launch_gateway() {
     redis_settings keygate-gateway "${GATEWAY_REDIS_PASSWORD:-}"
     export SERVER_ADDRESS=127.0.0.1 SERVER_PORT="$GATEWAY_PORT"
     export MANAGEMENT_SERVER_ADDRESS=127.0.0.1 MANAGEMENT_SERVER_PORT="$GATEWAY_MANAGEMENT_PORT"
-    # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
-    exec "$JAVA" $JAVA_OPTS -jar "$GATEWAY_JAR"
+    launcher gateway "$GATEWAY_JAR"
 }
 # The portal signs in with the demo provider (a client secret made here, in both environments only) and
 # writes keys through the admin API's service layer, so it connects to Redis as the admin API's user.

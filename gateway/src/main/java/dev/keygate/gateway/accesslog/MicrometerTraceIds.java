@@ -19,6 +19,9 @@ import org.springframework.http.server.reactive.observation.ServerRequestObserva
  */
 final class MicrometerTraceIds {
 
+    /** The trace id of no trace (W3C Trace Context: all zeros). */
+    private static final String INVALID = "00000000000000000000000000000000";
+
     private MicrometerTraceIds() {}
 
     /** The trace id, or {@code null}: no observation, no tracing handler, or a no-op span. */
@@ -31,11 +34,13 @@ final class MicrometerTraceIds {
         TracingObservationHandler.TracingContext tracing =
                 context.get(TracingObservationHandler.TracingContext.class);
         Span span = tracing == null ? null : tracing.getSpan();
-        if (span == null || span.isNoop()) {
+        if (span == null) {
             return null;
         }
+        // not span.isNoop(): the OpenTelemetry bridge calls an ended span a no-op (it no longer
+        // records), and the request's span has ended by the time its line is taken
         TraceContext trace = span.context();
         String id = trace == null ? null : trace.traceId();
-        return id == null || id.isEmpty() ? null : id;
+        return id == null || id.isEmpty() || INVALID.equals(id) ? null : id;
     }
 }

@@ -4,6 +4,10 @@ import dev.keygate.core.support.KeepAliveWorkaround;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
 
 /**
  * The runnable gateway: Spring Cloud Gateway with Keygate, proxy on 8080, actuator on 9090. With
@@ -59,10 +63,39 @@ public class KeygateGatewayApplication {
         application().run(args);
     }
 
+    /**
+     * Spring Boot 3's name of the OTLP trace endpoint, which Boot 4 no longer binds (its metadata
+     * lists it as deprecated): what operators' existing settings and most guides still use.
+     */
+    public static final String BOOT3_OTLP_TRACING_ENDPOINT = "management.otlp.tracing.endpoint";
+
+    /** Spring Boot 4's name: setting it turns the export of spans over OTLP on. */
+    public static final String OTLP_TRACING_ENDPOINT =
+            "management.opentelemetry.tracing.export.otlp.endpoint";
+
     /** The application with its defaults, for tests and embedding. */
     public static SpringApplication application() {
         SpringApplication application = new SpringApplication(KeygateGatewayApplication.class);
         application.setDefaultProperties(DEFAULTS);
+        application.addListeners(
+                (ApplicationListener<ApplicationEnvironmentPreparedEvent>)
+                        event -> acceptBoot3TracingEndpoint(event.getEnvironment()));
         return application;
+    }
+
+    /**
+     * Binds {@value #BOOT3_OTLP_TRACING_ENDPOINT} to {@value #OTLP_TRACING_ENDPOINT} when only the
+     * former is set, so that an endpoint set under the old name is not silently ignored.
+     */
+    public static void acceptBoot3TracingEndpoint(ConfigurableEnvironment environment) {
+        String old = environment.getProperty(BOOT3_OTLP_TRACING_ENDPOINT);
+        if (old != null && !old.isBlank() && !environment.containsProperty(OTLP_TRACING_ENDPOINT)) {
+            environment
+                    .getPropertySources()
+                    .addFirst(
+                            new MapPropertySource(
+                                    "keygateBoot3TracingEndpoint",
+                                    Map.of(OTLP_TRACING_ENDPOINT, old)));
+        }
     }
 }

@@ -5,6 +5,7 @@ import dev.keygate.gateway.authentication.AuthenticationResult.Authenticated;
 import dev.keygate.gateway.limits.LimitOutcome;
 import dev.keygate.gateway.limits.UsageLimiter;
 import dev.keygate.gateway.usage.UsageRecorder;
+import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.ZoneOffset;
@@ -19,6 +20,7 @@ import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.Exceptions;
 import reactor.core.Fuseable;
@@ -91,6 +93,15 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
      */
     public static final String REFUSAL_ATTRIBUTE =
             ApiKeyAuthenticationFilter.class.getName() + ".refusal";
+
+    /**
+     * The tag of the request's span (the server observation's high-cardinality key value) that
+     * names the key that authenticated: its id, never the key.
+     */
+    public static final String SPAN_KEY_ID = "keygate.key.id";
+
+    /** The tag of the request's span that holds a refusal's reason ({@code Refusal.Reason}). */
+    public static final String SPAN_REFUSAL = "keygate.refusal";
 
     /** The draft-ietf-httpapi-ratelimit-headers field of the limits that apply. */
     public static final String RATE_LIMIT_POLICY = "RateLimit-Policy";
@@ -263,6 +274,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         }
         KeyRecord record = authenticated.record();
         exchange.getAttributes().put(IDENTIFIED_KEY_ATTRIBUTE, record);
+        tagObservation(exchange, SPAN_KEY_ID, record.id());
         if (!authorizer.isAllowed(record, required)) {
             return refuse(exchange, Refusal.forbidden(required.scopes()));
         }
@@ -401,7 +413,21 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             counter.increment();
         }
         exchange.getAttributes().put(REFUSAL_ATTRIBUTE, refusal);
+        tagObservation(exchange, SPAN_REFUSAL, refusal.reason().code());
         return failures.refuse(exchange, refusal);
+    }
+
+    /**
+     * Adds a high-cardinality key value to the request's server observation (WebFlux's {@code
+     * http.server.requests}): with a tracer, a tag of the request's span; never a metric tag (only
+     * low-cardinality values become those). Nothing when the request is not observed.
+     */
+    private static void tagObservation(ServerWebExchange exchange, String key, String value) {
+        ServerRequestObservationContext context =
+                ServerRequestObservationContext.findCurrent(exchange.getAttributes()).orElse(null);
+        if (context != null) {
+            context.addHighCardinalityKeyValue(KeyValue.of(key, value));
+        }
     }
 
     @Override

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 /**
  * Key records by id: Caffeine in front of the {@link KeyStore}.
@@ -105,15 +107,15 @@ public final class KeyCache implements CacheInvalidator {
      * nothing happens until subscription, so a retry of the returned {@code Mono} looks up again.
      */
     public Mono<KeyLookup> lookup(String id) {
-        return Mono.defer(() -> lookupNow(id));
+        return Mono.deferContextual(context -> lookupNow(id, context));
     }
 
-    private Mono<KeyLookup> lookupNow(String id) {
+    private Mono<KeyLookup> lookupNow(String id, ContextView context) {
         if (!staleness.isTrusted()) {
             return load(id, generation.get());
         }
         KeyLookup cached = answerFromCache(id);
-        return cached != null ? Mono.just(cached) : sharedLoad(id);
+        return cached != null ? Mono.just(cached) : sharedLoad(id, context);
     }
 
     /**
@@ -167,11 +169,21 @@ public final class KeyCache implements CacheInvalidator {
      * while Caffeine holds the lock of the key's hash bin.)
      */
     Mono<KeyLookup> sharedLoad(String id) {
+        return sharedLoad(id, Context.empty());
+    }
+
+    /**
+     * {@link #sharedLoad(String)} with the Reactor context of the lookup that may start the load:
+     * the store read runs in it, so that the request's observation (and its trace) is the parent of
+     * the Redis command's span, though the read is subscribed here rather than in the request's
+     * chain.
+     */
+    private Mono<KeyLookup> sharedLoad(String id, ContextView context) {
         long generationAtStart = generation.get();
         CompletableFuture<Cached> created = new CompletableFuture<>();
         CompletableFuture<Cached> future = known.get(id, (key, executor) -> created);
         if (future == created) {
-            fill(id, generationAtStart, created);
+            fill(id, generationAtStart, created, context);
         }
         return Mono.fromFuture(future, true)
                 .<KeyLookup>map(entry -> new KeyLookup.Found(entry.record()))
@@ -183,13 +195,18 @@ public final class KeyCache implements CacheInvalidator {
      * the id is (by now) known to be unknown, else with the store's answer. Always completes it,
      * whatever happens: an incomplete future left in the cache would hang every lookup of the id.
      */
-    private void fill(String id, long generationAtStart, CompletableFuture<Cached> promise) {
+    private void fill(
+            String id,
+            long generationAtStart,
+            CompletableFuture<Cached> promise,
+            ContextView context) {
         try {
             if (unknown.asMap().containsKey(id)) {
                 promise.complete(null);
                 return;
             }
             load(id, generationAtStart)
+                    .contextWrite(current -> current.putAll(context))
                     .subscribe(
                             lookup ->
                                     promise.complete(

@@ -171,6 +171,11 @@ public final class TestGateway implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** Every bean of {@code type} in the gateway's context, by name. */
+    public <T> Map<String, T> beansOfType(Class<T> type) {
+        return context.getBeansOfType(type);
+    }
+
     @Override
     public void close() {
         context.close();
