@@ -3,6 +3,7 @@ package dev.keygate.gateway.accesslog;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.gateway.authentication.ApiKeyAuthenticationFilter;
 import dev.keygate.gateway.authentication.Refusal;
+import dev.keygate.gateway.support.RequestCorrelation;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,7 +19,6 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
-import org.springframework.util.ClassUtils;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -67,11 +67,6 @@ public final class AccessLogWebFilter implements WebFilter, Ordered {
 
     /** The status logged for a request whose client went away before anything was committed. */
     public static final int CLIENT_CLOSED_REQUEST = 499;
-
-    private static final boolean TRACING =
-            ClassUtils.isPresent(
-                    "io.micrometer.tracing.handler.TracingObservationHandler",
-                    AccessLogWebFilter.class.getClassLoader());
 
     private static final long LOG_EVERY_NANOS = 60_000_000_000L;
     private static final Logger log = LoggerFactory.getLogger(AccessLogWebFilter.class);
@@ -144,7 +139,7 @@ public final class AccessLogWebFilter implements WebFilter, Ordered {
                             key == null ? null : key.id(),
                             key == null ? null : key.owner(),
                             refusal == null ? null : refusal.reason().code(),
-                            TRACING ? MicrometerTraceIds.of(exchange.getAttributes()) : null,
+                            RequestCorrelation.traceId(exchange.getAttributes()),
                             request.getId(),
                             client == null ? null : client.getAddress()));
         } catch (RuntimeException ex) {

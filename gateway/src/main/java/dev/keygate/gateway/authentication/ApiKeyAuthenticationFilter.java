@@ -231,7 +231,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
                 now = (AuthenticationResult) decided.call();
             } catch (Exception ex) {
                 // Mono.error's call() wraps a checked cause: count what was signalled
-                errors.record(Exceptions.unwrap(ex));
+                errors.record(Exceptions.unwrap(ex), exchange);
                 now = Refusal.of(Refusal.Reason.UNAVAILABLE);
             }
             return now == null
@@ -241,7 +241,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         return result.switchIfEmpty(Mono.error(this::noResult))
                 .onErrorResume(
                         error -> {
-                            errors.record(error);
+                            errors.record(error, exchange);
                             return UNAVAILABLE;
                         })
                 .flatMap(
@@ -293,7 +293,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             try {
                 outcome = (LimitOutcome) scalar.call();
             } catch (Exception ex) {
-                errors.record(Exceptions.unwrap(ex));
+                errors.record(Exceptions.unwrap(ex), exchange);
                 outcome = LIMITER_FAILED;
             }
             return within(exchange, chain, authenticated, required, outcome);
@@ -302,7 +302,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
         return limits.switchIfEmpty(Mono.error(this::noOutcome))
                 .onErrorResume(
                         error -> {
-                            errors.record(error);
+                            errors.record(error, exchange);
                             return Mono.just(LIMITER_FAILED);
                         })
                 .flatMap(outcome -> within(exchange, chain, authenticated, required, outcome));
@@ -351,7 +351,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
             usage.record(record, authenticated.previousSecret(), required.scopes());
         } catch (RuntimeException ex) {
             // a recorder bug: usage is best effort, the request goes on
-            errors.record(ex);
+            errors.record(ex, exchange);
         }
         return chain.filter(withoutCredentials(exchange));
     }
@@ -399,7 +399,7 @@ public final class ApiKeyAuthenticationFilter implements GlobalFilter, Ordered {
     }
 
     private Mono<Void> unavailable(ServerWebExchange exchange, RuntimeException error) {
-        errors.record(error);
+        errors.record(error, exchange);
         return refuse(exchange, Refusal.of(Refusal.Reason.UNAVAILABLE));
     }
 

@@ -1,5 +1,6 @@
 package dev.keygate.gateway.authentication;
 
+import dev.keygate.gateway.support.RequestCorrelation;
 import io.lettuce.core.RedisException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,6 +13,7 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
+import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Counts and logs the errors that turn a request into a 503, so that a bug is told apart from Redis
@@ -54,8 +56,11 @@ final class RequestPathErrors {
         return false;
     }
 
-    /** Counts {@code error} and logs it unless its class was logged in the last minute. */
-    void record(Throwable error) {
+    /**
+     * Counts {@code error} and logs it unless its class was logged in the last minute; the line
+     * names the request it happened on (request id and trace id, see {@link RequestCorrelation}).
+     */
+    void record(Throwable error, ServerWebExchange exchange) {
         boolean store = isStoreFailure(error);
         ConcurrentMap<Class<?>, Tracked> tracking = store ? storeFailures : unexpected;
         Class<?> type = error.getClass();
@@ -71,18 +76,24 @@ final class RequestPathErrors {
         long last = tracked.lastLogged.get();
         if ((last == NEVER || now - last >= LOG_EVERY)
                 && tracked.lastLogged.compareAndSet(last, now)) {
+            RequestCorrelation request = RequestCorrelation.of(exchange);
             if (store) {
-                log.warn(
-                        "API keys cannot be verified, answering 503: the key store failed ({}: {});"
-                                + " logged at most once a minute per cause, counted in"
-                                + " keygate.auth.errors",
-                        type.getSimpleName(),
-                        error.getMessage());
+                request.addTo(log.atWarn())
+                        .log(
+                                "API keys cannot be verified, answering 503: the key store failed"
+                                        + " ({}: {}); logged at most once a minute per cause,"
+                                        + " counted in keygate.auth.errors{}",
+                                type.getSimpleName(),
+                                error.getMessage(),
+                                request.suffix());
             } else {
-                log.warn(
-                        "Unexpected error on the request path, answering 503 (logged at most once"
-                                + " a minute per cause, counted in keygate.auth.errors)",
-                        error);
+                request.addTo(log.atWarn())
+                        .setCause(error)
+                        .log(
+                                "Unexpected error on the request path, answering 503 (logged at"
+                                        + " most once a minute per cause, counted in"
+                                        + " keygate.auth.errors){}",
+                                request.suffix());
             }
         }
     }

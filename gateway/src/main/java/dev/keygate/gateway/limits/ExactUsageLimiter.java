@@ -7,6 +7,7 @@ import dev.keygate.core.limit.LimitCheck;
 import dev.keygate.core.limit.LimitVerdict;
 import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.gateway.authentication.RouteRequirements;
+import dev.keygate.gateway.support.RequestCorrelation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -79,7 +80,15 @@ public final class ExactUsageLimiter implements UsageLimiter {
         return counters.check(checks, 1, false, shift)
                 .timeout(timeout)
                 .map(verdict -> failures.counted(remembered(name, checks, shift, verdict)))
-                .onErrorResume(error -> Mono.just(failures.unavailable(checks, error)));
+                .onErrorResume(
+                        error ->
+                                Mono.deferContextual(
+                                        context ->
+                                                Mono.just(
+                                                        failures.unavailable(
+                                                                checks,
+                                                                error,
+                                                                RequestCorrelation.of(context)))));
     }
 
     private LimitOutcome remembered(

@@ -2,6 +2,7 @@ package dev.keygate.gateway.limits;
 
 import dev.keygate.core.limit.LimitCheck;
 import dev.keygate.gateway.authentication.Refusal;
+import dev.keygate.gateway.support.RequestCorrelation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -62,15 +63,23 @@ final class LimitFailurePolicy {
 
     /** The outcome when the checks could not be made. */
     LimitOutcome unavailable(List<LimitCheck> checks, Throwable error) {
+        return unavailable(checks, error, RequestCorrelation.NONE);
+    }
+
+    /** The same, for the request {@code request} (named in the line, when one is logged). */
+    LimitOutcome unavailable(List<LimitCheck> checks, Throwable error, RequestCorrelation request) {
         unavailable.increment();
         long now = nanoTime.getAsLong();
         long last = lastLogged.get();
         if (now - last >= LOG_EVERY && lastLogged.compareAndSet(last, now)) {
-            log.warn(
-                    "Usage limits could not be checked ({}); rate limits fail open, quotas fail {}"
-                            + " (logged at most once a minute; see keygate.limits{{result=unavailable}})",
-                    error.toString(),
-                    quotaFailsClosed ? "closed" : "open");
+            request.addTo(log.atWarn())
+                    .log(
+                            "Usage limits could not be checked ({}); rate limits fail open, quotas"
+                                    + " fail {} (logged at most once a minute; see"
+                                    + " keygate.limits{{result=unavailable}}){}",
+                            error.toString(),
+                            quotaFailsClosed ? "closed" : "open",
+                            request.suffix());
         }
         if (quotaFailsClosed && checks.stream().anyMatch(LimitCheck::isQuota)) {
             return new LimitOutcome(Refusal.of(Refusal.Reason.LIMITS_UNAVAILABLE), null, null);

@@ -7,6 +7,7 @@ import dev.keygate.core.limit.LimitCheck;
 import dev.keygate.core.limit.LimitVerdict;
 import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.gateway.authentication.RouteRequirements;
+import dev.keygate.gateway.support.RequestCorrelation;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -151,7 +152,15 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
                             }
                             return failures.counted(policies.outcome(verdict));
                         })
-                .onErrorResume(error -> Mono.just(failures.unavailable(checks, error)));
+                .onErrorResume(
+                        error ->
+                                Mono.deferContextual(
+                                        context ->
+                                                Mono.just(
+                                                        failures.unavailable(
+                                                                checks,
+                                                                error,
+                                                                RequestCorrelation.of(context)))));
     }
 
     private void install(LimitCheck check, LimitVerdict verdict, int i, long now) {
