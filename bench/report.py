@@ -18,6 +18,8 @@ names = {"S1": "nginx reverse proxy (keepalive)", "S2": "Spring Cloud Gateway, K
          "S3ls": "S3rl's route on a JVM in local-then-sync mode",
          "S3k": "S3 on S3ls's JVM (no limit on the route)", "S3rh": "S3rl with 100 hot keys", "S3lh": "S3ls with 100 hot keys", "S3nio": "S3 with -Dreactor.netty.native=false",
          "S3nu": "S3 on a JVM with usage recording and the node registry off",
+         "S3al": "S3 on a JVM with the access log written (console, to a file)",
+         "S3nt": "S3 on a JVM with tracing off",
          "S4": "Keygate, cache %s < %s keys" % (s4cache, keys),
          "S5a": "malformed keys (bad checksum)", "S5b": "%s unknown well-formed ids" % unknown}
 print("## Macro benchmark (%s run: %s rounds x %ss, %s connections, wrk 1 thread, pinning %s)\n"
@@ -27,7 +29,7 @@ def cpu(s):
     return st.median(v) if v else float("nan")
 print("| scenario | what | req/s (median) | req/s per round | p50 ms | p99 ms | CPU µs/req (median) | unexpected status | Redis cmds/req | HGETALL/req |")
 print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
-for s in ["S1", "S2", "S3", "S3nu", "S3pub", "S3rl", "S3k", "S3ls", "S3rh", "S3lh", "S3nio", "S4", "S5a", "S5b"]:
+for s in ["S1", "S2", "S3", "S3nu", "S3al", "S3nt", "S3pub", "S3rl", "S3k", "S3ls", "S3rh", "S3lh", "S3nio", "S4", "S5a", "S5b"]:
     if s not in by: continue
     reqs = sum(int(r["requests"]) for r in by[s])
     non2xx = sum(int(r["non2xx"]) for r in by[s])
@@ -50,7 +52,8 @@ for a, b, target in [("S2", "S1", ""), ("S3", "S2", ">= 0.95"), ("S3", "S3pub", 
                      ("S3rl", "S3", ">= 0.85 (same JVM)"), ("S3ls", "S3", ">= 0.95"), ("S3ls", "S3k", ">= 0.95 (same JVM)"), ("S3lh", "S3k", ">= 0.95 (same JVM)"),
                      ("S3rh", "S3", ">= 0.85 (same JVM)"), ("S3lh", "S3", ">= 0.95"), ("S4", "S3", ""),
                      ("S5a", "S3", ""), ("S5b", "S3", ""), ("S3", "S3nio", "native (epoll) / NIO"),
-                     ("S3", "S3nu", "usage recording + node registry on / off"), ("S3nu", "S2", "")]:
+                     ("S3", "S3nu", "usage recording + node registry on / off"), ("S3nu", "S2", ""),
+                     ("S3al", "S3", "access log on / off"), ("S3", "S3nt", "tracing on / off")]:
     r = ratio(a, b)
     if r:
         verdict = ""

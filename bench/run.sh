@@ -29,10 +29,16 @@
 # own with keygate.gateway.usage.enabled=false and keygate.gateway.node.enabled=false, measured
 # right after S3 in every round: S3/S3nu is what recording usage and reporting the node cost.
 #
+# Observability (issue 17): BENCH_OBS_AB=1 adds S3al, S3 on a JVM of its own with the access log
+# written (keygate.access at INFO; every other gateway runs with logging.level.root=WARN, which
+# turns the access log off), and S3nt, S3 on a JVM with tracing off (management.tracing.enabled=
+# false; every other JVM traces, unexported, with Boot's 0.1 sampling). S3al/S3 is what the access
+# log costs, S3/S3nt what tracing costs.
+#
 # Environment overrides: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
 # BENCH_KEYS, BENCH_UNKNOWN, BENCH_S4_CACHE, BENCH_REVOCATIONS, BENCH_PORT_BASE, BENCH_PIN,
 # BENCH_JAVA_OPTS, BENCH_NIO (1: also S3 on NIO), BENCH_LIMITS_LOCAL (0/1), BENCH_PROFILE (0/1),
-# BENCH_USAGE_AB (0/1),
+# BENCH_USAGE_AB (0/1), BENCH_OBS_AB (0/1),
 # BENCH_OUT (the output directory).
 set -euo pipefail
 
@@ -72,6 +78,7 @@ else
   LIMITS_LOCAL=${BENCH_LIMITS_LOCAL:-1}
 fi
 USAGE_AB=${BENCH_USAGE_AB:-0}
+OBS_AB=${BENCH_OBS_AB:-0}
 PROFILE_ROUNDS=2
 PROFILE_INTERVAL_US=500
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
@@ -84,7 +91,7 @@ JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
 NEGATIVE_TTL=10 # seconds, the gateway's default keygate.gateway.cache.negative-ttl
 
 P_REDIS=$((BASE + 379)); P_S0=$((BASE + 0)); P_S1=$((BASE + 1))
-P_S2=$((BASE + 2)); P_K=$((BASE + 3)); P_K4=$((BASE + 4)); P_KNIO=$((BASE + 5)); P_KLS=$((BASE + 6)); P_KNU=$((BASE + 7))
+P_S2=$((BASE + 2)); P_K=$((BASE + 3)); P_K4=$((BASE + 4)); P_KNIO=$((BASE + 5)); P_KLS=$((BASE + 6)); P_KNU=$((BASE + 7)); P_KAL=$((BASE + 8)); P_KNT=$((BASE + 9))
 P_ADMIN=$((BASE + 81))
 
 GATEWAY_JAR="$ROOT/gateway/target/keygate-gateway-0.1.0-SNAPSHOT-exec.jar"
@@ -181,8 +188,8 @@ ADMIN_JAR="$OUT/jars/$(basename "$ADMIN_JAR")"
 WATCHDOG=$!
 PIDS+=("$WATCHDOG")
 BENCH_CP="$BENCH/target/classes:$(cat "$BENCH/target/classpath.txt")"
-for port in $P_REDIS $P_S0 $P_S1 $P_S2 $P_K $P_K4 $P_KNIO $P_KLS $P_KNU $P_ADMIN \
-  $((P_S2 + 1000)) $((P_K + 1000)) $((P_K4 + 1000)) $((P_KNIO + 1000)) $((P_KLS + 1000)) $((P_KNU + 1000)) $((P_ADMIN + 1000)); do
+for port in $P_REDIS $P_S0 $P_S1 $P_S2 $P_K $P_K4 $P_KNIO $P_KLS $P_KNU $P_KAL $P_KNT $P_ADMIN \
+  $((P_S2 + 1000)) $((P_K + 1000)) $((P_K4 + 1000)) $((P_KNIO + 1000)) $((P_KLS + 1000)) $((P_KNU + 1000)) $((P_KAL + 1000)) $((P_KNT + 1000)) $((P_ADMIN + 1000)); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use; set BENCH_PORT_BASE" >&2; exit 1
   fi
@@ -295,6 +302,13 @@ if [[ $USAGE_AB == 1 ]]; then
   start_gateway knu "$P_KNU" "" "$NO_LIMIT" "$LONG_AGE" --keygate.gateway.usage.enabled=false \
     --keygate.gateway.node.enabled=false
   GATEWAY_PORTS+=("$P_KNU")
+fi
+if [[ $OBS_AB == 1 ]]; then
+  # the access log on the console, as the runnable gateway writes it by default (the console is
+  # redirected to $OUT/gateway-kal.log)
+  start_gateway kal "$P_KAL" "" "$NO_LIMIT" "$LONG_AGE" --logging.level.keygate.access=INFO
+  start_gateway knt "$P_KNT" "" "$NO_LIMIT" "$LONG_AGE" --management.tracing.enabled=false
+  GATEWAY_PORTS+=("$P_KAL" "$P_KNT")
 fi
 if [[ $NIO == 1 ]]; then
   start_gateway knio "$P_KNIO" "-Dreactor.netty.native=false" "$NO_LIMIT" "$LONG_AGE"
@@ -409,6 +423,8 @@ for round in $(seq "$ROUNDS"); do
   measure "$round" S2 "$P_S2" "$VALID"
   measure "$round" S3 "$P_K" "$VALID"
   [[ $USAGE_AB == 1 ]] && measure "$round" S3nu "$P_KNU" "$VALID"
+  [[ $OBS_AB == 1 ]] && measure "$round" S3al "$P_KAL" "$VALID"
+  [[ $OBS_AB == 1 ]] && measure "$round" S3nt "$P_KNT" "$VALID"
   WRK_PATH=/public/x measure "$round" S3pub "$P_K" "$VALID"
   WRK_PATH=/limited/x measure "$round" S3rl "$P_K" "$VALID"
   [[ $LIMITS_LOCAL == 1 ]] && measure "$round" S3k "$P_KLS" "$VALID"

@@ -47,6 +47,8 @@ public class KeygateGatewayApplication {
                     Map.entry("keygate.server.header-read-timeout", "10s"),
                     Map.entry("server.netty.idle-timeout", "60s"),
                     Map.entry("spring.data.redis.timeout", "2s"),
+                    // Keygate has no Spring Data repositories: no scan for them at start
+                    Map.entry("spring.data.redis.repositories.enabled", "false"),
                     // one line per request on the logger keygate.access (off for plugin users)
                     Map.entry("keygate.gateway.access-log.enabled", "true"),
                     // Caffeine logs a stack trace for every failed load: during a Redis outage, one
