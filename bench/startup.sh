@@ -65,7 +65,7 @@ command_of() {
     local config=$1 module=$2 jar
     jar=$(ls "$ROOT/$module"/target/keygate-"$module"-*-exec.jar)
     case $config in
-        jar) echo "java -jar $jar" ;;
+        jar) echo "${JAVA_HOME:+$JAVA_HOME/bin/}java -jar $jar" ;;
         launcher) echo "env KEYGATE_CDS_DIR=$CDS_ROOT/$module $ROOT/$module/bin/keygate-$module" ;;
         alt) echo "env JAVA_HOME=$BENCH_ALT_JAVA_HOME KEYGATE_CDS_DIR=$CDS_ROOT/$module-alt $ROOT/$module/bin/keygate-$module" ;;
     esac
@@ -98,7 +98,7 @@ start() {
 
 CONFIGS=(jar launcher)
 [ -n "${BENCH_ALT_JAVA_HOME:-}" ] && CONFIGS+=(alt)
-echo "Start-up to readiness UP, $STARTS starts per configuration, $(nproc) CPUs, $(java -version 2>&1 | head -n 1)"
+echo "Start-up to readiness UP, $STARTS starts per configuration, $(nproc) CPUs, $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -n 1)"
 [ -n "${BENCH_ALT_JAVA_HOME:-}" ] && echo "alt: $("$BENCH_ALT_JAVA_HOME/bin/java" -version 2>&1 | head -n 1)"
 echo "output: $OUT"
 

@@ -399,7 +399,9 @@ redis_settings() {
 # launcher MODULE JAR: the module's launcher (MODULE/bin/keygate-MODULE: class data sharing, its
 # archive made on the first run under MODULE/target/cds), with this script's Java and JVM options.
 launcher() {
-    export JAVA_HOME="${JAVA%/bin/java}" JAVA_OPTS KEYGATE_JAR="$2"
+    # the launcher takes JAVA_HOME when it is set (then $JAVA is its java), else java on the PATH
+    [ -n "${JAVA_HOME:-}" ] || PATH="$(dirname "$JAVA"):$PATH"
+    export PATH JAVA_OPTS KEYGATE_JAR="$2"
     exec "$REPO_DIR/$1/bin/keygate-$1"
 }
 launch_admin_api() {

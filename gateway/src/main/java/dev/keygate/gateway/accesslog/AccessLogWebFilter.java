@@ -13,6 +13,8 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatusCode;
@@ -60,7 +62,7 @@ import reactor.core.publisher.SignalType;
  * error while taking the entry loses that line (logged at most once a minute). Thread-safe; never
  * blocks.
  */
-public final class AccessLogWebFilter implements WebFilter, Ordered {
+public final class AccessLogWebFilter implements WebFilter, Ordered, ApplicationContextAware {
 
     /** First of Keygate's web filters, before the request firewall. */
     public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 1;
@@ -77,6 +79,7 @@ public final class AccessLogWebFilter implements WebFilter, Ordered {
     private final LongSupplier nanoTime;
     private final boolean includeQuery;
     private volatile long lastLogged;
+    private volatile ApplicationContext context;
     private volatile boolean logged;
 
     /**
@@ -109,7 +112,7 @@ public final class AccessLogWebFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        if (!writer.isEnabled()) {
+        if (!writer.isEnabled() || isOtherContext(exchange)) {
             return chain.filter(exchange);
         }
         Recording recording =
@@ -154,6 +157,22 @@ public final class AccessLogWebFilter implements WebFilter, Ordered {
             lastLogged = now;
             log.warn("Could not record a request for the access log", ex);
         }
+    }
+
+    /**
+     * Whether the request is served by another application context than this filter's own: the
+     * actuator's, on the management port. Its child context picks up the parent's web filters, so
+     * without this check every readiness probe and Prometheus scrape would be logged.
+     */
+    private boolean isOtherContext(ServerWebExchange exchange) {
+        ApplicationContext own = context;
+        ApplicationContext serving = exchange.getApplicationContext();
+        return own != null && serving != null && serving != own;
+    }
+
+    @Override
+    public void setApplicationContext(ApplicationContext applicationContext) {
+        this.context = applicationContext;
     }
 
     @Override

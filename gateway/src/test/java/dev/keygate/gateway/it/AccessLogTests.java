@@ -159,4 +159,18 @@ class AccessLogTests {
                     .doesNotContain(key.key());
         }
     }
+
+    @Test
+    void actuatorRequestsOnTheManagementPortAreNotLogged() {
+        fixture.gateway().readiness().expectStatus().isOk();
+        fixture.gateway()
+                .management()
+                .get()
+                .uri("/actuator/prometheus")
+                .exchange()
+                .expectStatus()
+                .isOk();
+        awaitMarker("/access/marker-management");
+        assertThat(capture.lines()).noneMatch(line -> line.contains("/actuator/"));
+    }
 }
