@@ -108,7 +108,11 @@ class ConsoleBrowserTests {
                         "--keygate.admin.tokens[0].role=admin",
                         "--keygate.admin.tokens[1].name=viewer",
                         "--keygate.admin.tokens[1].token=" + VIEWER_TOKEN,
-                        "--keygate.admin.tokens[1].role=read-only");
+                        "--keygate.admin.tokens[1].role=read-only",
+                        // the receipts these pages show wait for the gateway process: on a loaded
+                        // CI machine (a browser, two JVMs) 1 s was once too short for it to report
+                        // (the wait ends as soon as it has)
+                        "--keygate.admin.propagation.timeout=10s");
         adminPort =
                 Integer.parseInt(admin.getEnvironment().getRequiredProperty("local.server.port"));
         console = "http://127.0.0.1:" + adminPort + "/console";

@@ -126,7 +126,10 @@ class PortalBrowserTests {
                                 "--keygate.portal.scopes[0].name=orders:read",
                                 "--keygate.portal.scopes[0].description=Read your orders",
                                 "--keygate.portal.scopes[1].name=orders:write",
-                                "--keygate.portal.scopes[1].description=Create and change orders");
+                                "--keygate.portal.scopes[1].description=Create and change orders",
+                                // changes wait for the gateway process's receipt; 1 s can be short
+                                // on a loaded CI machine (the wait ends as soon as it reports)
+                                "--keygate.admin.propagation.timeout=10s");
         provider.awaitOk(issuer + "/.well-known/openid-configuration");
         gateway.awaitOk("http://127.0.0.1:" + gatewayManagement + "/actuator/health/readiness");
     }
