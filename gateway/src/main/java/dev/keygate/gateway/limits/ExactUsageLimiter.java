@@ -7,7 +7,6 @@ import dev.keygate.core.limit.LimitCheck;
 import dev.keygate.core.limit.LimitVerdict;
 import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.gateway.authentication.RouteRequirements;
-import dev.keygate.gateway.support.RequestCorrelation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -80,15 +79,7 @@ public final class ExactUsageLimiter implements UsageLimiter {
         return counters.check(checks, 1, false, shift)
                 .timeout(timeout)
                 .map(verdict -> failures.counted(remembered(name, checks, shift, verdict)))
-                .onErrorResume(
-                        error ->
-                                Mono.deferContextual(
-                                        context ->
-                                                Mono.just(
-                                                        failures.unavailable(
-                                                                checks,
-                                                                error,
-                                                                RequestCorrelation.of(context)))));
+                .onErrorResume(error -> failures.unavailable(checks, error));
     }
 
     private LimitOutcome remembered(

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 /**
  * The metric {@code keygate.limits{result}} and what happens when Redis does not answer the limit
@@ -61,13 +62,17 @@ final class LimitFailurePolicy {
         return outcome;
     }
 
-    /** The outcome when the checks could not be made. */
-    LimitOutcome unavailable(List<LimitCheck> checks, Throwable error) {
-        return unavailable(checks, error, RequestCorrelation.NONE);
+    /**
+     * The outcome when the checks could not be made, for a limiter's {@code onErrorResume}: the
+     * request it is for (read from the Reactor context) is named in the line, when one is logged.
+     */
+    Mono<LimitOutcome> unavailable(List<LimitCheck> checks, Throwable error) {
+        return Mono.deferContextual(
+                context -> Mono.just(unavailable(checks, error, RequestCorrelation.of(context))));
     }
 
-    /** The same, for the request {@code request} (named in the line, when one is logged). */
-    LimitOutcome unavailable(List<LimitCheck> checks, Throwable error, RequestCorrelation request) {
+    private LimitOutcome unavailable(
+            List<LimitCheck> checks, Throwable error, RequestCorrelation request) {
         unavailable.increment();
         long now = nanoTime.getAsLong();
         long last = lastLogged.get();

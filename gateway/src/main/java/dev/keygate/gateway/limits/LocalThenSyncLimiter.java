@@ -7,7 +7,6 @@ import dev.keygate.core.limit.LimitCheck;
 import dev.keygate.core.limit.LimitVerdict;
 import dev.keygate.core.limit.RedisLimitCounters;
 import dev.keygate.gateway.authentication.RouteRequirements;
-import dev.keygate.gateway.support.RequestCorrelation;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -152,15 +151,7 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
                             }
                             return failures.counted(policies.outcome(verdict));
                         })
-                .onErrorResume(
-                        error ->
-                                Mono.deferContextual(
-                                        context ->
-                                                Mono.just(
-                                                        failures.unavailable(
-                                                                checks,
-                                                                error,
-                                                                RequestCorrelation.of(context)))));
+                .onErrorResume(error -> failures.unavailable(checks, error));
     }
 
     private void install(LimitCheck check, LimitVerdict verdict, int i, long now) {
