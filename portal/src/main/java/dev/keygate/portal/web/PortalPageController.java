@@ -96,17 +96,7 @@ public class PortalPageController {
         Instant now = clock.instant();
         return keys.list(user)
                 .flatMapIterable(list -> list)
-                .flatMapSequential(
-                        record ->
-                                usage.summary(record)
-                                        .map(
-                                                summary ->
-                                                        KeyRow.of(
-                                                                record,
-                                                                summary.lastUsedAt(),
-                                                                now,
-                                                                format,
-                                                                properties)))
+                .flatMapSequential(record -> row(record, now))
                 .collectList()
                 .map(
                         rows ->
@@ -226,18 +216,13 @@ public class PortalPageController {
     }
 
     private Mono<KeyRow> key(PortalUser user, String id) {
-        return keys.get(user, id)
-                .flatMap(
-                        record ->
-                                usage.summary(record)
-                                        .map(
-                                                summary ->
-                                                        KeyRow.of(
-                                                                record,
-                                                                summary.lastUsedAt(),
-                                                                clock.instant(),
-                                                                format,
-                                                                properties)));
+        return keys.get(user, id).flatMap(record -> row(record, clock.instant()));
+    }
+
+    /** A key as the pages show it, with when it was last used. */
+    private Mono<KeyRow> row(KeyRecord record, Instant now) {
+        return usage.summary(record)
+                .map(summary -> KeyRow.of(record, summary.lastUsedAt(), now, format, properties));
     }
 
     private Rendering secret(MintedKey minted, String what) {
