@@ -1,10 +1,10 @@
 package dev.keygate.admin.console;
 
+import dev.keygate.admin.pages.DurationWords;
 import dev.keygate.core.key.ApiKeyFormat;
 import dev.keygate.core.key.KeyRecord;
 import dev.keygate.core.limit.Quota;
 import dev.keygate.core.limit.RateLimit;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -88,29 +88,11 @@ public record ConsoleKey(
     static String rateLimit(RateLimit limit) {
         return limit == null
                 ? ""
-                : limit.requests() + " per " + period(limit.per()) + ", bursts of " + limit.burst();
-    }
-
-    /**
-     * A rate limit's period (whole seconds, {@link RateLimit#MIN_PER} to {@link RateLimit#MAX_PER})
-     * in words: "second", "minute", "hour", "day" for one of them, else "90 seconds", "12 hours".
-     */
-    static String period(Duration period) {
-        long seconds = period.getSeconds();
-        if (seconds % 86_400 == 0) {
-            return count(seconds / 86_400, "day");
-        }
-        if (seconds % 3_600 == 0) {
-            return count(seconds / 3_600, "hour");
-        }
-        if (seconds % 60 == 0) {
-            return count(seconds / 60, "minute");
-        }
-        return count(seconds, "second");
-    }
-
-    private static String count(long count, String unit) {
-        return count == 1 ? unit : count + " " + unit + "s";
+                : limit.requests()
+                        + " per "
+                        + DurationWords.per(limit.per())
+                        + ", bursts of "
+                        + limit.burst();
     }
 
     static String quota(Quota quota) {

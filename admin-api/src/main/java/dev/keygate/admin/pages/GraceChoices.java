@@ -32,18 +32,7 @@ public final class GraceChoices {
         if (!max.isZero() && !offered.contains(max)) {
             offered.add(max);
         }
-        offered.forEach(step -> choices.put(step.toString(), keep + " " + words(step)));
+        offered.forEach(step -> choices.put(step.toString(), keep + " " + DurationWords.of(step)));
         return choices;
-    }
-
-    /** A duration in words: "1 day", "7 days", "1 hour", "10 minutes". */
-    public static String words(Duration duration) {
-        if (duration.toDays() > 0 && duration.equals(Duration.ofDays(duration.toDays()))) {
-            return duration.toDays() == 1 ? "1 day" : duration.toDays() + " days";
-        }
-        if (duration.toHours() > 0 && duration.equals(Duration.ofHours(duration.toHours()))) {
-            return duration.toHours() == 1 ? "1 hour" : duration.toHours() + " hours";
-        }
-        return duration.toMinutes() + " minutes";
     }
 }

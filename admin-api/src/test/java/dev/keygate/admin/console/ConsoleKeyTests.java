@@ -15,14 +15,4 @@ class ConsoleKeyTests {
         assertThat(ConsoleKey.rateLimit(new RateLimit(5, Duration.ofMinutes(1), 10)))
                 .isEqualTo("5 per minute, bursts of 10");
     }
-
-    @Test
-    void periodNamesCountsOfTheLargestWholeUnit() {
-        assertThat(ConsoleKey.period(Duration.ofSeconds(90))).isEqualTo("90 seconds");
-        assertThat(ConsoleKey.period(Duration.ofMinutes(15))).isEqualTo("15 minutes");
-        assertThat(ConsoleKey.period(Duration.ofHours(1))).isEqualTo("hour");
-        assertThat(ConsoleKey.period(Duration.ofHours(12))).isEqualTo("12 hours");
-        assertThat(ConsoleKey.period(Duration.ofDays(7))).isEqualTo("7 days");
-        assertThat(ConsoleKey.period(Duration.ofDays(1))).isEqualTo("day");
-    }
 }
