@@ -78,6 +78,8 @@ class SentinelFailoverTests {
     }
 
     private void failOver(String name, Supplier<RedisNodeProcess> fault) {
+        // an earlier fault may still be settling: keys written to a deposed master would be lost
+        redis.awaitSettled();
         List<IssuedKey> valid = create(4);
         List<IssuedKey> doomed = create(6);
         List<IssuedKey> fresh = create(150);
