@@ -30,15 +30,16 @@ import reactor.core.scheduler.Schedulers;
  * one per counter, shared by every request that touches it: all of an owner's keys spend the one
  * estimate of the owner's limits. A request whose counters are all known is decided from the
  * estimates, with no round trip; a request with a counter not seen yet, with a changed limit, or
- * refused by an estimate not reconciled for an interval, is decided in Redis as in the exact mode,
- * and that answer refreshes the estimates. Each counter is reconciled on its own: the limit script
- * counts the requests this gateway let through since (even past a limit: they were served) and
- * brings back what remains across all gateways. That happens when, {@code sync-interval} after the
- * last time, the counter is exhausted here or a tenth of the headroom it had is spent, and at least
- * every {@value #MAX_DEFER_SECONDS} s while it has uncounted requests: a key far from its limits
- * costs Redis about one call per {@value #MAX_DEFER_SECONDS} s per gateway, one near a limit one
- * per interval. A sweeper reconciles counters once traffic stops; a counter evicted or replaced is
- * reconciled on its way out; {@link #close()} reconciles what is left.
+ * refused by an estimate not reconciled for an interval with nothing left to count, is decided in
+ * Redis as in the exact mode, and that answer refreshes the estimates. Each counter is reconciled
+ * on its own: the limit script counts the requests this gateway let through since (even past a
+ * limit: they were served) and brings back what remains across all gateways. That happens when,
+ * {@code sync-interval} after the last time, the counter is exhausted here or a tenth of the
+ * headroom it had is spent, and at least every {@value #MAX_DEFER_SECONDS} s while it has uncounted
+ * requests: a key far from its limits costs Redis about one call per {@value #MAX_DEFER_SECONDS} s
+ * per gateway, one near a limit one per interval. A sweeper reconciles counters once traffic stops;
+ * a counter evicted or replaced is reconciled on its way out; {@link #close()} reconciles what is
+ * left.
  *
  * <p>What it costs in exactness: between two reconciliations each gateway spends what it last saw
  * as remaining, so <i>G</i> gateways can overrun a limit by up to <i>G</i>-1 times what remained at
@@ -173,8 +174,8 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
     /**
      * Decides one request from the estimates, under the counters' locks taken in name order:
      * allowed (each counter spends one), refused, or {@code null} when an estimate that refuses was
-     * not reconciled for an interval (Redis is asked instead: the bucket may have refilled, the day
-     * turned).
+     * not reconciled for an interval and has nothing uncounted (Redis is asked instead: the bucket
+     * may have refilled, the day turned).
      */
     private LimitOutcome take(List<LimitCheck> checks, Counter[] local, long now) {
         Counter[] ordered = local.clone();
@@ -191,7 +192,14 @@ public final class LocalThenSyncLimiter implements UsageLimiter, AutoCloseable {
             for (int i = 0; i < n; i++) {
                 Counter counter = local[i];
                 if (counter.remaining <= 0) {
-                    if (now - counter.syncedAt >= intervalNanos && !counter.syncing) {
+                    // Redis is asked only once it counts everything this gateway let through:
+                    // else it would allow requests this gateway already spent (one more per
+                    // interval and gateway past the bound). With requests uncounted, this one is
+                    // refused and the counter is reconciled (it is due), which brings back a
+                    // refill as well.
+                    if (now - counter.syncedAt >= intervalNanos
+                            && !counter.syncing
+                            && counter.pending == 0) {
                         return null;
                     }
                     if (violated == null) {
